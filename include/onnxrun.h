@@ -1,0 +1,165 @@
+/* onnxrun: an ONNX inference runtime for CPU, in C.
+ *
+ * The one public header. Load a model, create a session (which fixes the
+ * input shapes, plans memory and chooses kernels), run it, read the outputs.
+ * Every fallible call returns an enum onr_status and, when err is not NULL,
+ * fills err->message with what went wrong, where, and what was expected.
+ * The library never prints and never exits. */
+#ifndef ONNXRUN_H
+#define ONNXRUN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define ONR_VERSION_STRING "0.1.0"
+#define ONR_MAX_RANK 8
+
+enum onr_status {
+    ONR_STATUS_OK = 0,
+    ONR_STATUS_INVALID_ARGUMENT, /* the caller passed something wrong */
+    ONR_STATUS_IO,               /* a file could not be read or written */
+    ONR_STATUS_PARSE,            /* bytes are not a valid protobuf / npy */
+    ONR_STATUS_INVALID_MODEL,    /* parsed, but the graph breaks ONNX rules */
+    ONR_STATUS_UNSUPPORTED,      /* valid ONNX that onnxrun does not run */
+    ONR_STATUS_SHAPE_MISMATCH,   /* shapes do not agree */
+    ONR_STATUS_OUT_OF_MEMORY,
+    ONR_STATUS_INTERNAL,
+};
+
+/* Caller-owned; filled on failure. */
+struct onr_error {
+    char message[1024];
+};
+
+/* Values are those of ONNX's TensorProto.DataType. */
+enum onr_dtype {
+    ONR_DTYPE_UNDEFINED = 0,
+    ONR_DTYPE_FLOAT = 1,
+    ONR_DTYPE_UINT8 = 2,
+    ONR_DTYPE_INT8 = 3,
+    ONR_DTYPE_UINT16 = 4,
+    ONR_DTYPE_INT16 = 5,
+    ONR_DTYPE_INT32 = 6,
+    ONR_DTYPE_INT64 = 7,
+    ONR_DTYPE_STRING = 8,
+    ONR_DTYPE_BOOL = 9,
+    ONR_DTYPE_FLOAT16 = 10,
+    ONR_DTYPE_DOUBLE = 11,
+    ONR_DTYPE_UINT32 = 12,
+    ONR_DTYPE_UINT64 = 13,
+};
+
+/* A borrowed view of a tensor: used for inputs, outputs and value
+ * descriptions. In descriptions, a dim of -1 is symbolic or unknown. */
+struct onr_tensor_ref {
+    const char *name;
+    enum onr_dtype dtype;
+    int rank;
+    int64_t dims[ONR_MAX_RANK];
+    const void *data;
+    size_t nbytes;
+};
+
+struct onr_model;
+struct onr_session;
+
+const char *onr_status_name(enum onr_status status);
+const char *onr_dtype_name(enum onr_dtype dtype);
+size_t onr_dtype_size(enum onr_dtype dtype);
+
+/* ---- models ---- */
+enum onr_status onr_model_load_file(const char *path, struct onr_model **model,
+                                    struct onr_error *err);
+enum onr_status onr_model_load_buffer(const void *data, size_t size,
+                                      struct onr_model **model,
+                                      struct onr_error *err);
+void onr_model_free(struct onr_model *model);
+
+int onr_model_input_count(const struct onr_model *model);
+int onr_model_output_count(const struct onr_model *model);
+/* Declared name, dtype and shape (-1 for symbolic dims); data is NULL. */
+enum onr_status onr_model_input(const struct onr_model *model, int index,
+                                struct onr_tensor_ref *desc);
+enum onr_status onr_model_output(const struct onr_model *model, int index,
+                                 struct onr_tensor_ref *desc);
+/* Symbolic name of an input's dim, or NULL. */
+const char *onr_model_input_dim_param(const struct onr_model *model, int index,
+                                      int dim);
+int64_t onr_model_opset(const struct onr_model *model);
+
+/* ---- sessions ---- */
+/* Graph optimisation passes; all on by default, each can be switched off. */
+enum onr_pass {
+    ONR_PASS_FOLD_BATCHNORM = 1u << 0,
+    ONR_PASS_FUSE_ACTIVATION = 1u << 1,
+    ONR_PASS_ELIMINATE_IDENTITY = 1u << 2,
+    ONR_PASS_FOLD_CONSTANTS = 1u << 3,
+    ONR_PASS_ALL = 0xffffu,
+};
+
+struct onr_session_options {
+    int threads;               /* 0: all cores */
+    unsigned passes;           /* enum onr_pass bits; ONR_PASS_ALL default */
+    int reference_kernels;     /* 1: scalar reference kernels only */
+    int no_arena;              /* 1: one allocation per value (for ASan) */
+    /* Concrete shapes for inputs whose declared shape is symbolic; other
+     * symbolic dims default to 1. data is ignored. */
+    int n_input_shapes;
+    const struct onr_tensor_ref *input_shapes;
+};
+
+void onr_session_options_init(struct onr_session_options *options);
+
+/* Shapes are fixed, memory planned and kernels chosen here: a session is
+ * ready to run when this returns. The model must outlive the session. */
+enum onr_status onr_session_create(const struct onr_model *model,
+                                   const struct onr_session_options *options,
+                                   struct onr_session **session,
+                                   struct onr_error *err);
+void onr_session_free(struct onr_session *session);
+
+/* inputs[i] is matched to a model input by name, or by position when its
+ * name is NULL. A shape different from the prepared one re-plans the
+ * session. */
+enum onr_status onr_session_run(struct onr_session *session,
+                                const struct onr_tensor_ref *inputs,
+                                int n_inputs, struct onr_error *err);
+
+/* The prepared input shapes (after defaults for symbolic dims). */
+enum onr_status onr_session_input(const struct onr_session *session, int index,
+                                  struct onr_tensor_ref *desc);
+/* An output of the last run; data stays valid until the next run or free. */
+enum onr_status onr_session_output(const struct onr_session *session, int index,
+                                   struct onr_tensor_ref *out);
+/* 1 if some symbolic input dim was defaulted to 1 (not given a shape). */
+int onr_session_defaulted_dims(const struct onr_session *session);
+size_t onr_session_arena_bytes(const struct onr_session *session);
+
+/* What one node of the executed graph does, for --info and profiling. */
+struct onr_node_info {
+    const char *name;
+    const char *op_type;
+    const char *output_name;
+    struct onr_tensor_ref output;   /* dtype and shape of output 0 */
+    char params[160];               /* attributes in short form */
+    int64_t macs;                   /* multiply-accumulates per run */
+    int64_t weights;                /* elements of constant inputs */
+    /* For Conv: in/out channels, kernel size and group; 0 otherwise. */
+    int64_t conv_c, conv_oc, conv_kh, conv_kw, conv_group;
+    int folded;                     /* computed once at prepare time */
+};
+int onr_session_node_count(const struct onr_session *session);
+enum onr_status onr_session_node_info(const struct onr_session *session,
+                                      int index, struct onr_node_info *info);
+/* Seconds spent in each node during the last run, if profiling is on. */
+void onr_session_set_profiling(struct onr_session *session, int on);
+double onr_session_node_seconds(const struct onr_session *session, int index);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
