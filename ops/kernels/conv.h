@@ -1,0 +1,32 @@
+/* 2-D convolution kernels: one shape struct and one signature for every
+ * variant, so one test table calls them all.
+ *
+ *   x: (N, C, H, W)  w: (OC, C/group, KH, KW)  b: (OC) or NULL
+ *   y: (N, OC, OH, OW)
+ *
+ * Names: onr_conv2d_f32__ref is the oracle, written from the ONNX spec;
+ * fast variants are onr_<family>_f32[_<variant>]__<impl> (impl: scalar =
+ * portable OpenMP C, avx2 = ops/kernels/x86). */
+#ifndef ONR_KERNELS_CONV_H
+#define ONR_KERNELS_CONV_H
+
+#include <stdint.h>
+
+#include "../op.h"
+
+struct onr_conv_shape {
+    int64_t N, C, H, W;                 /* input */
+    int64_t OC, KH, KW;                 /* output channels, kernel size */
+    int64_t OH, OW;                     /* output */
+    int64_t stride_h, stride_w;
+    int64_t pad_top, pad_left, pad_bottom, pad_right;
+    int64_t dil_h, dil_w;
+    int64_t group;                      /* divides C and OC */
+};
+
+/* The oracle: seven nested loops, accumulation in float in (c, kh, kw)
+ * order, bias first, activation last. Single-threaded. */
+void onr_conv2d_f32__ref(const struct onr_conv_shape *s, const float *x, const float *w,
+                         const float *b, const struct onr_activation *act, float *y);
+
+#endif

@@ -1,0 +1,14 @@
+/* Run-time CPU feature detection: AVX2 kernels are chosen only after this
+ * says the CPU has them, so one binary runs everywhere. */
+#ifndef ONR_CPU_H
+#define ONR_CPU_H
+
+#include <stdbool.h>
+
+/* AVX2 and FMA both present (and not disabled by ONR_DISABLE_AVX2=1 in the
+ * environment, which forces the portable path for testing). */
+bool onr_cpu_has_avx2_fma(void);
+/* Number of cores OpenMP would use by default (1 without OpenMP). */
+int onr_cpu_default_threads(void);
+
+#endif
