@@ -91,6 +91,15 @@ const char *onr_model_input_dim_param(const struct onr_model *model, int index,
                                       int dim);
 int64_t onr_model_opset(const struct onr_model *model);
 
+/* ---- tensor files ---- */
+/* Parses a serialized ONNX TensorProto (as in test_data_set_N/input_0.pb).
+ * On success t->name (may be "") and t->data point into storage owned by t,
+ * released with onr_tensor_ref_free. */
+enum onr_status onr_tensor_parse_pb(const void *data, size_t size,
+                                    struct onr_tensor_ref *t,
+                                    struct onr_error *err);
+void onr_tensor_ref_free(struct onr_tensor_ref *t);
+
 /* ---- sessions ---- */
 /* Graph optimisation passes; all on by default, each can be switched off. */
 enum onr_pass {
