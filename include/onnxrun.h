@@ -152,6 +152,7 @@ size_t onr_session_arena_bytes(const struct onr_session *session);
 struct onr_node_info {
     const char *name;
     const char *op_type;
+    const char *input_name;         /* name of input 0, or NULL */
     const char *output_name;
     struct onr_tensor_ref output;   /* dtype and shape of output 0 */
     char params[160];               /* attributes in short form */

@@ -41,10 +41,17 @@ void onr_error_prefix(struct onr_error *err, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(prefix, sizeof prefix, fmt, ap);
     va_end(ap);
-    char old[sizeof err->message];
-    memcpy(old, err->message, sizeof old);
-    old[sizeof old - 1] = '\0';
-    snprintf(err->message, sizeof err->message, "%s: %s", prefix, old);
+    /* Shift the old message right and put the prefix in front; truncate at the end. */
+    const size_t cap = sizeof err->message - 1;
+    size_t plen = strlen(prefix);
+    if (plen + 2 > cap) plen = cap - 2;
+    size_t olen = strnlen(err->message, cap);
+    if (plen + 2 + olen > cap) olen = cap - plen - 2;
+    memmove(err->message + plen + 2, err->message, olen);
+    memcpy(err->message, prefix, plen);
+    err->message[plen] = ':';
+    err->message[plen + 1] = ' ';
+    err->message[plen + 2 + olen] = '\0';
 }
 
 int onr_mul_overflow_i64(int64_t a, int64_t b, int64_t *out)

@@ -1,0 +1,359 @@
+/* The executor: binds the graph's nodes to operator definitions, infers
+ * shapes from the prepared input shapes, runs constant subgraphs once,
+ * plans the arena and runs the remaining nodes in topological order. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "error.h"
+#include "plan.h"
+#include "session.h"
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Values of the graph, as the session sees them, before any node runs. */
+static enum onr_status bind_values(struct onr_session *s, struct onr_error *err)
+{
+    const struct onr_graph *g = &s->model->graph;
+    s->cap_values = g->n_values + 4 * g->n_nodes + 16;
+    s->values = calloc((size_t)s->cap_values, sizeof *s->values);
+    if (s->values == NULL) return onr_error_set(err, ONR_STATUS_OUT_OF_MEMORY, "out of memory");
+    s->n_values = g->n_values;
+    for (int i = 0; i < g->n_values; i++) {
+        const struct onr_value *v = &g->values[i];
+        struct onr_svalue *sv = &s->values[i];
+        sv->name = v->name;
+        sv->alias = -1;
+        sv->producer = -1;
+        sv->last_use = -1;
+        sv->t.dtype = v->dtype;
+        if (v->is_initializer) {
+            sv->t = v->data;
+            sv->t.owned = false; /* borrowed from the model */
+            sv->is_const = true;
+        }
+    }
+    for (int i = 0; i < g->n_inputs; i++) {
+        struct onr_svalue *sv = &s->values[g->inputs[i]];
+        sv->is_input = true;
+        sv->t.shape = s->prepared_inputs[i];
+        enum onr_status st = onr_shape_check(&sv->t.shape, sv->t.dtype, &sv->t.nbytes, err);
+        if (st != ONR_STATUS_OK) {
+            onr_error_prefix(err, "input '%s'", sv->name);
+            return st;
+        }
+    }
+    for (int i = 0; i < g->n_outputs; i++) s->values[g->outputs[i]].is_output = true;
+    return ONR_STATUS_OK;
+}
+
+/* Appends "'node' (Op, opset N)" to the message of unsupported nodes. */
+static void note_unsupported(char *buf, size_t size, size_t *used, const struct onr_node *n,
+                             int64_t opset, const char *why)
+{
+    if (*used >= size) return;
+    int k = snprintf(buf + *used, size - *used, "%s%s '%s' (%s%s%s, opset %lld)", *used ? "; " : "",
+                     why, n->name, n->domain[0] ? n->domain : "", n->domain[0] ? "." : "",
+                     n->op_type, (long long)opset);
+    if (k > 0) *used += (size_t)k;
+}
+
+/* One xnode per graph node: find its definition, check its arity, read its
+ * attributes. Every unsupported node is named in one message. */
+static enum onr_status bind_nodes(struct onr_session *s, struct onr_error *err)
+{
+    const struct onr_graph *g = &s->model->graph;
+    s->xnodes = calloc((size_t)(g->n_nodes ? g->n_nodes : 1), sizeof *s->xnodes);
+    if (s->xnodes == NULL) return onr_error_set(err, ONR_STATUS_OUT_OF_MEMORY, "out of memory");
+    s->n_xnodes = g->n_nodes;
+    char bad[768];
+    size_t used = 0;
+    for (int i = 0; i < g->n_nodes; i++) {
+        const struct onr_node *n = &g->nodes[i];
+        struct onr_xnode *xn = &s->xnodes[i];
+        xn->node = n;
+        xn->def = onr_op_find(n->op_type, n->domain, g->opset);
+        if (xn->def == NULL) {
+            const char *why = onr_op_find_any(n->op_type, n->domain) ? "unsupported opset for"
+                                                                       : "unsupported operator at";
+            note_unsupported(bad, sizeof bad, &used, n, g->opset, why);
+            continue;
+        }
+        xn->n_in = n->n_inputs;
+        xn->n_out = n->n_outputs;
+        xn->in = malloc((size_t)(n->n_inputs + 1) * sizeof *xn->in);
+        xn->out = malloc((size_t)(n->n_outputs + 1) * sizeof *xn->out);
+        xn->x = calloc((size_t)(n->n_inputs + 1), sizeof *xn->x);
+        xn->y = calloc((size_t)(n->n_outputs + 1), sizeof *xn->y);
+        if (!xn->in || !xn->out || !xn->x || !xn->y)
+            return onr_error_set(err, ONR_STATUS_OUT_OF_MEMORY, "out of memory");
+        if (n->n_inputs) memcpy(xn->in, n->inputs, (size_t)n->n_inputs * sizeof *xn->in);
+        if (n->n_outputs) memcpy(xn->out, n->outputs, (size_t)n->n_outputs * sizeof *xn->out);
+        /* Trailing omitted inputs do not count towards arity. */
+        while (xn->n_in > 0 && xn->in[xn->n_in - 1] < 0) xn->n_in--;
+        if (xn->n_in < xn->def->min_inputs || xn->n_in > xn->def->max_inputs ||
+            xn->n_out < xn->def->min_outputs || xn->n_out > xn->def->max_outputs)
+            return onr_error_set(err, ONR_STATUS_INVALID_MODEL,
+                                 "%s '%s': %d inputs and %d outputs, expected %d..%d and %d..%d",
+                                 n->op_type, n->name, xn->n_in, xn->n_out, xn->def->min_inputs,
+                                 xn->def->max_inputs, xn->def->min_outputs, xn->def->max_outputs);
+        xn->ctx.node = n;
+        xn->ctx.opset = g->opset;
+        xn->ctx.threads = s->threads;
+        xn->ctx.reference = s->options.reference_kernels != 0;
+        xn->ctx.n_x = xn->n_in;
+        xn->ctx.n_y = xn->n_out;
+        xn->ctx.x = xn->x;
+        xn->ctx.y = xn->y;
+        if (xn->def->init != NULL) {
+            xn->initialised = true;
+            enum onr_status st = xn->def->init(&xn->ctx, err);
+            if (st != ONR_STATUS_OK) return st;
+        }
+    }
+    if (used > 0)
+        return onr_error_set(err, ONR_STATUS_UNSUPPORTED, "%s", bad);
+    return ONR_STATUS_OK;
+}
+
+static void count_consumers(struct onr_session *s)
+{
+    for (int v = 0; v < s->n_values; v++) {
+        s->values[v].n_consumers = 0;
+        s->values[v].producer = -1;
+        s->values[v].last_use = -1;
+    }
+    for (int i = 0; i < s->n_xnodes; i++) {
+        struct onr_xnode *xn = &s->xnodes[i];
+        if (xn->removed) continue;
+        for (int k = 0; k < xn->n_in; k++)
+            if (xn->in[k] >= 0) {
+                s->values[xn->in[k]].n_consumers++;
+                s->values[xn->in[k]].last_use = i;
+            }
+        for (int k = 0; k < xn->n_out; k++)
+            if (xn->out[k] >= 0) s->values[xn->out[k]].producer = i;
+    }
+}
+
+/* Runs a node whose inputs are all constant, once, into owned outputs. */
+static enum onr_status fold_node(struct onr_session *s, struct onr_xnode *xn, struct onr_error *err)
+{
+    for (int k = 0; k < xn->n_out; k++) {
+        struct onr_svalue *v = xn->out[k] >= 0 ? &s->values[xn->out[k]] : NULL;
+        if (v == NULL) continue;
+        struct onr_shape shape = v->t.shape;
+        enum onr_status st = onr_tensor_alloc(&v->t, v->t.dtype, &shape, err);
+        if (st != ONR_STATUS_OK) return st;
+        v->is_const = true;
+    }
+    if (xn->def->prepare != NULL) {
+        enum onr_status st = xn->def->prepare(&xn->ctx, err);
+        if (st != ONR_STATUS_OK) return st;
+    }
+    void *ws = NULL;
+    if (xn->ctx.workspace_bytes > 0) {
+        ws = onr_aligned_alloc(xn->ctx.workspace_bytes);
+        if (ws == NULL)
+            return onr_error_set(err, ONR_STATUS_OUT_OF_MEMORY, "%s '%s': cannot allocate workspace",
+                                 xn->node->op_type, xn->node->name);
+    }
+    xn->ctx.workspace = ws;
+    enum onr_status st = xn->def->run(&xn->ctx, err);
+    xn->ctx.workspace = NULL;
+    onr_aligned_free(ws);
+    xn->folded = true;
+    return st;
+}
+
+/* Shape inference, constant folding and kernel preparation, in order. */
+static enum onr_status infer_and_prepare(struct onr_session *s, struct onr_error *err)
+{
+    s->workspace_bytes = 0;
+    for (int i = 0; i < s->n_xnodes; i++) {
+        struct onr_xnode *xn = &s->xnodes[i];
+        if (xn->removed) continue;
+        bool all_const = true;
+        for (int k = 0; k < xn->n_in; k++) {
+            xn->x[k] = xn->in[k] >= 0 ? &s->values[xn->in[k]].t : NULL;
+            if (xn->in[k] >= 0 && !s->values[xn->in[k]].is_const) all_const = false;
+            if (xn->x[k] != NULL && xn->x[k]->dtype == ONR_DTYPE_UNDEFINED)
+                return onr_error_set(err, ONR_STATUS_INVALID_MODEL,
+                                     "%s '%s': input '%s' has no known type", xn->node->op_type,
+                                     xn->node->name, s->values[xn->in[k]].name);
+        }
+        for (int k = 0; k < xn->n_out; k++)
+            xn->y[k] = xn->out[k] >= 0 ? &s->values[xn->out[k]].t : NULL;
+        enum onr_status st = xn->def->infer(&xn->ctx, err);
+        if (st != ONR_STATUS_OK) return st;
+        for (int k = 0; k < xn->n_out; k++) {
+            if (xn->y[k] == NULL) continue;
+            st = onr_shape_check(&xn->y[k]->shape, xn->y[k]->dtype, &xn->y[k]->nbytes, err);
+            if (st != ONR_STATUS_OK) {
+                onr_error_prefix(err, "%s '%s': output %d", xn->node->op_type, xn->node->name, k);
+                return st;
+            }
+        }
+        if (all_const && s->options.passes & ONR_PASS_FOLD_CONSTANTS) {
+            st = fold_node(s, xn, err);
+            if (st != ONR_STATUS_OK) return st;
+            continue;
+        }
+        if (xn->def->prepare != NULL) {
+            st = xn->def->prepare(&xn->ctx, err);
+            if (st != ONR_STATUS_OK) return st;
+        }
+        if (xn->ctx.workspace_bytes > s->workspace_bytes) s->workspace_bytes = xn->ctx.workspace_bytes;
+        /* A view shares its input's storage when that input is not constant. */
+        if ((xn->def->flags & ONR_OP_FLAG_VIEW) && xn->in[0] >= 0 && xn->out[0] >= 0 &&
+            !s->values[xn->in[0]].is_const && xn->x[0]->nbytes == xn->y[0]->nbytes) {
+            int root = xn->in[0];
+            while (s->values[root].alias >= 0) root = s->values[root].alias;
+            s->values[xn->out[0]].alias = root;
+            xn->skip_run = true;
+        }
+    }
+    return ONR_STATUS_OK;
+}
+
+/* Lifetimes of the values written at run time, then one arena for all. */
+static enum onr_status plan_memory(struct onr_session *s, struct onr_error *err)
+{
+    count_consumers(s);
+    const int end = s->n_xnodes;
+    /* A storage root lives as long as the last reader of any of its views. */
+    for (int v = 0; v < s->n_values; v++) {
+        struct onr_svalue *sv = &s->values[v];
+        int last = sv->is_output ? end : sv->last_use;
+        if (sv->alias >= 0 && last > s->values[sv->alias].last_use)
+            s->values[sv->alias].last_use = last;
+        if (sv->is_output) sv->last_use = end;
+    }
+    struct onr_plan_item *items = calloc((size_t)s->n_values + 1, sizeof *items);
+    int *owner = calloc((size_t)s->n_values + 1, sizeof *owner);
+    if (items == NULL || owner == NULL) {
+        free(items);
+        free(owner);
+        return onr_error_set(err, ONR_STATUS_OUT_OF_MEMORY, "out of memory");
+    }
+    int n = 0;
+    for (int v = 0; v < s->n_values; v++) {
+        struct onr_svalue *sv = &s->values[v];
+        if (sv->is_const || sv->is_input || sv->alias >= 0 || sv->producer < 0) continue;
+        items[n].bytes = sv->t.nbytes;
+        items[n].first = sv->producer;
+        items[n].last = sv->last_use > sv->producer ? sv->last_use : sv->producer;
+        owner[n++] = v;
+    }
+    enum onr_status st = ONR_STATUS_OK;
+    if (s->options.no_arena) {
+        /* One allocation per value, so AddressSanitizer sees each bound. */
+        s->value_buffers = calloc((size_t)s->n_values + 1, sizeof *s->value_buffers);
+        if (s->value_buffers == NULL) st = ONR_STATUS_OUT_OF_MEMORY;
+        for (int k = 0; k < n && st == ONR_STATUS_OK; k++) {
+            void *p = onr_aligned_alloc(items[k].bytes);
+            if (p == NULL) st = ONR_STATUS_OUT_OF_MEMORY;
+            s->value_buffers[owner[k]] = p;
+            s->values[owner[k]].t.data = p;
+        }
+        if (st != ONR_STATUS_OK) onr_error_set(err, st, "cannot allocate value buffers");
+    } else {
+        st = onr_plan_assign(items, n, &s->arena_bytes, err);
+        if (st == ONR_STATUS_OK && s->arena_bytes > 0) {
+            s->arena = onr_aligned_alloc(s->arena_bytes);
+            if (s->arena == NULL)
+                st = onr_error_set(err, ONR_STATUS_OUT_OF_MEMORY, "cannot allocate a %zu-byte arena",
+                                   s->arena_bytes);
+        }
+        for (int k = 0; k < n && st == ONR_STATUS_OK; k++)
+            s->values[owner[k]].t.data = (char *)s->arena + items[k].offset;
+    }
+    free(items);
+    free(owner);
+    if (st != ONR_STATUS_OK) return st;
+    if (s->workspace_bytes > 0) {
+        s->workspace = onr_aligned_alloc(s->workspace_bytes);
+        if (s->workspace == NULL)
+            return onr_error_set(err, ONR_STATUS_OUT_OF_MEMORY, "cannot allocate a %zu-byte workspace",
+                                 s->workspace_bytes);
+    }
+    for (int i = 0; i < s->n_xnodes; i++) s->xnodes[i].ctx.workspace = s->workspace;
+    return ONR_STATUS_OK;
+}
+
+enum onr_status onr_session_prepare(struct onr_session *s, struct onr_error *err)
+{
+    enum onr_status st = bind_values(s, err);
+    if (st == ONR_STATUS_OK) st = bind_nodes(s, err);
+    if (st == ONR_STATUS_OK) {
+        count_consumers(s);
+        st = onr_session_optimize(s, err);
+    }
+    if (st == ONR_STATUS_OK) st = infer_and_prepare(s, err);
+    if (st == ONR_STATUS_OK) st = plan_memory(s, err);
+    if (st != ONR_STATUS_OK) {
+        onr_session_unprepare(s);
+        return st;
+    }
+    s->ready = true;
+    return ONR_STATUS_OK;
+}
+
+void onr_session_unprepare(struct onr_session *s)
+{
+    for (int i = 0; i < s->n_xnodes; i++) {
+        struct onr_xnode *xn = &s->xnodes[i];
+        if (xn->initialised) {
+            if (xn->def->release != NULL) xn->def->release(xn->ctx.params);
+            else free(xn->ctx.params);
+        }
+        free(xn->in);
+        free(xn->out);
+        free(xn->x);
+        free(xn->y);
+    }
+    free(s->xnodes);
+    s->xnodes = NULL;
+    s->n_xnodes = 0;
+    for (int v = 0; v < s->n_values; v++) {
+        if (s->values[v].t.owned) onr_tensor_free(&s->values[v].t);
+        if (s->value_buffers != NULL) onr_aligned_free(s->value_buffers[v]);
+    }
+    free(s->value_buffers);
+    s->value_buffers = NULL;
+    free(s->values);
+    s->values = NULL;
+    s->n_values = 0;
+    onr_aligned_free(s->arena);
+    s->arena = NULL;
+    s->arena_bytes = 0;
+    onr_aligned_free(s->workspace);
+    s->workspace = NULL;
+    s->workspace_bytes = 0;
+    s->ready = false;
+}
+
+enum onr_status onr_session_execute(struct onr_session *s, struct onr_error *err)
+{
+    /* Views of inputs follow the caller's buffers, which change per run. */
+    for (int v = 0; v < s->n_values; v++)
+        if (s->values[v].alias >= 0) s->values[v].t.data = s->values[s->values[v].alias].t.data;
+    for (int i = 0; i < s->n_xnodes; i++) {
+        struct onr_xnode *xn = &s->xnodes[i];
+        if (xn->removed || xn->folded || xn->skip_run) continue;
+        double t0 = s->profiling ? now_seconds() : 0.0;
+        enum onr_status st = xn->def->run(&xn->ctx, err);
+        if (s->profiling) xn->seconds = now_seconds() - t0;
+        if (st != ONR_STATUS_OK) {
+            onr_error_prefix(err, "running %s '%s'", xn->node->op_type, xn->node->name);
+            return st;
+        }
+    }
+    return ONR_STATUS_OK;
+}

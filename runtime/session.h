@@ -1,0 +1,70 @@
+/* Internal state of a model and a session. A session owns a copy of the
+ * node wiring (so optimisation passes can rewrite it without touching the
+ * model), one tensor per value, the planned arena and a shared workspace. */
+#ifndef ONR_SESSION_H
+#define ONR_SESSION_H
+
+#include "../ops/op.h"
+#include "graph.h"
+
+struct onr_model {
+    struct onr_graph graph;
+};
+
+/* A value as the session sees it. */
+struct onr_svalue {
+    struct onr_tensor t;        /* dtype, shape, data (borrowed, arena or owned) */
+    const char *name;
+    bool is_const;              /* data known before running */
+    bool is_input;              /* bound to caller data at run time */
+    bool is_output;             /* a graph output: lives to the end */
+    int alias;                  /* value whose storage this one shares, or -1 */
+    int producer;               /* xnode index, or -1 */
+    int n_consumers;
+    int last_use;               /* last xnode position reading it */
+};
+
+/* A node as the session runs it. */
+struct onr_xnode {
+    const struct onr_node *node;  /* name, op_type, attributes */
+    const struct onr_op_def *def;
+    struct onr_op_ctx ctx;
+    int n_in, n_out;
+    int *in, *out;                /* value indices, -1 when omitted */
+    struct onr_tensor **x, **y;   /* the ctx's tensor pointers */
+    bool initialised;             /* init ran: release must run */
+    bool removed;                 /* eliminated by an optimisation pass */
+    bool folded;                  /* all inputs constant: ran at prepare */
+    bool skip_run;                /* a view sharing its input's storage */
+    double seconds;               /* last run, when profiling */
+};
+
+struct onr_session {
+    const struct onr_model *model;
+    struct onr_session_options options;
+    struct onr_shape *input_shapes; /* options' copy */
+    int threads;
+    int n_values, cap_values;
+    struct onr_svalue *values;
+    int n_xnodes;
+    struct onr_xnode *xnodes;
+    struct onr_shape *prepared_inputs; /* one per graph input */
+    bool defaulted_dims;
+    void *arena;
+    size_t arena_bytes;
+    void *workspace;
+    size_t workspace_bytes;
+    void **value_buffers;         /* no_arena mode: one allocation per value */
+    bool profiling;
+    bool ready;
+};
+
+/* executor.c */
+enum onr_status onr_session_prepare(struct onr_session *s, struct onr_error *err);
+void onr_session_unprepare(struct onr_session *s);
+enum onr_status onr_session_execute(struct onr_session *s, struct onr_error *err);
+
+/* optimize.c: graph passes on the session's wiring, after init. */
+enum onr_status onr_session_optimize(struct onr_session *s, struct onr_error *err);
+
+#endif
