@@ -70,9 +70,9 @@ enum onr_status onr_session_create(const struct onr_model *model,
     s->options.input_shapes = NULL; /* only read here, not kept */
     s->options.n_input_shapes = 0;
     if (s->options.threads < 0) {
+        int threads = s->options.threads;
         free(s);
-        return onr_error_set(err, ONR_STATUS_INVALID_ARGUMENT, "threads %d is negative",
-                             s->options.threads);
+        return onr_error_set(err, ONR_STATUS_INVALID_ARGUMENT, "threads %d is negative", threads);
     }
     s->threads = s->options.threads > 0 ? s->options.threads : onr_cpu_default_threads();
     int n_in = model->graph.n_inputs;
