@@ -73,6 +73,9 @@ enum onr_op_flags {
     /* y[0] may share x[0]'s storage (same bytes: Identity, Reshape, Flatten,
      * Squeeze, Unsqueeze, Dropout); run is then skipped when they do. */
     ONR_OP_FLAG_VIEW = 1u << 0,
+    /* y depends only on x's shapes, never their data (Shape, Size): the node
+     * is folded at prepare time like a node with all-constant inputs. */
+    ONR_OP_FLAG_SHAPE_ONLY = 1u << 1,
 };
 
 struct onr_op_def {

@@ -182,7 +182,9 @@ static enum onr_status infer_and_prepare(struct onr_session *s, struct onr_error
         bool all_const = true;
         for (int k = 0; k < xn->n_in; k++) {
             xn->x[k] = xn->in[k] >= 0 ? &s->values[xn->in[k]].t : NULL;
-            if (xn->in[k] >= 0 && !s->values[xn->in[k]].is_const) all_const = false;
+            if (xn->in[k] >= 0 && !s->values[xn->in[k]].is_const &&
+                !(xn->def->flags & ONR_OP_FLAG_SHAPE_ONLY))
+                all_const = false;
             if (xn->x[k] != NULL && xn->x[k]->dtype == ONR_DTYPE_UNDEFINED)
                 return onr_error_set(err, ONR_STATUS_INVALID_MODEL,
                                      "%s '%s': input '%s' has no known type", xn->node->op_type,

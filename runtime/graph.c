@@ -261,9 +261,9 @@ static enum onr_status set_producers(struct onr_graph *g, const bool *is_input,
             }
             if (val->is_initializer || is_input[v])
                 return onr_error_set(err, ONR_STATUS_INVALID_MODEL,
-                                     "%s '%s': output '%s' is also a graph %s", nd->op_type,
+                                     "%s '%s': output '%s' is also %s", nd->op_type,
                                      nd->name, val->name,
-                                     val->is_initializer ? "initializer" : "input");
+                                     val->is_initializer ? "an initializer" : "a graph input");
             val->producer = i;
         }
     }

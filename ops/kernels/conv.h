@@ -29,4 +29,27 @@ struct onr_conv_shape {
 void onr_conv2d_f32__ref(const struct onr_conv_shape *s, const float *x, const float *w,
                          const float *b, const struct onr_activation *act, float *y);
 
+/* Fast variants take the oracle's arguments plus the OpenMP thread count.
+ * Each output element is computed by one thread in a fixed order, so the
+ * result does not depend on threads. x and y must not overlap. */
+typedef void (*onr_conv2d_f32_fn)(const struct onr_conv_shape *s, const float *x,
+                                  const float *w, const float *b,
+                                  const struct onr_activation *act, float *y,
+                                  int threads);
+
+/* Portable OpenMP C (conv_scalar.c). */
+/* Any group (dense, grouped, depthwise). */
+void onr_conv2d_f32__scalar(const struct onr_conv_shape *s, const float *x, const float *w,
+                            const float *b, const struct onr_activation *act, float *y,
+                            int threads);
+/* group == C and OC = m*C (channel multiplier m >= 1). */
+void onr_conv2d_f32_depthwise__scalar(const struct onr_conv_shape *s, const float *x,
+                                      const float *w, const float *b,
+                                      const struct onr_activation *act, float *y,
+                                      int threads);
+/* KH == KW == 1, unit strides, no padding, any group. */
+void onr_conv2d_f32_1x1__scalar(const struct onr_conv_shape *s, const float *x,
+                                const float *w, const float *b,
+                                const struct onr_activation *act, float *y, int threads);
+
 #endif

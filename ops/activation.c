@@ -1,0 +1,171 @@
+/* Elementwise float32 activations and unary math, opsets up to 17, any
+ * shape, sharing one init/infer/run driver:
+ *
+ *   Clip         1..5 and 6..10: attributes min, max (consumed_inputs of
+ *                1..5 ignored); 11+: optional scalar inputs min, max (read
+ *                at run time, so they need not be constant). An omitted
+ *                bound does not clip. min > max gives max (as the spec).
+ *   Sigmoid 1+, HardSigmoid 1+ (alpha 0.2, beta 0.5), HardSwish 14+,
+ *   LeakyRelu 1+ (alpha 0.01), Tanh 1+, Exp 1+, Sqrt 1+, Neg 1+, Abs 1+,
+ *   Erf 9+.
+ *
+ * Other dtypes are UNSUPPORTED. Each op is one expression in the table of
+ * loops below; elements are independent, so any thread count gives the same
+ * bits. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "op.h"
+
+enum unary_kind {
+    UNARY_CLIP, UNARY_SIGMOID, UNARY_HARDSIGMOID, UNARY_HARDSWISH, UNARY_LEAKYRELU,
+    UNARY_TANH, UNARY_EXP, UNARY_SQRT, UNARY_NEG, UNARY_ABS, UNARY_ERF,
+};
+
+struct unary_params {
+    enum unary_kind kind;
+    float alpha, beta;       /* HardSigmoid, LeakyRelu */
+    float lo, hi;            /* Clip bounds from attributes (opset < 11) */
+};
+
+static const struct {
+    const char *name;
+    enum unary_kind kind;
+    float alpha, beta;       /* attribute defaults */
+} unary_kinds[] = {
+    {"Clip", UNARY_CLIP, 0.0f, 0.0f},         {"Sigmoid", UNARY_SIGMOID, 0.0f, 0.0f},
+    {"HardSigmoid", UNARY_HARDSIGMOID, 0.2f, 0.5f}, {"HardSwish", UNARY_HARDSWISH, 0.0f, 0.0f},
+    {"LeakyRelu", UNARY_LEAKYRELU, 0.01f, 0.0f}, {"Tanh", UNARY_TANH, 0.0f, 0.0f},
+    {"Exp", UNARY_EXP, 0.0f, 0.0f},           {"Sqrt", UNARY_SQRT, 0.0f, 0.0f},
+    {"Neg", UNARY_NEG, 0.0f, 0.0f},           {"Abs", UNARY_ABS, 0.0f, 0.0f},
+    {"Erf", UNARY_ERF, 0.0f, 0.0f},
+};
+
+enum { UNARY_PARALLEL_MIN = 16384 };
+
+static enum onr_status unary_init(struct onr_op_ctx *ctx, struct onr_error *err)
+{
+    const struct onr_node *node = ctx->node;
+    struct unary_params *p = calloc(1, sizeof *p);
+    if (p == NULL)
+        return onr_error_set(err, ONR_STATUS_OUT_OF_MEMORY, "%s '%s': out of memory",
+                             node->op_type, node->name);
+    ctx->params = p;
+    size_t i = 0;
+    while (i < sizeof unary_kinds / sizeof unary_kinds[0] &&
+           strcmp(unary_kinds[i].name, node->op_type) != 0)
+        i++;
+    if (i == sizeof unary_kinds / sizeof unary_kinds[0])
+        return onr_error_set(err, ONR_STATUS_INTERNAL, "%s '%s': not an activation",
+                             node->op_type, node->name);
+    p->kind = unary_kinds[i].kind;
+    p->lo = -INFINITY;
+    p->hi = INFINITY;
+    enum onr_status st = ONR_STATUS_OK;
+    if (p->kind == UNARY_HARDSIGMOID || p->kind == UNARY_LEAKYRELU)
+        st = onr_node_attr_float(node, "alpha", unary_kinds[i].alpha, &p->alpha, err);
+    if (st == ONR_STATUS_OK && p->kind == UNARY_HARDSIGMOID)
+        st = onr_node_attr_float(node, "beta", unary_kinds[i].beta, &p->beta, err);
+    if (st == ONR_STATUS_OK && p->kind == UNARY_CLIP && ctx->opset < 11) {
+        st = onr_node_attr_float(node, "min", -INFINITY, &p->lo, err);
+        if (st == ONR_STATUS_OK) st = onr_node_attr_float(node, "max", INFINITY, &p->hi, err);
+    }
+    return st;
+}
+
+static enum onr_status unary_infer(struct onr_op_ctx *ctx, struct onr_error *err)
+{
+    const struct onr_tensor *x = ctx->x[0];
+    const char *op = ctx->node->op_type, *name = ctx->node->name;
+    for (int i = 0; i < ctx->n_x; i++) {
+        if (ctx->x[i] == NULL) continue;
+        if (ctx->x[i]->dtype != ONR_DTYPE_FLOAT)
+            return onr_error_set(err, ONR_STATUS_UNSUPPORTED,
+                                 "%s '%s': input %d is %s, only float32 is supported", op, name,
+                                 i, onr_dtype_name(ctx->x[i]->dtype));
+        if (i > 0 && onr_shape_numel(&ctx->x[i]->shape) != 1) {
+            char buf[96];
+            onr_shape_format(&ctx->x[i]->shape, buf, sizeof buf);
+            return onr_error_set(err, ONR_STATUS_SHAPE_MISMATCH,
+                                 "%s '%s': %s has shape %s, expected a scalar", op, name,
+                                 i == 1 ? "min" : "max", buf);
+        }
+    }
+    ctx->y[0]->dtype = x->dtype;
+    ctx->y[0]->shape = x->shape;
+    return ONR_STATUS_OK;
+}
+
+/* The same formulas as onr_activation_apply, so a fused Conv matches. */
+static inline float unit_clamp(float t) { return t < 0.0f ? 0.0f : (t > 1.0f ? 1.0f : t); }
+
+#define MAP(EXPR)                                                                     \
+    _Pragma("omp parallel for num_threads(threads) schedule(static) if (parallel)")   \
+    for (int64_t i = 0; i < n; i++) {                                                 \
+        const float v = x[i];                                                         \
+        y[i] = (EXPR);                                                                \
+    }
+
+/* x: (n)  y: (n); x and y may be the same buffer. */
+static void unary_f32(const struct unary_params *p, float lo, float hi, int64_t n,
+                      const float *x, float *y, int threads)
+{
+    const bool parallel = threads > 1 && n >= UNARY_PARALLEL_MIN;
+    const float alpha = p->alpha, beta = p->beta;
+    switch (p->kind) {
+    case UNARY_CLIP: MAP(v < lo ? lo : (v > hi ? hi : v)) break;
+    case UNARY_SIGMOID: MAP(1.0f / (1.0f + expf(-v))) break;
+    case UNARY_HARDSIGMOID: MAP(unit_clamp(alpha * v + beta)) break;
+    case UNARY_HARDSWISH: MAP(v * unit_clamp(v / 6.0f + 0.5f)) break;
+    case UNARY_LEAKYRELU: MAP(v < 0.0f ? alpha * v : v) break;
+    case UNARY_TANH: MAP(tanhf(v)) break;
+    case UNARY_EXP: MAP(expf(v)) break;
+    case UNARY_SQRT: MAP(sqrtf(v)) break;
+    case UNARY_NEG: MAP(-v) break;
+    case UNARY_ABS: MAP(fabsf(v)) break;
+    case UNARY_ERF: MAP(erff(v)) break;
+    }
+}
+
+static enum onr_status unary_run(struct onr_op_ctx *ctx, struct onr_error *err)
+{
+    const struct unary_params *p = ctx->params;
+    float lo = p->lo, hi = p->hi;
+    if (p->kind == UNARY_CLIP && ctx->opset >= 11) {
+        if (ctx->n_x > 1 && ctx->x[1] != NULL) lo = *(const float *)ctx->x[1]->data;
+        if (ctx->n_x > 2 && ctx->x[2] != NULL) hi = *(const float *)ctx->x[2]->data;
+    }
+    /* min > max: every element becomes max (ONNX Clip). */
+    if (lo > hi) lo = hi;
+    unary_f32(p, lo, hi, onr_shape_numel(&ctx->x[0]->shape), ctx->x[0]->data, ctx->y[0]->data,
+              ctx->reference ? 1 : ctx->threads);
+    return ONR_STATUS_OK;
+}
+
+#define UNARY_DEF(sym, op_name, first_opset, inputs)                               \
+    const struct onr_op_def onr_op_##sym = {                                       \
+        .name = op_name, .domain = "", .min_opset = first_opset, .max_opset = 17,  \
+        .min_inputs = 1, .max_inputs = inputs, .min_outputs = 1, .max_outputs = 1, \
+        .flags = ONR_OP_FLAG_NONE, .init = unary_init, .infer = unary_infer,       \
+        .prepare = NULL, .run = unary_run, .release = NULL, .describe = NULL,     \
+    }
+
+/* Clip's bounds are inputs from opset 11; before that, attributes only. */
+const struct onr_op_def onr_op_clip_attr = {
+    .name = "Clip", .domain = "", .min_opset = 1, .max_opset = 10,
+    .min_inputs = 1, .max_inputs = 1, .min_outputs = 1, .max_outputs = 1,
+    .flags = ONR_OP_FLAG_NONE, .init = unary_init, .infer = unary_infer,
+    .prepare = NULL, .run = unary_run, .release = NULL, .describe = NULL,
+};
+UNARY_DEF(clip, "Clip", 11, 3);
+UNARY_DEF(sigmoid, "Sigmoid", 1, 1);
+UNARY_DEF(hardsigmoid, "HardSigmoid", 1, 1);
+UNARY_DEF(hardswish, "HardSwish", 14, 1);
+UNARY_DEF(leakyrelu, "LeakyRelu", 1, 1);
+UNARY_DEF(tanh, "Tanh", 1, 1);
+UNARY_DEF(exp, "Exp", 1, 1);
+UNARY_DEF(sqrt, "Sqrt", 1, 1);
+UNARY_DEF(neg, "Neg", 1, 1);
+UNARY_DEF(abs, "Abs", 1, 1);
+UNARY_DEF(erf, "Erf", 9, 1);

@@ -1,0 +1,371 @@
+/* Conv, opsets 1..17: 2-D float32 convolution (rank-4 X, W; optional B).
+ *
+ * Attributes: auto_pad (NOTSET, SAME_UPPER, SAME_LOWER, VALID), dilations,
+ * group (dense, grouped, depthwise with any channel multiplier), kernel_shape
+ * (optional, must match W), pads, strides. Rejected: other ranks (1-D, 3-D)
+ * and non-float types as UNSUPPORTED; strides, dilations or kernel_shape
+ * < 1, negative pads, explicit pads together with auto_pad, group < 1 or
+ * not dividing C and OC as INVALID_MODEL; W's channels not C/group, B not
+ * of length OC, or an output size < 1 as SHAPE_MISMATCH.
+ *
+ * A graph pass may fuse a following activation (onr_conv_set_activation in
+ * conv.h). prepare picks the kernel from onr_conv_variants, or the oracle
+ * onr_conv2d_f32__ref when ctx->reference is set. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conv.h"
+
+enum conv_auto_pad { CONV_PAD_NOTSET, CONV_PAD_SAME_UPPER, CONV_PAD_SAME_LOWER, CONV_PAD_VALID };
+
+struct conv_params {
+    /* attributes; pads are ONNX order: top, left, bottom, right */
+    int64_t kernel[2], strides[2], dilations[2], pads[4], group;
+    bool has_kernel;
+    enum conv_auto_pad auto_pad;
+    struct onr_activation act;          /* fused by a graph pass; NONE default */
+    struct onr_conv_shape shape;        /* set by infer */
+    bool shaped;
+    onr_conv2d_f32_fn kernel_fn;        /* set by prepare */
+    const char *kernel_name;
+};
+
+/* ---- kernel choice ---- */
+
+static bool fits_any(const struct onr_conv_shape *s) { return true; }
+
+static bool fits_depthwise(const struct onr_conv_shape *s)
+{
+    return s->C > 0 && s->group == s->C && s->OC % s->C == 0;
+}
+
+static bool fits_1x1(const struct onr_conv_shape *s)
+{
+    return s->KH == 1 && s->KW == 1 && s->stride_h == 1 && s->stride_w == 1 &&
+           s->pad_top == 0 && s->pad_left == 0 && s->pad_bottom == 0 && s->pad_right == 0;
+}
+
+/* Add a variant with one line here, above the ones it beats. An ISA
+ * variant's fits() also checks onr_cpu_has_avx2_fma(). */
+const struct onr_conv_variant onr_conv_variants[] = {
+    {"conv2d_1x1__scalar", fits_1x1, onr_conv2d_f32_1x1__scalar},
+    {"conv2d_depthwise__scalar", fits_depthwise, onr_conv2d_f32_depthwise__scalar},
+    {"conv2d__scalar", fits_any, onr_conv2d_f32__scalar},
+};
+const int onr_conv_variant_count =
+    (int)(sizeof onr_conv_variants / sizeof onr_conv_variants[0]);
+
+static const struct onr_conv_variant *pick_kernel(const struct onr_conv_shape *s)
+{
+    for (int i = 0; i < onr_conv_variant_count; i++)
+        if (onr_conv_variants[i].fits(s)) return &onr_conv_variants[i];
+    return &onr_conv_variants[onr_conv_variant_count - 1];
+}
+
+static void conv_ref(const struct onr_conv_shape *s, const float *x, const float *w,
+                     const float *b, const struct onr_activation *act, float *y, int threads)
+{
+    onr_conv2d_f32__ref(s, x, w, b, act, y);
+}
+
+/* ---- init: attributes ---- */
+
+/* Reads an ints attribute of `want` values (2 per spatial axis) into out,
+ * each >= min; leaves out alone when absent. */
+static enum onr_status read_ints(const struct onr_node *node, const char *name, size_t want,
+                                 int64_t min, int64_t *out, bool *present,
+                                 struct onr_error *err)
+{
+    const int64_t *v;
+    size_t n;
+    enum onr_status st = onr_node_attr_ints(node, name, &v, &n, err);
+    if (st != ONR_STATUS_OK) return st;
+    if (present != NULL) *present = v != NULL;
+    if (v == NULL) return ONR_STATUS_OK;
+    if (n != want) {
+        /* A count that fits another dimensionality is a valid 1-D or 3-D Conv. */
+        bool other_rank = n > 0 && (want != 4 || n % 2 == 0);
+        if (!other_rank)
+            return onr_error_set(err, ONR_STATUS_INVALID_MODEL,
+                                 "Conv '%s': %s has %zu values, expected %zu", node->name,
+                                 name, n, want);
+        return onr_error_set(err, ONR_STATUS_UNSUPPORTED,
+                             "Conv '%s': %s has %zu values, expected %zu: only 2-D "
+                             "convolution is supported", node->name, name, n, want);
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (v[i] < min)
+            return onr_error_set(err, ONR_STATUS_INVALID_MODEL,
+                                 "Conv '%s': %s[%zu] = %lld, expected >= %lld", node->name,
+                                 name, i, (long long)v[i], (long long)min);
+        out[i] = v[i];
+    }
+    return ONR_STATUS_OK;
+}
+
+static enum onr_status read_auto_pad(const struct onr_node *node, struct conv_params *p,
+                                     struct onr_error *err)
+{
+    static const char *const names[] = {"NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID"};
+    const char *s;
+    enum onr_status st = onr_node_attr_string(node, "auto_pad", "NOTSET", &s, err);
+    if (st != ONR_STATUS_OK) return st;
+    if (s[0] == '\0') s = "NOTSET";
+    for (int i = 0; i < 4; i++)
+        if (strcmp(s, names[i]) == 0) {
+            p->auto_pad = (enum conv_auto_pad)i;
+            return ONR_STATUS_OK;
+        }
+    return onr_error_set(err, ONR_STATUS_INVALID_MODEL,
+                         "Conv '%s': auto_pad '%s', expected NOTSET, SAME_UPPER, "
+                         "SAME_LOWER or VALID", node->name, s);
+}
+
+static enum onr_status conv_init(struct onr_op_ctx *ctx, struct onr_error *err)
+{
+    const struct onr_node *node = ctx->node;
+    struct conv_params *p = calloc(1, sizeof *p);
+    if (p == NULL)
+        return onr_error_set(err, ONR_STATUS_OUT_OF_MEMORY, "Conv '%s': out of memory",
+                             node->name);
+    ctx->params = p;
+    p->strides[0] = p->strides[1] = p->dilations[0] = p->dilations[1] = 1;
+    p->act.kind = ONR_ACT_NONE;
+    bool has_pads;
+    enum onr_status st;
+    if ((st = read_ints(node, "kernel_shape", 2, 1, p->kernel, &p->has_kernel, err)) ||
+        (st = read_ints(node, "strides", 2, 1, p->strides, NULL, err)) ||
+        (st = read_ints(node, "dilations", 2, 1, p->dilations, NULL, err)) ||
+        (st = read_ints(node, "pads", 4, 0, p->pads, &has_pads, err)) ||
+        (st = read_auto_pad(node, p, err)) ||
+        (st = onr_node_attr_int(node, "group", 1, &p->group, err)))
+        return st;
+    if (p->group < 1)
+        return onr_error_set(err, ONR_STATUS_INVALID_MODEL,
+                             "Conv '%s': group %lld, expected >= 1", node->name,
+                             (long long)p->group);
+    if (p->auto_pad != CONV_PAD_NOTSET && (p->pads[0] | p->pads[1] | p->pads[2] | p->pads[3]))
+        return onr_error_set(err, ONR_STATUS_INVALID_MODEL,
+                             "Conv '%s': explicit pads given together with auto_pad",
+                             node->name);
+    return ONR_STATUS_OK;
+}
+
+/* ---- infer: shapes ---- */
+
+/* Output size along one axis; resolves auto_pad into *p0 (begin), *p1. */
+static enum onr_status out_dim(const struct onr_op_ctx *ctx, const struct conv_params *p,
+                               int axis, int64_t in, int64_t k, int64_t *p0, int64_t *p1,
+                               int64_t *out, struct onr_error *err)
+{
+    const char *what = axis == 0 ? "height" : "width";
+    const int64_t s = p->strides[axis], d = p->dilations[axis];
+    int64_t ek, padded;
+    *p0 = p->pads[axis];
+    *p1 = p->pads[axis + 2];
+    if (onr_mul_overflow_i64(k - 1, d, &ek) || ek == INT64_MAX) goto overflow;
+    ek += 1; /* extent of the dilated kernel */
+    if (p->auto_pad == CONV_PAD_SAME_UPPER || p->auto_pad == CONV_PAD_SAME_LOWER) {
+        int64_t o = in / s + (in % s != 0), total;
+        if (__builtin_add_overflow((o > 0 ? o - 1 : 0) * s, ek, &total)) goto overflow;
+        total = total > in ? total - in : 0;
+        *p0 = p->auto_pad == CONV_PAD_SAME_UPPER ? total / 2 : total - total / 2;
+        *p1 = total - *p0;
+    }
+    if (__builtin_add_overflow(in, *p0, &padded) ||
+        __builtin_add_overflow(padded, *p1, &padded))
+        goto overflow;
+    *out = padded >= ek ? (padded - ek) / s + 1 : 0;
+    if (*out < 1)
+        return onr_error_set(err, ONR_STATUS_SHAPE_MISMATCH,
+                             "Conv '%s': output %s would be %lld: input %lld + pads %lld,%lld "
+                             "is smaller than the kernel extent %lld", ctx->node->name, what,
+                             (long long)*out, (long long)in, (long long)*p0, (long long)*p1,
+                             (long long)ek);
+    return ONR_STATUS_OK;
+overflow:
+    return onr_error_set(err, ONR_STATUS_INVALID_MODEL,
+                         "Conv '%s': kernel, dilation or pads along the %s overflow",
+                         ctx->node->name, what);
+}
+
+/* Ranks, dtypes and the channel agreement of X, W and B. */
+static enum onr_status check_inputs(const struct onr_op_ctx *ctx, const struct conv_params *p,
+                                    struct onr_error *err)
+{
+    const char *name = ctx->node->name;
+    const struct onr_tensor *x = ctx->x[0], *w = ctx->x[1];
+    const struct onr_tensor *b = ctx->n_x > 2 ? ctx->x[2] : NULL;
+    char buf[96];
+    if (x->shape.rank != 4)
+        return onr_error_set(err, ONR_STATUS_UNSUPPORTED,
+                             "Conv '%s': X has rank %d; only 2-D convolution (rank-4 X) "
+                             "is supported", name, x->shape.rank);
+    if (x->dtype != ONR_DTYPE_FLOAT || w->dtype != ONR_DTYPE_FLOAT ||
+        (b != NULL && b->dtype != ONR_DTYPE_FLOAT))
+        return onr_error_set(err, ONR_STATUS_UNSUPPORTED,
+                             "Conv '%s': only float32 is supported", name);
+    onr_shape_format(&w->shape, buf, sizeof buf);
+    if (w->shape.rank != 4)
+        return onr_error_set(err, ONR_STATUS_SHAPE_MISMATCH,
+                             "Conv '%s': W has shape %s, expected rank 4", name, buf);
+    const int64_t C = x->shape.dims[1], OC = w->shape.dims[0];
+    if (C % p->group != 0)
+        return onr_error_set(err, ONR_STATUS_INVALID_MODEL,
+                             "Conv '%s': group %lld does not divide C=%lld", name,
+                             (long long)p->group, (long long)C);
+    if (OC % p->group != 0)
+        return onr_error_set(err, ONR_STATUS_INVALID_MODEL,
+                             "Conv '%s': group %lld does not divide the output channels %lld",
+                             name, (long long)p->group, (long long)OC);
+    if (w->shape.dims[1] != C / p->group)
+        return onr_error_set(err, ONR_STATUS_SHAPE_MISMATCH,
+                             "Conv '%s': W has shape %s, expected %lld channels per group "
+                             "(C=%lld / group %lld)", name, buf, (long long)(C / p->group),
+                             (long long)C, (long long)p->group);
+    if (p->has_kernel && (p->kernel[0] != w->shape.dims[2] || p->kernel[1] != w->shape.dims[3]))
+        return onr_error_set(err, ONR_STATUS_INVALID_MODEL,
+                             "Conv '%s': kernel_shape %lldx%lld does not match W's shape %s",
+                             name, (long long)p->kernel[0], (long long)p->kernel[1], buf);
+    if (b != NULL && (b->shape.rank != 1 || b->shape.dims[0] != OC)) {
+        onr_shape_format(&b->shape, buf, sizeof buf);
+        return onr_error_set(err, ONR_STATUS_SHAPE_MISMATCH,
+                             "Conv '%s': B has shape %s, expected %lld", name, buf,
+                             (long long)OC);
+    }
+    return ONR_STATUS_OK;
+}
+
+static enum onr_status conv_infer(struct onr_op_ctx *ctx, struct onr_error *err)
+{
+    struct conv_params *p = ctx->params;
+    enum onr_status st = check_inputs(ctx, p, err);
+    if (st != ONR_STATUS_OK) return st;
+    const int64_t *xd = ctx->x[0]->shape.dims, *wd = ctx->x[1]->shape.dims;
+    struct onr_conv_shape s = {
+        .N = xd[0], .C = xd[1], .H = xd[2], .W = xd[3], .OC = wd[0], .KH = wd[2], .KW = wd[3],
+        .stride_h = p->strides[0], .stride_w = p->strides[1],
+        .dil_h = p->dilations[0], .dil_w = p->dilations[1], .group = p->group,
+    };
+    if (s.KH < 1 || s.KW < 1)
+        return onr_error_set(err, ONR_STATUS_SHAPE_MISMATCH,
+                             "Conv '%s': W has an empty %lldx%lld kernel", ctx->node->name,
+                             (long long)s.KH, (long long)s.KW);
+    if ((st = out_dim(ctx, p, 0, s.H, s.KH, &s.pad_top, &s.pad_bottom, &s.OH, err)) ||
+        (st = out_dim(ctx, p, 1, s.W, s.KW, &s.pad_left, &s.pad_right, &s.OW, err)))
+        return st;
+    struct onr_tensor *y = ctx->y[0];
+    y->dtype = ONR_DTYPE_FLOAT;
+    y->shape.rank = 4;
+    y->shape.dims[0] = s.N;
+    y->shape.dims[1] = s.OC;
+    y->shape.dims[2] = s.OH;
+    y->shape.dims[3] = s.OW;
+    if ((st = onr_shape_check(&y->shape, y->dtype, NULL, err)) != ONR_STATUS_OK) {
+        onr_error_prefix(err, "Conv '%s': output", ctx->node->name);
+        return st;
+    }
+    p->shape = s;
+    p->shaped = true;
+    return ONR_STATUS_OK;
+}
+
+/* ---- prepare, run ---- */
+
+static enum onr_status conv_prepare(struct onr_op_ctx *ctx, struct onr_error *err)
+{
+    struct conv_params *p = ctx->params;
+    if (!p->shaped)
+        return onr_error_set(err, ONR_STATUS_INTERNAL, "Conv '%s': prepare before infer",
+                             ctx->node->name);
+    if (ctx->reference) {
+        p->kernel_fn = conv_ref;
+        p->kernel_name = "conv2d__ref";
+    } else {
+        const struct onr_conv_variant *v = pick_kernel(&p->shape);
+        p->kernel_fn = v->run;
+        p->kernel_name = v->name;
+    }
+    ctx->workspace_bytes = 0;
+    return ONR_STATUS_OK;
+}
+
+static enum onr_status conv_run(struct onr_op_ctx *ctx, struct onr_error *err)
+{
+    const struct conv_params *p = ctx->params;
+    const struct onr_tensor *b = ctx->n_x > 2 ? ctx->x[2] : NULL;
+    p->kernel_fn(&p->shape, ctx->x[0]->data, ctx->x[1]->data, b != NULL ? b->data : NULL,
+                 &p->act, ctx->y[0]->data, ctx->threads);
+    return ONR_STATUS_OK;
+}
+
+/* ---- for graph passes and --info ---- */
+
+enum onr_status onr_conv_set_activation(void *conv_params, const struct onr_activation *act,
+                                        struct onr_error *err)
+{
+    struct conv_params *p = conv_params;
+    if (p == NULL || act == NULL || act->kind < ONR_ACT_NONE || act->kind > ONR_ACT_HARDSWISH)
+        return onr_error_set(err, ONR_STATUS_INVALID_ARGUMENT,
+                             "onr_conv_set_activation: no params or unknown activation");
+    if (act->kind == ONR_ACT_CLIP && !(act->a <= act->b))
+        return onr_error_set(err, ONR_STATUS_INVALID_ARGUMENT,
+                             "onr_conv_set_activation: Clip min %g > max %g", act->a, act->b);
+    p->act = *act;
+    return ONR_STATUS_OK;
+}
+
+struct onr_activation onr_conv_get_activation(const void *conv_params)
+{
+    const struct conv_params *p = conv_params;
+    return p->act;
+}
+
+const struct onr_conv_shape *onr_conv_get_shape(const void *conv_params)
+{
+    const struct conv_params *p = conv_params;
+    return p != NULL && p->shaped ? &p->shape : NULL;
+}
+
+static const char *act_name(enum onr_activation_kind kind)
+{
+    switch (kind) {
+    case ONR_ACT_NONE: return "";
+    case ONR_ACT_RELU: return " +relu";
+    case ONR_ACT_CLIP: return " +clip";
+    case ONR_ACT_HARDSIGMOID: return " +hardsigmoid";
+    case ONR_ACT_HARDSWISH: return " +hardswish";
+    }
+    return " +?";
+}
+
+static void conv_describe(const struct onr_op_ctx *ctx, char *buf, size_t size, int64_t *macs)
+{
+    const struct conv_params *p = ctx->params;
+    if (macs != NULL) *macs = 0;
+    if (p == NULL || !p->shaped) {
+        if (size) buf[0] = '\0';
+        return;
+    }
+    const struct onr_conv_shape *s = &p->shape;
+    snprintf(buf, size, "k=%lldx%lld s=%lldx%lld p=%lld,%lld,%lld,%lld d=%lldx%lld g=%lld%s%s%s",
+             (long long)s->KH, (long long)s->KW, (long long)s->stride_h,
+             (long long)s->stride_w, (long long)s->pad_top, (long long)s->pad_left,
+             (long long)s->pad_bottom, (long long)s->pad_right, (long long)s->dil_h,
+             (long long)s->dil_w, (long long)s->group, act_name(p->act.kind),
+             p->kernel_name ? " " : "", p->kernel_name ? p->kernel_name : "");
+    int64_t m = s->N;
+    const int64_t f[] = {s->OC, s->OH, s->OW, s->C / s->group, s->KH, s->KW};
+    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
+        if (onr_mul_overflow_i64(m, f[i], &m)) m = INT64_MAX;
+    if (macs != NULL) *macs = m;
+}
+
+const struct onr_op_def onr_op_conv = {
+    .name = "Conv", .domain = "", .min_opset = 1, .max_opset = 17,
+    .min_inputs = 2, .max_inputs = 3, .min_outputs = 1, .max_outputs = 1,
+    .flags = ONR_OP_FLAG_NONE,
+    .init = conv_init, .infer = conv_infer, .prepare = conv_prepare, .run = conv_run,
+    .release = NULL, .describe = conv_describe,
+};

@@ -1,0 +1,36 @@
+/* What Conv offers beyond its onr_op_def: the hook a graph pass uses to fuse
+ * a following activation, a read-only view of the prepared shape, and the
+ * table of kernel variants that prepare chooses from (the kernel tests walk
+ * it, so a new variant is tested by adding its line). */
+#ifndef ONR_OPS_CONV_H
+#define ONR_OPS_CONV_H
+
+#include <stdbool.h>
+
+#include "kernels/conv.h"
+#include "op.h"
+
+/* Makes the Conv whose ctx->params is conv_params apply act before its
+ * single store (Relu, Clip/Relu6, HardSigmoid, HardSwish fused by a graph
+ * pass). Call after init and before prepare; the default is ONR_ACT_NONE.
+ * INVALID_ARGUMENT for an unknown kind or a Clip with min > max. */
+enum onr_status onr_conv_set_activation(void *conv_params, const struct onr_activation *act,
+                                        struct onr_error *err);
+/* The activation currently set (kind ONR_ACT_NONE when none). */
+struct onr_activation onr_conv_get_activation(const void *conv_params);
+/* The shape fixed by the last infer (pads resolved from auto_pad), or NULL
+ * before infer succeeded. */
+const struct onr_conv_shape *onr_conv_get_shape(const void *conv_params);
+
+/* One kernel variant: fits() says whether it handles a shape on this CPU. */
+struct onr_conv_variant {
+    const char *name;
+    bool (*fits)(const struct onr_conv_shape *s);
+    onr_conv2d_f32_fn run;
+};
+/* Most specialised first; prepare takes the first that fits; the last one
+ * fits every shape. */
+extern const struct onr_conv_variant onr_conv_variants[];
+extern const int onr_conv_variant_count;
+
+#endif

@@ -1,0 +1,27 @@
+/* Inference-form batch normalization kernels.
+ *
+ *   x, y: (N, C, inner) where inner is the product of the spatial dims;
+ *   scale, bias, mean, var, a, b: (C)
+ *
+ * The oracle follows the ONNX formula per element; the fast path applies a
+ * per-channel affine y = x*a[c] + b[c] folded once from the four vectors. */
+#ifndef ONR_KERNELS_BATCHNORM_H
+#define ONR_KERNELS_BATCHNORM_H
+
+#include <stdint.h>
+
+/* y = (x - mean) / sqrt(var + eps) * scale + bias. Single-threaded. */
+void onr_batchnorm_f32__ref(int64_t N, int64_t C, int64_t inner, const float *x,
+                            const float *scale, const float *bias, const float *mean,
+                            const float *var, float eps, float *y);
+
+/* a = scale / sqrt(var + eps), b = bias - mean * a. */
+void onr_batchnorm_f32_fold(int64_t C, const float *scale, const float *bias,
+                            const float *mean, const float *var, float eps, float *a,
+                            float *b);
+
+/* y = x * a[c] + b[c]; x and y may be the same buffer. */
+void onr_batchnorm_f32__scalar(int64_t N, int64_t C, int64_t inner, const float *x,
+                               const float *a, const float *b, float *y, int threads);
+
+#endif

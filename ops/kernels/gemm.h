@@ -1,0 +1,156 @@
+/* Single-precision GEMM with a fused epilogue, for pointwise (1x1) and
+ * im2col convolutions and for Gemm/MatMul:
+ *
+ *   a: (M, K) weights   b: (K, N) activations, row stride ldb
+ *   y: (M, N) row stride ldy     y = act(a * b + bias + residual)
+ *
+ * bias is NULL, per row (length M: conv bias) or per column (length N: the
+ * Gemm C vector); residual is NULL or (M, N) with row stride ldy and must
+ * not overlap y. Each y element is the K-sum in k order (K-blocks in order,
+ * the partial sum kept exactly in y between blocks), then + bias, then
+ * + residual, then the activation (onr_activation_apply): one thread
+ * computes it, so results are bitwise identical for any thread count.
+ *
+ * __ref reads a row-major (lda = K). __scalar and __avx2 read a packed by
+ * onr_gemm_f32_pack_a (panels of ONR_GEMM_MR rows, k-major, zero padded)
+ * and pack panels of b into `workspace` (onr_gemm_f32_workspace_size bytes,
+ * 64-byte aligned, for at least `threads` threads). b and y must not overlap. */
+#ifndef ONR_KERNELS_GEMM_H
+#define ONR_KERNELS_GEMM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../op.h"
+
+enum onr_gemm_bias {
+    ONR_GEMM_BIAS_NONE = 0,
+    ONR_GEMM_BIAS_ROW,       /* bias[m], length M */
+    ONR_GEMM_BIAS_COL,       /* bias[n], length N */
+};
+
+struct onr_gemm_shape {
+    int64_t M, N, K;         /* all >= 1 */
+    int64_t ldb;             /* row stride of b, >= N */
+    int64_t ldy;             /* row stride of y and residual, >= N */
+    enum onr_gemm_bias bias_mode;
+};
+
+/* One signature for every variant. `a` is row-major for __ref, packed for
+ * the others; `workspace` is unused by __ref. threads >= 1. */
+typedef void (*onr_gemm_f32_fn)(const struct onr_gemm_shape *s, const float *a,
+                                const float *b, const float *bias,
+                                const float *residual,
+                                const struct onr_activation *act, float *y,
+                                void *workspace, int threads);
+
+void onr_gemm_f32__ref(const struct onr_gemm_shape *s, const float *a, const float *b,
+                       const float *bias, const float *residual,
+                       const struct onr_activation *act, float *y, void *workspace,
+                       int threads);
+void onr_gemm_f32__scalar(const struct onr_gemm_shape *s, const float *a, const float *b,
+                          const float *bias, const float *residual,
+                          const struct onr_activation *act, float *y, void *workspace,
+                          int threads);
+/* Only after onr_cpu_has_avx2_fma() (runtime/cpu.h); x86 builds only. */
+void onr_gemm_f32__avx2(const struct onr_gemm_shape *s, const float *a, const float *b,
+                        const float *bias, const float *residual,
+                        const struct onr_activation *act, float *y, void *workspace,
+                        int threads);
+
+/* Packed-A layout shared by __scalar and __avx2. */
+#define ONR_GEMM_MR 6
+
+/* Bytes of packed A; 0 when M or K < 1 or the size overflows size_t. */
+size_t onr_gemm_f32_packed_a_size(int64_t M, int64_t K);
+/* Packs a (M, K) into `packed`. trans = false: a[m * lda + k] (lda >= K);
+ * trans = true: a is stored (K, M), element (m, k) at a[k * lda + m]
+ * (lda >= M), e.g. Gemm's B with transB = 0. */
+void onr_gemm_f32_pack_a(int64_t M, int64_t K, const float *a, int64_t lda, bool trans,
+                         float *packed);
+/* Workspace bytes for __scalar and __avx2 with up to `threads` threads;
+ * 0 when a size is < 1 or the size overflows. */
+size_t onr_gemm_f32_workspace_size(int64_t M, int64_t N, int64_t K, int threads);
+
+/* ---- shared by the fast variants (not for callers) ---- */
+
+#define ONR_GEMM_NR 16       /* columns per packed B panel */
+#define ONR_GEMM_KC 320      /* longest K-block */
+#define ONR_GEMM_NC 256      /* most columns in one task (multiple of NR) */
+#define ONR_GEMM_MC 192      /* most rows in one task (multiple of MR) */
+
+/* The K-block length: depends on K only, so sums never depend on threads. */
+static inline int64_t onr_gemm_kc(int64_t K)
+{
+    int64_t blocks = (K + ONR_GEMM_KC - 1) / ONR_GEMM_KC;
+    return (K + blocks - 1) / blocks;
+}
+
+/* Floats of packed B one thread needs: one kc x NC block. */
+static inline int64_t onr_gemm_b_block_floats(int64_t N, int64_t K)
+{
+    int64_t n = (N + ONR_GEMM_NR - 1) / ONR_GEMM_NR * ONR_GEMM_NR;
+    if (n > ONR_GEMM_NC) n = ONR_GEMM_NC;
+    return (onr_gemm_kc(K) * n + 15) / 16 * 16;   /* 64-byte multiple */
+}
+
+/* The output split into tasks of nt columns x mt rows (panel multiples),
+ * enough of them to keep `threads` busy. Any split gives the same sums. */
+struct onr_gemm_tiles {
+    int64_t nt, mt;          /* task width and height */
+    int64_t tasks_n, tasks_m;
+};
+
+static inline void onr_gemm_tiles_make(int64_t M, int64_t N, int threads,
+                                       struct onr_gemm_tiles *t)
+{
+    const int64_t pn = (N + ONR_GEMM_NR - 1) / ONR_GEMM_NR;
+    const int64_t pm = (M + ONR_GEMM_MR - 1) / ONR_GEMM_MR;
+    int64_t cn = (pn + ONR_GEMM_NC / ONR_GEMM_NR - 1) / (ONR_GEMM_NC / ONR_GEMM_NR);
+    int64_t cm = (pm + ONR_GEMM_MC / ONR_GEMM_MR - 1) / (ONR_GEMM_MC / ONR_GEMM_MR);
+    const int64_t want = threads > 1 ? 4 * (int64_t)threads : 1;
+    while (cn * cm < want) {
+        if (cn < pn && (pn / cn >= pm / cm || cm >= pm))
+            cn = cn * 2 < pn ? cn * 2 : pn;
+        else if (cm < pm)
+            cm = cm * 2 < pm ? cm * 2 : pm;
+        else
+            break;
+    }
+    const int64_t np = (pn + cn - 1) / cn, mp = (pm + cm - 1) / cm;
+    t->nt = np * ONR_GEMM_NR;
+    t->mt = mp * ONR_GEMM_MR;
+    t->tasks_n = (pn + np - 1) / np;
+    t->tasks_m = (pm + mp - 1) / mp;
+}
+
+/* A block's view of the epilogue: pointers at the block's first row and
+ * column (bias_row[i], bias_col[j], residual[i * ldy + j]). */
+struct onr_gemm_epilogue {
+    const float *bias_row;   /* per-row bias, or NULL */
+    const float *bias_col;   /* per-column bias, or NULL */
+    const float *residual;   /* or NULL */
+    int64_t ldy;             /* row stride of y and residual */
+    const struct onr_activation *act;
+    bool first, last;        /* first K-block: start from 0, else from y;
+                                last: add bias, residual, activate */
+};
+
+/* Packs b (kc, n) (row stride ldb) into ceil(n / NR) panels of kc x NR
+ * floats, k-major, zero padded past n. */
+typedef void (*onr_gemm_pack_b_fn)(const float *b, int64_t ldb, int64_t kc, int64_t n,
+                                   float *packed);
+/* One K-block of y (m, n): a points at the block's first A panel slice
+ * (panels a_stride floats apart, each kc x MR), b at the packed B block. */
+typedef void (*onr_gemm_block_fn)(int64_t m, int64_t n, int64_t kc, const float *a,
+                                  int64_t a_stride, const float *b, float *y,
+                                  const struct onr_gemm_epilogue *e);
+
+/* The blocked, threaded driver both fast variants run (gemm_scalar.c). */
+void onr_gemm_f32_tiled(const struct onr_gemm_shape *s, const float *a, const float *b,
+                        const float *bias, const float *residual,
+                        const struct onr_activation *act, float *y, void *workspace,
+                        int threads, onr_gemm_pack_b_fn pack_b, onr_gemm_block_fn block);
+
+#endif

@@ -1,0 +1,42 @@
+/* 2-D pooling kernels (MaxPool, AveragePool) on float32 NCHW planes.
+ *
+ *   x: (N, C, H, W)  y: (N, C, OH, OW)
+ *
+ * Window (oh, ow) covers rows oh*stride_h - pad_top + kh*dil_h, kh < KH, and
+ * the same for columns; positions outside the input are skipped. MaxPool
+ * takes the largest element (a NaN wins, as in PyTorch). AveragePool sums
+ * the inside elements in (kh, kw) order and divides by their count, or,
+ * with count_include_pad, by the window's overlap with the padded input
+ * [-pad_top, H + pad_bottom) x [-pad_left, W + pad_right) (PyTorch's
+ * divisor: a ceil_mode window running past the padding is not padded
+ * further). AveragePool has dil_h = dil_w = 1. Every window holds at least
+ * one input element (the op checks pads < kernel). */
+#ifndef ONR_KERNELS_POOL_H
+#define ONR_KERNELS_POOL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct onr_pool_shape {
+    int64_t N, C, H, W, OH, OW, KH, KW;
+    int64_t stride_h, stride_w, dil_h, dil_w;
+    int64_t pad_top, pad_left, pad_bottom, pad_right;
+    bool count_include_pad;  /* AveragePool only */
+};
+
+typedef void (*onr_pool2d_f32_fn)(const struct onr_pool_shape *s, const float *x, float *y,
+                                  int threads);
+
+/* The oracles: straight from the definition, one thread. */
+void onr_maxpool2d_f32__ref(const struct onr_pool_shape *s, const float *x, float *y,
+                            int threads);
+void onr_avgpool2d_f32__ref(const struct onr_pool_shape *s, const float *x, float *y,
+                            int threads);
+/* Window bounds hoisted out of the inner loops, OpenMP over planes; the same
+ * order of operations as the oracles, so the same bits. */
+void onr_maxpool2d_f32__scalar(const struct onr_pool_shape *s, const float *x, float *y,
+                               int threads);
+void onr_avgpool2d_f32__scalar(const struct onr_pool_shape *s, const float *x, float *y,
+                               int threads);
+
+#endif

@@ -1,0 +1,89 @@
+/* Portable OpenMP pooling kernels (see pool.h): each window's valid kernel
+ * range is computed once, then the loops run without bounds tests. */
+#include <math.h>
+
+#include "pool.h"
+
+/* Kernel taps [*k0, *k1) of output position o that land inside [0, in). */
+static void taps(int64_t o, int64_t stride, int64_t pad, int64_t dil, int64_t K, int64_t in,
+                 int64_t *k0, int64_t *k1)
+{
+    const int64_t start = o * stride - pad;
+    int64_t lo = start < 0 ? (-start + dil - 1) / dil : 0;
+    int64_t hi = in - start <= 0 ? 0 : (in - start + dil - 1) / dil;
+    if (hi > K) hi = K;
+    if (lo > hi) lo = hi;
+    *k0 = lo;
+    *k1 = hi;
+}
+
+/* x: (N, C, H, W)  y: (N, C, OH, OW) */
+void onr_maxpool2d_f32__scalar(const struct onr_pool_shape *s, const float *x, float *y,
+                               int threads)
+{
+    const int64_t planes = s->N * s->C;
+#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1 && planes > 1)
+    for (int64_t nc = 0; nc < planes; nc++) {
+        const float *xp = x + nc * s->H * s->W;
+        float *yp = y + nc * s->OH * s->OW;
+        for (int64_t oh = 0; oh < s->OH; oh++) {
+            int64_t kh0, kh1;
+            taps(oh, s->stride_h, s->pad_top, s->dil_h, s->KH, s->H, &kh0, &kh1);
+            const int64_t ih0 = oh * s->stride_h - s->pad_top;
+            for (int64_t ow = 0; ow < s->OW; ow++) {
+                int64_t kw0, kw1;
+                taps(ow, s->stride_w, s->pad_left, s->dil_w, s->KW, s->W, &kw0, &kw1);
+                const int64_t iw0 = ow * s->stride_w - s->pad_left;
+                float m = -INFINITY;
+                for (int64_t kh = kh0; kh < kh1; kh++) {
+                    const float *row = xp + (ih0 + kh * s->dil_h) * s->W + iw0;
+                    for (int64_t kw = kw0; kw < kw1; kw++) {
+                        const float v = row[kw * s->dil_w];
+                        if (v > m || isnan(v)) m = v;
+                    }
+                }
+                yp[oh * s->OW + ow] = m;
+            }
+        }
+    }
+}
+
+/* Overlap of [start, start + K) with [lo, hi). */
+static int64_t overlap(int64_t start, int64_t K, int64_t lo, int64_t hi)
+{
+    const int64_t a = start > lo ? start : lo, b = start + K < hi ? start + K : hi;
+    return b > a ? b - a : 0;
+}
+
+/* x: (N, C, H, W)  y: (N, C, OH, OW) */
+void onr_avgpool2d_f32__scalar(const struct onr_pool_shape *s, const float *x, float *y,
+                               int threads)
+{
+    const int64_t planes = s->N * s->C;
+#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1 && planes > 1)
+    for (int64_t nc = 0; nc < planes; nc++) {
+        const float *xp = x + nc * s->H * s->W;
+        float *yp = y + nc * s->OH * s->OW;
+        for (int64_t oh = 0; oh < s->OH; oh++) {
+            int64_t kh0, kh1;
+            taps(oh, s->stride_h, s->pad_top, 1, s->KH, s->H, &kh0, &kh1);
+            const int64_t ih0 = oh * s->stride_h - s->pad_top;
+            const int64_t ph = overlap(ih0, s->KH, -s->pad_top, s->H + s->pad_bottom);
+            for (int64_t ow = 0; ow < s->OW; ow++) {
+                int64_t kw0, kw1;
+                taps(ow, s->stride_w, s->pad_left, 1, s->KW, s->W, &kw0, &kw1);
+                const int64_t iw0 = ow * s->stride_w - s->pad_left;
+                float sum = 0.0f;
+                for (int64_t kh = kh0; kh < kh1; kh++) {
+                    const float *row = xp + (ih0 + kh) * s->W + iw0;
+                    for (int64_t kw = kw0; kw < kw1; kw++) sum += row[kw];
+                }
+                const int64_t count =
+                    s->count_include_pad
+                        ? ph * overlap(iw0, s->KW, -s->pad_left, s->W + s->pad_right)
+                        : (kh1 - kh0) * (kw1 - kw0);
+                yp[oh * s->OW + ow] = sum / (float)count;
+            }
+        }
+    }
+}
