@@ -38,7 +38,7 @@ static inline float onr_activation_apply(const struct onr_activation *act, float
 {
     switch (act->kind) {
     case ONR_ACT_NONE: return v;
-    case ONR_ACT_RELU: return v > 0.0f ? v : 0.0f;
+    case ONR_ACT_RELU: return v < 0.0f ? 0.0f : v; /* NaN stays NaN, as in PyTorch */
     case ONR_ACT_CLIP: return v < act->a ? act->a : (v > act->b ? act->b : v);
     case ONR_ACT_HARDSIGMOID: {
         float t = act->a * v + act->b;
