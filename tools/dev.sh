@@ -37,6 +37,7 @@ run)
     ./build/onnxrun models/dwsep_32x64_64x64/model.onnx
     ;;
 test)
+    export ONR_REQUIRE_TORCH=1   # torch is installed above: a missing torch is a failure
     build build
     (cd build && ctest --output-on-failure -j"$jobs")
     echo "== AddressSanitizer + UndefinedBehaviorSanitizer build"
