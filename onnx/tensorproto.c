@@ -24,6 +24,7 @@ enum onr_dtype onr_onnx_dtype(int32_t data_type)
 /* Raw data is little-endian: swap each element on big-endian hosts. */
 static void copy_le(void *dst, const void *src, size_t nbytes, size_t elem)
 {
+    if (nbytes == 0) return;
     memcpy(dst, src, nbytes);
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
     unsigned char *p = dst;
@@ -42,6 +43,7 @@ static void copy_le(void *dst, const void *src, size_t nbytes, size_t elem)
  * integer types. The count was checked by the caller. */
 static void copy_typed(const Onnx__TensorProto *tp, struct onr_tensor *t, size_t n)
 {
+    if (n == 0) return;   /* the fields may then be NULL */
     switch (t->dtype) {
     case ONR_DTYPE_FLOAT: memcpy(t->data, tp->float_data, n * sizeof(float)); break;
     case ONR_DTYPE_DOUBLE: memcpy(t->data, tp->double_data, n * sizeof(double)); break;

@@ -1,5 +1,6 @@
 /* Helpers shared by the onnxrun command-line tool (see cli_util.h). */
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -222,12 +223,21 @@ double cli_now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* IEEE half precision to double, exactly. */
+static double half_to_double(uint16_t h)
+{
+    int e = (h >> 10) & 0x1f, m = h & 0x3ff;
+    double v = e == 0 ? ldexp(m, -24) : e == 31 ? (m ? NAN : INFINITY) : ldexp(m + 1024, e - 25);
+    return h & 0x8000 ? -v : v;
+}
+
 double cli_elem(const struct onr_tensor_ref *t, size_t i)
 {
     const void *p = t->data;
     switch (t->dtype) {
     case ONR_DTYPE_FLOAT: return ((const float *)p)[i];
     case ONR_DTYPE_DOUBLE: return ((const double *)p)[i];
+    case ONR_DTYPE_FLOAT16: return half_to_double(((const uint16_t *)p)[i]);
     case ONR_DTYPE_INT8: return ((const int8_t *)p)[i];
     case ONR_DTYPE_UINT8: return ((const uint8_t *)p)[i];
     case ONR_DTYPE_BOOL: return ((const uint8_t *)p)[i] != 0;

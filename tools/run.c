@@ -307,9 +307,23 @@ static int save_output(const char *outdir, int k, const struct onr_tensor_ref *t
     return 0;
 }
 
+/* Like mkdir -p: parents are created too. */
 static int make_outdir(const char *outdir)
 {
-    if (mkdir(outdir, 0777) != 0 && errno != EEXIST) {
+    char *path = strdup(outdir);
+    if (path == NULL) {
+        cli_report(outdir, "out of memory");
+        return 1;
+    }
+    for (char *p = path + 1; *p; p++) {
+        if (*p != '/') continue;
+        *p = '\0';
+        mkdir(path, 0777); /* errors show up at the last component */
+        *p = '/';
+    }
+    int rc = mkdir(path, 0777) != 0 && errno != EEXIST;
+    free(path);
+    if (rc) {
         cli_report(outdir, strerror(errno));
         return 1;
     }

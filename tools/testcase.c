@@ -14,7 +14,7 @@
 /* ---- comparison ---- */
 static int is_float(enum onr_dtype d)
 {
-    return d == ONR_DTYPE_FLOAT || d == ONR_DTYPE_DOUBLE;
+    return d == ONR_DTYPE_FLOAT || d == ONR_DTYPE_DOUBLE || d == ONR_DTYPE_FLOAT16;
 }
 
 /* Exact equality of element i, bool compared as truth values. */
@@ -26,6 +26,17 @@ static int elem_equal(const struct onr_tensor_ref *a, const struct onr_tensor_re
     if (a->dtype == ONR_DTYPE_BOOL)
         return (*x != 0) == (*y != 0);
     return memcmp(x, y, size) == 0;
+}
+
+/* Element i as text: integers exactly, floats with 9 digits. */
+static void format_elem(const struct onr_tensor_ref *t, size_t i, char *buf, size_t size)
+{
+    if (t->dtype == ONR_DTYPE_INT64)
+        snprintf(buf, size, "%lld", (long long)((const int64_t *)t->data)[i]);
+    else if (t->dtype == ONR_DTYPE_UINT64)
+        snprintf(buf, size, "%llu", (unsigned long long)((const uint64_t *)t->data)[i]);
+    else
+        snprintf(buf, size, "%.9g", cli_elem(t, i));
 }
 
 int testcase_compare(const struct onr_tensor_ref *got, const struct onr_tensor_ref *ref,
@@ -46,7 +57,7 @@ int testcase_compare(const struct onr_tensor_ref *got, const struct onr_tensor_r
         snprintf(why, why_size, "shape %s, reference %s", gs, rs);
         return 0;
     }
-    if (size == 0 || ref->dtype == ONR_DTYPE_FLOAT16 || ref->dtype == ONR_DTYPE_STRING) {
+    if (size == 0) {
         snprintf(why, why_size, "cannot compare dtype %s", onr_dtype_name(ref->dtype));
         return 0;
     }
@@ -81,8 +92,11 @@ int testcase_compare(const struct onr_tensor_ref *got, const struct onr_tensor_r
     }
     if (n_bad == 0)
         return 1;
-    snprintf(why, why_size, "%zu of %zu elements differ; worst at [%zu]: got %.9g, reference %.9g",
-             n_bad, numel, worst, cli_elem(got, worst), cli_elem(ref, worst));
+    char g[32], r[32];
+    format_elem(got, worst, g, sizeof g);
+    format_elem(ref, worst, r, sizeof r);
+    snprintf(why, why_size, "%zu of %zu elements differ; worst at [%zu]: got %s, reference %s",
+             n_bad, numel, worst, g, r);
     return 0;
 }
 

@@ -76,8 +76,10 @@ size_t onr_gemm_f32_workspace_size(int64_t M, int64_t N, int64_t K, int threads)
 /* ---- shared by the fast variants (not for callers) ---- */
 
 #define ONR_GEMM_NR 16       /* columns per packed B panel */
+#define ONR_GEMM_A_PAD 16    /* zero floats after packed A: 8-float loads of a
+                                panel row (6 used) never leave the buffer */
 #define ONR_GEMM_KC 320      /* longest K-block */
-#define ONR_GEMM_NC 256      /* most columns in one task (multiple of NR) */
+#define ONR_GEMM_NC 512      /* most columns in one task (multiple of NR) */
 #define ONR_GEMM_MC 192      /* most rows in one task (multiple of MR) */
 
 /* The K-block length: depends on K only, so sums never depend on threads. */
@@ -87,12 +89,10 @@ static inline int64_t onr_gemm_kc(int64_t K)
     return (K + blocks - 1) / blocks;
 }
 
-/* Floats of packed B one thread needs: one kc x NC block. */
-static inline int64_t onr_gemm_b_block_floats(int64_t N, int64_t K)
+/* Floats of packed B one thread needs: one kc x NR panel. */
+static inline int64_t onr_gemm_b_panel_floats(int64_t K)
 {
-    int64_t n = (N + ONR_GEMM_NR - 1) / ONR_GEMM_NR * ONR_GEMM_NR;
-    if (n > ONR_GEMM_NC) n = ONR_GEMM_NC;
-    return (onr_gemm_kc(K) * n + 15) / 16 * 16;   /* 64-byte multiple */
+    return onr_gemm_kc(K) * ONR_GEMM_NR;   /* a 64-byte multiple */
 }
 
 /* The output split into tasks of nt columns x mt rows (panel multiples),
@@ -137,20 +137,18 @@ struct onr_gemm_epilogue {
                                 last: add bias, residual, activate */
 };
 
-/* Packs b (kc, n) (row stride ldb) into ceil(n / NR) panels of kc x NR
- * floats, k-major, zero padded past n. */
-typedef void (*onr_gemm_pack_b_fn)(const float *b, int64_t ldb, int64_t kc, int64_t n,
-                                   float *packed);
-/* One K-block of y (m, n): a points at the block's first A panel slice
- * (panels a_stride floats apart, each kc x MR), b at the packed B block. */
+/* One K-block of y (m, n) from b (kc, n) (row stride ldb), each B panel
+ * packed (kc x NR, k-major, zero padded) into bpack just before use; a
+ * points at the block's first A panel slice (panels a_stride floats apart,
+ * each kc x MR). */
 typedef void (*onr_gemm_block_fn)(int64_t m, int64_t n, int64_t kc, const float *a,
-                                  int64_t a_stride, const float *b, float *y,
-                                  const struct onr_gemm_epilogue *e);
+                                  int64_t a_stride, const float *b, int64_t ldb,
+                                  float *bpack, float *y, const struct onr_gemm_epilogue *e);
 
 /* The blocked, threaded driver both fast variants run (gemm_scalar.c). */
 void onr_gemm_f32_tiled(const struct onr_gemm_shape *s, const float *a, const float *b,
                         const float *bias, const float *residual,
                         const struct onr_activation *act, float *y, void *workspace,
-                        int threads, onr_gemm_pack_b_fn pack_b, onr_gemm_block_fn block);
+                        int threads, onr_gemm_block_fn block);
 
 #endif

@@ -12,12 +12,13 @@ size_t onr_gemm_f32_packed_a_size(int64_t M, int64_t K)
 {
     if (M < 1 || K < 1 || M > INT64_MAX - ONR_GEMM_MR) return 0;
     const int64_t rows = (M + ONR_GEMM_MR - 1) / ONR_GEMM_MR * ONR_GEMM_MR;
-    if ((uint64_t)rows > SIZE_MAX / sizeof(float) / (uint64_t)K) return 0;
-    return (size_t)rows * (size_t)K * sizeof(float);
+    if ((uint64_t)rows > (SIZE_MAX / sizeof(float) - ONR_GEMM_A_PAD) / (uint64_t)K) return 0;
+    return ((size_t)rows * (size_t)K + ONR_GEMM_A_PAD) * sizeof(float);
 }
 
 /* packed: ceil(M / MR) panels of K x MR, element (m, k) of panel p = m / MR
- * at [p * MR * K + k * MR + m % MR]; rows past M are zero. */
+ * at [p * MR * K + k * MR + m % MR]; rows past M and the A_PAD floats after
+ * the last panel are zero. */
 void onr_gemm_f32_pack_a(int64_t M, int64_t K, const float *a, int64_t lda, bool trans,
                          float *packed)
 {
@@ -31,12 +32,14 @@ void onr_gemm_f32_pack_a(int64_t M, int64_t K, const float *a, int64_t lda, bool
                 panel[k * ONR_GEMM_MR + r] = v;
             }
     }
+    const int64_t end = (M + ONR_GEMM_MR - 1) / ONR_GEMM_MR * ONR_GEMM_MR * K;
+    for (int64_t i = 0; i < ONR_GEMM_A_PAD; i++) packed[end + i] = 0.0f;
 }
 
 size_t onr_gemm_f32_workspace_size(int64_t M, int64_t N, int64_t K, int threads)
 {
     if (M < 1 || N < 1 || K < 1 || threads < 1 || N > INT64_MAX - ONR_GEMM_NR) return 0;
-    const uint64_t per_thread = (uint64_t)onr_gemm_b_block_floats(N, K);
+    const uint64_t per_thread = (uint64_t)onr_gemm_b_panel_floats(K);
     if (per_thread > SIZE_MAX / sizeof(float) / (uint64_t)threads) return 0;
     return (size_t)per_thread * sizeof(float) * (size_t)threads;
 }
@@ -46,7 +49,7 @@ static void run_task(const struct onr_gemm_shape *s, const float *a, const float
                      const float *bias, const float *residual,
                      const struct onr_activation *act, float *y, float *bpack,
                      int64_t m0, int64_t m1, int64_t n0, int64_t n1,
-                     onr_gemm_pack_b_fn pack_b, onr_gemm_block_fn block)
+                     onr_gemm_block_fn block)
 {
     const int64_t K = s->K, kc = onr_gemm_kc(K);
     const bool row = bias != NULL && s->bias_mode == ONR_GEMM_BIAS_ROW;
@@ -59,22 +62,21 @@ static void run_task(const struct onr_gemm_shape *s, const float *a, const float
     };
     for (int64_t pc = 0; pc < K; pc += kc) {
         const int64_t kb = K - pc < kc ? K - pc : kc;
-        pack_b(b + pc * s->ldb + n0, s->ldb, kb, n1 - n0, bpack);
         e.first = pc == 0;
         e.last = pc + kb == K;
-        block(m1 - m0, n1 - n0, kb, a + m0 * K + pc * ONR_GEMM_MR, ONR_GEMM_MR * K, bpack,
-              y + m0 * s->ldy + n0, &e);
+        block(m1 - m0, n1 - n0, kb, a + m0 * K + pc * ONR_GEMM_MR, ONR_GEMM_MR * K,
+              b + pc * s->ldb + n0, s->ldb, bpack, y + m0 * s->ldy + n0, &e);
     }
 }
 
 void onr_gemm_f32_tiled(const struct onr_gemm_shape *s, const float *a, const float *b,
                         const float *bias, const float *residual,
                         const struct onr_activation *act, float *y, void *workspace,
-                        int threads, onr_gemm_pack_b_fn pack_b, onr_gemm_block_fn block)
+                        int threads, onr_gemm_block_fn block)
 {
     struct onr_gemm_tiles t;
     onr_gemm_tiles_make(s->M, s->N, threads, &t);
-    const int64_t per_thread = onr_gemm_b_block_floats(s->N, s->K);
+    const int64_t per_thread = onr_gemm_b_panel_floats(s->K);
     const int64_t tasks = t.tasks_n * t.tasks_m;
 #ifdef _OPENMP
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads) if (threads > 1 && tasks > 1)
@@ -88,19 +90,17 @@ void onr_gemm_f32_tiled(const struct onr_gemm_shape *s, const float *a, const fl
         const int64_t n1 = n0 + t.nt < s->N ? n0 + t.nt : s->N;
         const int64_t m1 = m0 + t.mt < s->M ? m0 + t.mt : s->M;
         run_task(s, a, b, bias, residual, act, y, (float *)workspace + tid * per_thread,
-                 m0, m1, n0, n1, pack_b, block);
+                 m0, m1, n0, n1, block);
     }
 }
 
-static void pack_b_scalar(const float *b, int64_t ldb, int64_t kc, int64_t n, float *packed)
+/* One B panel: (kc, w) of b, w <= NR, to kc x NR zero padded. */
+static void pack_b_panel(const float *b, int64_t ldb, int64_t kc, int64_t w, float *packed)
 {
-    for (int64_t j0 = 0; j0 < n; j0 += ONR_GEMM_NR) {
-        const int64_t w = n - j0 < ONR_GEMM_NR ? n - j0 : ONR_GEMM_NR;
-        for (int64_t k = 0; k < kc; k++) {
-            float *dst = packed + j0 * kc + k * ONR_GEMM_NR;
-            memcpy(dst, b + k * ldb + j0, (size_t)w * sizeof(float));
-            for (int64_t c = w; c < ONR_GEMM_NR; c++) dst[c] = 0.0f;
-        }
+    for (int64_t k = 0; k < kc; k++) {
+        float *dst = packed + k * ONR_GEMM_NR;
+        memcpy(dst, b + k * ldb, (size_t)w * sizeof(float));
+        for (int64_t c = w; c < ONR_GEMM_NR; c++) dst[c] = 0.0f;
     }
 }
 
@@ -132,13 +132,15 @@ static void tile_scalar(int mr, int nr, int64_t kc, const float *a, const float 
 }
 
 static void block_scalar(int64_t m, int64_t n, int64_t kc, const float *a, int64_t a_stride,
-                         const float *b, float *y, const struct onr_gemm_epilogue *e)
+                         const float *b, int64_t ldb, float *bpack, float *y,
+                         const struct onr_gemm_epilogue *e)
 {
     for (int64_t j = 0; j < n; j += ONR_GEMM_NR) {
         const int nr = (int)(n - j < ONR_GEMM_NR ? n - j : ONR_GEMM_NR);
+        pack_b_panel(b + j, ldb, kc, nr, bpack);
         for (int64_t i = 0; i < m; i += ONR_GEMM_MR) {
             const int mr = (int)(m - i < ONR_GEMM_MR ? m - i : ONR_GEMM_MR);
-            tile_scalar(mr, nr, kc, a + i / ONR_GEMM_MR * a_stride, b + j * kc,
+            tile_scalar(mr, nr, kc, a + i / ONR_GEMM_MR * a_stride, bpack,
                         y + i * e->ldy + j, e, i, j);
         }
     }
@@ -150,6 +152,5 @@ void onr_gemm_f32__scalar(const struct onr_gemm_shape *s, const float *a, const 
                           const struct onr_activation *act, float *y, void *workspace,
                           int threads)
 {
-    onr_gemm_f32_tiled(s, a, b, bias, residual, act, y, workspace, threads, pack_b_scalar,
-                       block_scalar);
+    onr_gemm_f32_tiled(s, a, b, bias, residual, act, y, workspace, threads, block_scalar);
 }

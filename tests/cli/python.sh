@@ -41,6 +41,22 @@ assert y.dtype == np.float32 and y.shape == (2, 3), (y.dtype, y.shape)
 assert np.array_equal(y, np.maximum(x, 0)), (y, x)
 PYEOF
 
+# --test tolerances: the reference is off by 1e-3
+run "$ONNXRUN" --test "$WORK/tol"
+expect_rc 1 "--test, reference off by 1e-3, default tolerance"
+expect_in out "0 passed, 1 failed" "--test, reference off by 1e-3"
+run "$ONNXRUN" --test "$WORK/tol" --atol 2e-3
+expect_rc 0 "--test --atol 2e-3, reference off by 1e-3"
+expect_in out "PASS  max abs 0.001" "--test --atol 2e-3"
+run "$ONNXRUN" --test "$WORK/tol" --atol 5e-4 --rtol 0
+expect_rc 1 "--test --atol 5e-4 --rtol 0, reference off by 1e-3"
+# int64 outputs compare exactly, whatever the tolerance
+run "$ONNXRUN" --test "$WORK/int"
+expect_rc 0 "--test on int64 Add"
+run "$ONNXRUN" --test "$WORK/int_bad" --atol 10 --rtol 10
+expect_rc 1 "--test on int64 Add with a reference off by 1"
+expect_in out "1 of 4 elements differ" "--test on int64 Add with a reference off by 1"
+
 # the separable pair, fused (default) and through the Relu (--no-opt)
 line="separable pair: depthwise 3x3 (288 weights) + pointwise 1x1 (2,048 weights) = 2,336 weights, 598,016 MACs; one standard 3x3 conv 32->64: 18,432 weights, 4,718,592 MACs; saving 18,432/2,336 = 7.9x"
 for opt in "" --no-opt; do

@@ -3,7 +3,7 @@
 # output files are byte-for-byte identical (STYLE.md: each output element is
 # computed by one thread in a fixed order, whatever the thread count).
 # Usage: threads_bitwise.sh ONNXRUN WORKDIR MODEL_DIR...
-# The models' single graph input is named "input" (models/export.py).
+# Inputs are test_data_set_0/input_N.pb (N < 10), passed by position (-i FILE).
 set -u
 onnxrun=$1 work=$2
 shift 2
@@ -13,11 +13,14 @@ failed=0 passed=0
 for dir in "$@"; do
     name=$(basename "$dir")
     ok=1
+    set --   # (the for list above was expanded already; reuse $@ for -i args)
+    for f in "$dir"/test_data_set_0/input_*.pb; do
+        set -- "$@" -i "$f"
+    done
     for t in 1 2 3; do
         out="$work/$name/t$t"
         mkdir -p "$out"
-        "$onnxrun" --threads $t "$dir/model.onnx" \
-            -i "input=$dir/test_data_set_0/input_0.pb" -o "$out"
+        "$onnxrun" --threads $t "$dir/model.onnx" "$@" -o "$out"
         rc=$?
         if [ $rc != 0 ]; then
             echo "FAIL $name: onnxrun --threads $t exited with status $rc"

@@ -519,6 +519,61 @@ static void test_bad_graphs(void)
     }
 }
 
+/* Subgraphs nested levels deep in a GRAPH attribute: protobuf-c would
+ * recurse once per message, so the loader bounds the nesting first. */
+static void test_nesting(void)
+{
+    enum { LEVELS = 40 };
+    static Onnx__GraphProto gs[LEVELS];
+    static Onnx__NodeProto ns[LEVELS];
+    static Onnx__NodeProto *np[LEVELS];
+    static Onnx__AttributeProto as[LEVELS];
+    static Onnx__AttributeProto *ap[LEVELS];
+    for (int i = 0; i < LEVELS; i++) {
+        gs[i] = (Onnx__GraphProto)ONNX__GRAPH_PROTO__INIT;
+        ns[i] = (Onnx__NodeProto)ONNX__NODE_PROTO__INIT;
+        as[i] = (Onnx__AttributeProto)ONNX__ATTRIBUTE_PROTO__INIT;
+        ns[i].op_type = "If";
+        as[i].name = "then_branch";
+        as[i].has_type = 1;
+        as[i].type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__GRAPH;
+        np[i] = &ns[i];
+        ap[i] = &as[i];
+        if (i + 1 < LEVELS) {
+            gs[i].n_node = 1, gs[i].node = &np[i];
+            ns[i].n_attribute = 1, ns[i].attribute = &ap[i];
+            as[i].g = &gs[i + 1];
+        }
+    }
+    struct mb b;
+    struct onr_graph g;
+    build_conv(&b);
+    mb_attr(&b, &b.nodes[1], "body", ONR_ATTR_GRAPH)->g = &gs[LEVELS - 20];
+    CHECK_STATUS(load(&b, &g), ONR_STATUS_OK);   /* 20 levels: fine */
+    if (g.n_nodes) onr_graph_free(&g);
+    build_conv(&b);
+    mb_attr(&b, &b.nodes[1], "body", ONR_ATTR_GRAPH)->g = &gs[0];
+    EXPECT(&b, ONR_STATUS_UNSUPPORTED, "nests messages more than");
+
+    /* 200000 levels written as raw wire bytes, from the inside out: without
+     * the bound, unpacking this overflows the stack. */
+    enum { DEEP = 200000 };
+    static const uint8_t tags[3] = {(1 << 3) | 2, (5 << 3) | 2, (6 << 3) | 2}; /* node attr g */
+    size_t cap = (size_t)DEEP * 6 + 16, at = cap, len;
+    uint8_t *buf = malloc(cap);
+    for (int i = DEEP - 1; i >= -1; i--) {
+        len = cap - at;
+        uint8_t v[10];
+        int nv = 0;
+        do v[nv++] = (uint8_t)((len & 0x7f) | (len > 0x7f ? 0x80 : 0)); while ((len >>= 7) != 0);
+        while (nv > 0) buf[--at] = v[--nv];
+        buf[--at] = i < 0 ? (7 << 3) | 2 : tags[i % 3];   /* outermost: ModelProto.graph */
+    }
+    struct onr_graph dg;
+    CHECK_STATUS(onr_onnx_load_model(buf + at, cap - at, &dg, &err), ONR_STATUS_UNSUPPORTED);
+    free(buf);
+}
+
 static void *read_file(const char *path, size_t *size)
 {
     FILE *f = fopen(path, "rb");
@@ -615,6 +670,7 @@ int main(void)
     test_bad_bytes();
     test_bad_tensors();
     test_bad_graphs();
+    test_nesting();
     test_real_file();
     test_tensor_pb();
     if (onr_test_failures) fprintf(stderr, "test_loader: %d failures\n", onr_test_failures);

@@ -12,7 +12,7 @@
  * Order per output: bias, then (kh, kw) ascending, one FMA each; it does
  * not depend on the tile, row block or thread. */
 #include <immintrin.h>
-#include <string.h>
+#include <stdint.h>
 
 #include "../dwconv.h"
 
@@ -51,40 +51,44 @@ static inline __m256 act_apply(const struct act_vec *av, __m256 v)
     return v;
 }
 
-/* dst[i] = xr[start + S*i] or 0 outside the row, for i in [i0, i1). */
-static void fill_checked(float *dst, const float *xr, int64_t W, int64_t start, int S, int i0,
-                         int i1)
-{
-    for (int i = i0; i < i1; i++) {
-        const int64_t col = start + (int64_t)S * i;
-        dst[i] = col >= 0 && col < W ? xr[col] : 0.0f;
-    }
-}
-
 /* dst[p*PL + i] = xr[start + S*i + p], or 0 outside [0, W) or when xr is
- * NULL, for i < n and phase p < S. Reads x only inside the row. */
-static void fill_row(float *dst, const float *xr, int64_t W, int64_t start, int n, int S)
+ * NULL, for i < n (a multiple of 8) and phase p < S. Border chunks use
+ * masked loads, so x is read only inside the row. */
+static inline __attribute__((always_inline)) void
+fill_row(float *dst, const float *xr, int64_t W, int64_t start, int n, const int S)
 {
-    if (xr == NULL) {
-        memset(dst, 0, sizeof(float) * (size_t)(S * PL));
-        return;
-    }
-    /* [lo, hi): every phase's column is inside the row */
-    int lo = 0, hi = n;
-    while (lo < n && start + (int64_t)S * lo < 0) lo++;
-    while (hi > lo && start + (int64_t)S * (hi - 1) + S - 1 >= W) hi--;
-    for (int p = 0; p < S; p++) {
-        fill_checked(dst + p * PL, xr, W, start + p, S, 0, lo);
-        fill_checked(dst + p * PL, xr, W, start + p, S, hi, n);
-    }
-    const float *src = xr + start + (int64_t)S * lo;
-    if (S == 1) {
-        memcpy(dst + lo, src, sizeof(float) * (size_t)(hi - lo));
-        return;
-    }
-    int i = lo;
-    for (; i + 8 <= hi; i += 8, src += 16) { /* deinterleave 16 columns */
-        __m256 u = _mm256_loadu_ps(src), v = _mm256_loadu_ps(src + 8);
+    if (xr == NULL) W = 0; /* a row in the padding: every chunk is zeros */
+    const __m256i iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256i none = _mm256_set1_epi32(-1), vw = _mm256_set1_epi32((int32_t)W);
+    for (int i = 0; i < n; i += 8) {
+        const int64_t c0 = start + (int64_t)S * i; /* first column of the chunk */
+        if (c0 >= 0 && c0 + 8 * S <= W) { /* inside the row */
+            if (S == 1) {
+                _mm256_storeu_ps(dst + i, _mm256_loadu_ps(xr + c0));
+            } else { /* deinterleave 16 columns: [u0..3|v0..3], [u4..7|v4..7] */
+                const __m256 lo = _mm256_loadu2_m128(xr + c0 + 8, xr + c0);
+                const __m256 hi = _mm256_loadu2_m128(xr + c0 + 12, xr + c0 + 4);
+                _mm256_storeu_ps(dst + i, _mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(2, 0, 2, 0)));
+                _mm256_storeu_ps(dst + PL + i, _mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(3, 1, 3, 1)));
+            }
+            continue;
+        }
+        if (W == 0 || c0 >= W || c0 + 8 * S <= 0) { /* wholly in the padding */
+            for (int p = 0; p < S; p++) _mm256_storeu_ps(dst + p * PL + i, _mm256_setzero_ps());
+            continue;
+        }
+        /* straddles a border: lanes outside [0, W) are masked off, never read */
+        const float *p = (const float *)((uintptr_t)xr + (uintptr_t)(c0 * 4));
+        __m256i col = _mm256_add_epi32(_mm256_set1_epi32((int32_t)c0), iota);
+        __m256i m = _mm256_and_si256(_mm256_cmpgt_epi32(col, none), _mm256_cmpgt_epi32(vw, col));
+        const __m256 u = _mm256_maskload_ps(p, m);
+        if (S == 1) {
+            _mm256_storeu_ps(dst + i, u);
+            continue;
+        }
+        col = _mm256_add_epi32(col, _mm256_set1_epi32(8));
+        m = _mm256_and_si256(_mm256_cmpgt_epi32(col, none), _mm256_cmpgt_epi32(vw, col));
+        const __m256 v = _mm256_maskload_ps((const float *)((uintptr_t)p + 32), m);
         __m256 ev = _mm256_shuffle_ps(u, v, _MM_SHUFFLE(2, 0, 2, 0));
         __m256 od = _mm256_shuffle_ps(u, v, _MM_SHUFFLE(3, 1, 3, 1));
         ev = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(ev), 0xD8));
@@ -92,79 +96,110 @@ static void fill_row(float *dst, const float *xr, int64_t W, int64_t start, int 
         _mm256_storeu_ps(dst + i, ev);
         _mm256_storeu_ps(dst + PL + i, od);
     }
-    for (; i < hi; i++, src += 2) {
-        dst[i] = src[0];
-        dst[PL + i] = src[1];
-    }
 }
 
 static const int32_t mask_tab[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
 
-/* One output row of tw columns. rp[kh*S + p]: phase p of the padded input
- * row for tap row kh; tap (kh, kw) reads rp[kh*S + kw%S] + ow + kw/S. */
-static inline __attribute__((always_inline)) void
-row_kxs(float *y, const float *const *rp, const float *w, float bias,
-        const struct act_vec *av, int tw, const int K, const int S)
+/* Stores the first `valid` (1..8, or more for all) lanes of v. */
+static inline void store_part(float *y, __m256 v, int valid)
 {
+    if (valid >= 8)
+        _mm256_storeu_ps(y, v);
+    else
+        _mm256_maskstore_ps(y, _mm256_loadu_si256((const __m256i *)(mask_tab + 8 - valid)), v);
+}
+
+/* Output rows r < R (y + r*OW) of tw columns from padded rows buf: tap
+ * (kh, kw) of row r reads phase kw%S of padded row r*S + kh, from column
+ * ow + kw/S. V full vectors of each row at a time, then one (masked). */
+static inline __attribute__((always_inline)) void
+rows_kxs(float *y, int64_t OW, const float *buf, const float *w, float bias,
+         const struct act_vec *av, int tw, const int K, const int S, const int R)
+{
+    enum { V = 2 };
     const __m256 vb = _mm256_set1_ps(bias);
     int j = 0;
-    for (; j + 32 <= tw; j += 32) {
-        __m256 a0 = vb, a1 = vb, a2 = vb, a3 = vb;
+    for (; j + 8 * V <= tw; j += 8 * V) {
+        __m256 acc[4][V];
+#pragma GCC unroll 4
+        for (int r = 0; r < R; r++)
+            for (int v = 0; v < V; v++) acc[r][v] = vb;
 #pragma GCC unroll 5
         for (int kh = 0; kh < K; kh++)
 #pragma GCC unroll 5
             for (int kw = 0; kw < K; kw++) {
-                const float *r = rp[kh * S + kw % S] + j + kw / S;
                 const __m256 wv = _mm256_broadcast_ss(w + kh * K + kw);
-                a0 = _mm256_fmadd_ps(_mm256_loadu_ps(r), wv, a0);
-                a1 = _mm256_fmadd_ps(_mm256_loadu_ps(r + 8), wv, a1);
-                a2 = _mm256_fmadd_ps(_mm256_loadu_ps(r + 16), wv, a2);
-                a3 = _mm256_fmadd_ps(_mm256_loadu_ps(r + 24), wv, a3);
+#pragma GCC unroll 4
+                for (int r = 0; r < R; r++) {
+                    const float *p = buf + ((r * S + kh) * S + kw % S) * PL + j + kw / S;
+#pragma GCC unroll 2
+                    for (int v = 0; v < V; v++)
+                        acc[r][v] = _mm256_fmadd_ps(_mm256_loadu_ps(p + 8 * v), wv, acc[r][v]);
+                }
             }
-        _mm256_storeu_ps(y + j, act_apply(av, a0));
-        _mm256_storeu_ps(y + j + 8, act_apply(av, a1));
-        _mm256_storeu_ps(y + j + 16, act_apply(av, a2));
-        _mm256_storeu_ps(y + j + 24, act_apply(av, a3));
+#pragma GCC unroll 4
+        for (int r = 0; r < R; r++)
+#pragma GCC unroll 2
+            for (int v = 0; v < V; v++)
+                _mm256_storeu_ps(y + r * OW + j + 8 * v, act_apply(av, acc[r][v]));
     }
     for (; j < tw; j += 8) {
-        __m256 a0 = vb;
+        __m256 acc[4];
+#pragma GCC unroll 4
+        for (int r = 0; r < R; r++) acc[r] = vb;
 #pragma GCC unroll 5
         for (int kh = 0; kh < K; kh++)
 #pragma GCC unroll 5
             for (int kw = 0; kw < K; kw++) {
-                const float *r = rp[kh * S + kw % S] + j + kw / S;
-                a0 = _mm256_fmadd_ps(_mm256_loadu_ps(r), _mm256_broadcast_ss(w + kh * K + kw), a0);
+                const __m256 wv = _mm256_broadcast_ss(w + kh * K + kw);
+#pragma GCC unroll 4
+                for (int r = 0; r < R; r++) {
+                    const float *p = buf + ((r * S + kh) * S + kw % S) * PL + j + kw / S;
+                    acc[r] = _mm256_fmadd_ps(_mm256_loadu_ps(p), wv, acc[r]);
+                }
             }
-        a0 = act_apply(av, a0);
-        if (j + 8 <= tw)
-            _mm256_storeu_ps(y + j, a0);
-        else
-            _mm256_maskstore_ps(y + j, _mm256_loadu_si256((const __m256i *)(mask_tab + 8 - (tw - j))), a0);
+#pragma GCC unroll 4
+        for (int r = 0; r < R; r++) store_part(y + r * OW + j, act_apply(av, acc[r]), tw - j);
     }
 }
 
-/* x: (H, W)  w: (K, K)  y: (OH, OW), rows [oh0, oh1) of one plane */
+/* x: (H, W)  w: (K, K)  y: (OH, OW), rows [oh0, oh1) of one plane. The
+ * input rows a chunk of output rows reads are copied once into the padded
+ * buffer (BUF_ROWS*SMAX phase rows); the chunk is then computed in groups
+ * of ROWS output rows (one at a time in chunks shorter than ROWS). */
+#define ROWS 4
+#define BUF_ROWS 24
 static inline __attribute__((always_inline)) void
 block_kxs(const struct onr_conv_shape *s, const float *x, const float *w, float bias,
           const struct act_vec *av, float *y, int64_t oh0, int64_t oh1, const int K,
           const int S)
 {
-    float ring[KMAX * SMAX * PL] __attribute__((aligned(32)));
-    const float *rp[KMAX * SMAX];
+    float buf[BUF_ROWS * SMAX * PL] __attribute__((aligned(32)));
+    const int cap = BUF_ROWS * SMAX / S;           /* padded input rows that fit */
+    const int chunk = ((cap - K) / S + 1) / ROWS * ROWS; /* output rows per fill */
     for (int64_t ow0 = 0; ow0 < s->OW; ow0 += TW) {
         const int tw = s->OW - ow0 < TW ? (int)(s->OW - ow0) : TW;
-        const int n = (tw + 7) / 8 * 8 + (K - 1) / S;
-        const int64_t start = ow0 * S - s->pad_left;
-        int64_t next = oh0 * S; /* next padded row index (ih + pad_top) to load */
-        for (int64_t oh = oh0; oh < oh1; oh++) {
-            for (; next < oh * S + K; next++) {
-                const int64_t ih = next - s->pad_top;
-                fill_row(ring + (next % K) * S * PL, ih >= 0 && ih < s->H ? x + ih * s->W : NULL,
-                         s->W, start, n, S);
+        const int n = ((tw + 7) / 8 * 8 + (K - 1) / S + 7) / 8 * 8;
+        const int64_t start = ow0 * S - s->pad_top;
+        for (int64_t c0 = oh0; c0 < oh1; c0 += chunk) {
+            const int rows = oh1 - c0 < chunk ? (int)(oh1 - c0) : chunk;
+            for (int q = 0; q < (rows - 1) * S + K; q++) {
+                const int64_t ih = c0 * S - s->pad_top + q;
+                fill_row(buf + q * S * PL, ih >= 0 && ih < s->H ? x + ih * s->W : NULL, s->W,
+                         start, n, S);
             }
-            for (int kh = 0; kh < K; kh++)
-                for (int p = 0; p < S; p++) rp[kh * S + p] = ring + ((oh * S + kh) % K) * S * PL + p * PL;
-            row_kxs(y + oh * s->OW + ow0, rp, w, bias, av, tw, K, S);
+            float *yc = y + c0 * s->OW + ow0;
+            for (int r = 0; r < rows; r += ROWS) {
+                /* a last partial group is redone as the chunk's last ROWS
+                 * rows: the rows computed twice get identical values */
+                const int r0 = r + ROWS <= rows ? r : rows - ROWS;
+                if (r0 >= 0) {
+                    rows_kxs(yc + r0 * s->OW, s->OW, buf + r0 * S * S * PL, w, bias, av, tw, K, S, ROWS);
+                } else {
+                    for (int r1 = r; r1 < rows; r1++)
+                        rows_kxs(yc + r1 * s->OW, s->OW, buf + r1 * S * S * PL, w, bias, av, tw, K, S, 1);
+                }
+            }
         }
     }
 }
