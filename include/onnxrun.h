@@ -91,6 +91,13 @@ const char *onr_model_input_dim_param(const struct onr_model *model, int index,
                                       int dim);
 int64_t onr_model_opset(const struct onr_model *model);
 
+/* ---- supported operators ---- */
+/* The operators this build runs, index 0..count-1: op_type, domain ("" is
+ * ai.onnx) and the range of model opsets accepted. */
+int onr_supported_op_count(void);
+enum onr_status onr_supported_op(int index, const char **op_type, const char **domain,
+                                 int *min_opset, int *max_opset);
+
 /* ---- tensor files ---- */
 /* Parses a serialized ONNX TensorProto (as in test_data_set_N/input_0.pb).
  * On success t->name (may be "") and t->data point into storage owned by t,

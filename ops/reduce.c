@@ -70,6 +70,10 @@ static enum onr_status read_axes(const struct onr_op_ctx *ctx, struct reduce_par
     const char *op = ctx->node->op_type, *name = ctx->node->name;
     const int64_t *axes = p->attr_axes;
     int64_t n = (int64_t)p->n_attr_axes;
+    if (!p->axes_input && ctx->n_x > 1)
+        return onr_error_set(err, ONR_STATUS_INVALID_MODEL,
+                             "%s '%s': axes is an input only from opset 13 (model opset %lld)",
+                             op, name, (long long)ctx->opset);
     const struct onr_tensor *t = p->axes_input && ctx->n_x > 1 ? ctx->x[1] : NULL;
     if (t != NULL) {
         if (t->dtype != ONR_DTYPE_INT64 || t->shape.rank > 1)

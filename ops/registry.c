@@ -53,3 +53,20 @@ const struct onr_op_def *onr_op_at(int index)
 {
     return index >= 0 && index < onr_op_count() ? op_table[index] : NULL;
 }
+
+int onr_supported_op_count(void)
+{
+    return onr_op_count();
+}
+
+enum onr_status onr_supported_op(int index, const char **op_type, const char **domain,
+                                 int *min_opset, int *max_opset)
+{
+    const struct onr_op_def *def = onr_op_at(index);
+    if (def == NULL) return ONR_STATUS_INVALID_ARGUMENT;
+    if (op_type) *op_type = def->name;
+    if (domain) *domain = def->domain ? def->domain : "";
+    if (min_opset) *min_opset = def->min_opset;
+    if (max_opset) *max_opset = def->max_opset;
+    return ONR_STATUS_OK;
+}

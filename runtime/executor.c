@@ -114,9 +114,17 @@ static enum onr_status bind_nodes(struct onr_session *s, struct onr_error *err)
         if (xn->def->init != NULL) {
             xn->initialised = true;
             enum onr_status st = xn->def->init(&xn->ctx, err);
-            if (st != ONR_STATUS_OK) return st;
+            /* Unsupported attribute values are collected like unknown ops. */
+            if (st == ONR_STATUS_UNSUPPORTED && used < sizeof bad) {
+                int k = snprintf(bad + used, sizeof bad - used, "%s%s", used ? "; " : "",
+                                 err ? err->message : "unsupported attribute");
+                if (k > 0) used += (size_t)k;
+            } else if (st != ONR_STATUS_OK) {
+                return st;
+            }
         }
     }
+    if (used >= sizeof bad) memcpy(bad + sizeof bad - 4, "...", 4);
     if (used > 0)
         return onr_error_set(err, ONR_STATUS_UNSUPPORTED, "%s", bad);
     return ONR_STATUS_OK;

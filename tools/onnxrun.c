@@ -18,6 +18,7 @@ static const char usage_text[] =
     "       onnxrun [options] MODEL -i NAME=FILE... -o OUTDIR\n"
     "       onnxrun [options] --test DIR [DIR...]   run ONNX test-case folders\n"
     "       onnxrun [options] --info MODEL          show the graph, MACs and weights\n"
+    "       onnxrun --list-ops                      the supported operators and opsets\n"
     "MODEL is a .onnx file or a folder holding model.onnx.\n"
     "\n"
     "options:\n"
@@ -117,6 +118,19 @@ static int is_option(const char *arg, const char *name)
     return strncmp(arg, name, n) == 0 && (arg[n] == '\0' || arg[n] == '=');
 }
 
+static void list_ops(void)
+{
+    int n = onr_supported_op_count();
+    printf("%-24s %-10s %s\n", "operator", "domain", "opsets");
+    for (int i = 0; i < n; i++) {
+        const char *op, *domain;
+        int lo, hi;
+        if (onr_supported_op(i, &op, &domain, &lo, &hi) != ONR_STATUS_OK) continue;
+        printf("%-24s %-10s %d-%d\n", op, domain[0] ? domain : "ai.onnx", lo, hi);
+    }
+    printf("%d operators\n", n);
+}
+
 static void parse_args(int argc, char **argv, struct args *a)
 {
     for (int i = 1; i < argc; i++) {
@@ -126,6 +140,9 @@ static void parse_args(int argc, char **argv, struct args *a)
             exit(0);
         } else if (strcmp(arg, "--version") == 0 || strcmp(arg, "-V") == 0) {
             printf("onnxrun %s\n", ONR_VERSION_STRING);
+            exit(0);
+        } else if (strcmp(arg, "--list-ops") == 0) {
+            list_ops();
             exit(0);
         } else if (strcmp(arg, "--test") == 0) {
             a->mode = MODE_TEST;

@@ -110,14 +110,17 @@ static void tile_scalar(int mr, int nr, int64_t kc, const float *a, const float 
 {
     const int64_t ldy = e->ldy;
     float acc[ONR_GEMM_MR][ONR_GEMM_NR];
-    for (int r = 0; r < ONR_GEMM_MR; r++)
+    for (int r = 0; r < mr; r++) {   /* a row at a time: 16 sums in registers */
+        float row[ONR_GEMM_NR];
         for (int c = 0; c < ONR_GEMM_NR; c++)
-            acc[r][c] = !e->first && r < mr && c < nr ? y[r * ldy + c] : 0.0f;
-    for (int64_t k = 0; k < kc; k++)
-        for (int r = 0; r < ONR_GEMM_MR; r++) {
+            row[c] = !e->first && c < nr ? y[r * ldy + c] : 0.0f;
+        for (int64_t k = 0; k < kc; k++) {
             const float ar = a[k * ONR_GEMM_MR + r];
-            for (int c = 0; c < ONR_GEMM_NR; c++) acc[r][c] += ar * b[k * ONR_GEMM_NR + c];
+#pragma GCC unroll 16
+            for (int c = 0; c < ONR_GEMM_NR; c++) row[c] += ar * b[k * ONR_GEMM_NR + c];
         }
+        memcpy(acc[r], row, sizeof(row));
+    }
     for (int r = 0; r < mr; r++)
         for (int c = 0; c < nr; c++) {
             float v = acc[r][c];

@@ -180,7 +180,7 @@ block_kxs(const struct onr_conv_shape *s, const float *x, const float *w, float 
     for (int64_t ow0 = 0; ow0 < s->OW; ow0 += TW) {
         const int tw = s->OW - ow0 < TW ? (int)(s->OW - ow0) : TW;
         const int n = ((tw + 7) / 8 * 8 + (K - 1) / S + 7) / 8 * 8;
-        const int64_t start = ow0 * S - s->pad_top;
+        const int64_t start = ow0 * S - s->pad_left;
         for (int64_t c0 = oh0; c0 < oh1; c0 += chunk) {
             const int rows = oh1 - c0 < chunk ? (int)(oh1 - c0) : chunk;
             for (int q = 0; q < (rows - 1) * S + K; q++) {
