@@ -15,7 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../runtime/cpu.h"
 #include "conv.h"
+#include "kernels/dwconv.h"
+#include "kernels/gemm.h"
 
 enum conv_auto_pad { CONV_PAD_NOTSET, CONV_PAD_SAME_UPPER, CONV_PAD_SAME_LOWER, CONV_PAD_VALID };
 
@@ -29,6 +32,12 @@ struct conv_params {
     bool shaped;
     onr_conv2d_f32_fn kernel_fn;        /* set by prepare */
     const char *kernel_name;
+    /* GEMM path (group 1, constant W): y[n] = W (OC, C*KH*KW) * im2col(x[n]).
+     * A 1x1, stride-1, unpadded Conv reads x[n] directly as the GEMM's B. */
+    onr_gemm_f32_fn gemm_fn;
+    float *packed_w;                    /* W packed by onr_gemm_f32_pack_a */
+    bool im2col;
+    size_t im2col_bytes;                /* at the start of the workspace */
 };
 
 /* ---- kernel choice ---- */
@@ -46,9 +55,40 @@ static bool fits_1x1(const struct onr_conv_shape *s)
            s->pad_top == 0 && s->pad_left == 0 && s->pad_bottom == 0 && s->pad_right == 0;
 }
 
+/* Depthwise (multiplier 1) shapes that onr_dwconv2d_f32_pick gives to `fn`. */
+static bool dw_pick_is(const struct onr_conv_shape *s, onr_dwconv2d_fn fn, bool avx2)
+{
+    return (!avx2 || onr_cpu_has_avx2_fma()) && onr_dwconv2d_f32_pick(s, avx2) == fn;
+}
+
+#if defined(ONR_HAVE_X86)
+static bool fits_dw3x3s1_avx2(const struct onr_conv_shape *s)
+{
+    return dw_pick_is(s, onr_dwconv2d_f32_3x3s1__avx2, true);
+}
+static bool fits_dw3x3s2_avx2(const struct onr_conv_shape *s)
+{
+    return dw_pick_is(s, onr_dwconv2d_f32_3x3s2__avx2, true);
+}
+static bool fits_dw5x5s1_avx2(const struct onr_conv_shape *s)
+{
+    return dw_pick_is(s, onr_dwconv2d_f32_5x5s1__avx2, true);
+}
+static bool fits_dw5x5s2_avx2(const struct onr_conv_shape *s)
+{
+    return dw_pick_is(s, onr_dwconv2d_f32_5x5s2__avx2, true);
+}
+#endif
+
 /* Add a variant with one line here, above the ones it beats. An ISA
  * variant's fits() also checks onr_cpu_has_avx2_fma(). */
 const struct onr_conv_variant onr_conv_variants[] = {
+#if defined(ONR_HAVE_X86)
+    {"dwconv2d_3x3s1__avx2", fits_dw3x3s1_avx2, onr_dwconv2d_f32_3x3s1__avx2},
+    {"dwconv2d_3x3s2__avx2", fits_dw3x3s2_avx2, onr_dwconv2d_f32_3x3s2__avx2},
+    {"dwconv2d_5x5s1__avx2", fits_dw5x5s1_avx2, onr_dwconv2d_f32_5x5s1__avx2},
+    {"dwconv2d_5x5s2__avx2", fits_dw5x5s2_avx2, onr_dwconv2d_f32_5x5s2__avx2},
+#endif
     {"conv2d_1x1__scalar", fits_1x1, onr_conv2d_f32_1x1__scalar},
     {"conv2d_depthwise__scalar", fits_depthwise, onr_conv2d_f32_depthwise__scalar},
     {"conv2d__scalar", fits_any, onr_conv2d_f32__scalar},
@@ -273,27 +313,130 @@ static enum onr_status conv_infer(struct onr_op_ctx *ctx, struct onr_error *err)
 
 /* ---- prepare, run ---- */
 
+static size_t align64(size_t v)
+{
+    return (v + 63) & ~(size_t)63;
+}
+
+/* Packs the constant W once and sizes the im2col buffer and the GEMM's
+ * panel workspace. */
+static enum onr_status prepare_gemm(struct onr_op_ctx *ctx, struct conv_params *p,
+                                    struct onr_error *err)
+{
+    const struct onr_conv_shape *s = &p->shape;
+    const int64_t M = s->OC, K = s->C * s->KH * s->KW, N = s->OH * s->OW;
+    size_t packed = onr_gemm_f32_packed_a_size(M, K);
+    size_t gemm_ws = onr_gemm_f32_workspace_size(M, N, K, ctx->threads);
+    p->im2col = !(s->KH == 1 && s->KW == 1 && s->stride_h == 1 && s->stride_w == 1 &&
+                  s->pad_top == 0 && s->pad_left == 0 && s->pad_bottom == 0 && s->pad_right == 0);
+    size_t cols = 0;
+    if (p->im2col && (onr_mul_overflow_size((size_t)K, (size_t)N, &cols) ||
+                      onr_mul_overflow_size(cols, sizeof(float), &cols)))
+        cols = SIZE_MAX;
+    if (packed == 0 || gemm_ws == 0 || cols > SIZE_MAX / 2)
+        return onr_error_set(err, ONR_STATUS_UNSUPPORTED, "Conv '%s': too large for the GEMM path",
+                             ctx->node->name);
+    p->packed_w = onr_aligned_alloc(packed);
+    if (p->packed_w == NULL)
+        return onr_error_set(err, ONR_STATUS_OUT_OF_MEMORY, "Conv '%s': cannot pack W (%zu bytes)",
+                             ctx->node->name, packed);
+    onr_gemm_f32_pack_a(M, K, ctx->x[1]->data, K, false, p->packed_w);
+    bool avx2 = onr_cpu_has_avx2_fma();
+#if defined(ONR_HAVE_X86)
+    p->gemm_fn = avx2 ? onr_gemm_f32__avx2 : onr_gemm_f32__scalar;
+#else
+    p->gemm_fn = onr_gemm_f32__scalar;
+    avx2 = false;
+#endif
+    p->kernel_name = p->im2col ? (avx2 ? "im2col+gemm__avx2" : "im2col+gemm__scalar")
+                               : (avx2 ? "gemm__avx2" : "gemm__scalar");
+    p->im2col_bytes = align64(cols);
+    ctx->workspace_bytes = p->im2col_bytes + gemm_ws;
+    return ONR_STATUS_OK;
+}
+
+/* cols (C*KH*KW, OH*OW): row (c, kh, kw) holds the input pixel each output
+ * position reads through that kernel tap, 0 in the padding. */
+static void im2col(const struct onr_conv_shape *s, const float *x, float *cols, int threads)
+{
+    const int64_t rows = s->C * s->KH * s->KW, N = s->OH * s->OW;
+#pragma omp parallel for num_threads(threads) schedule(static)
+    for (int64_t r = 0; r < rows; r++) {
+        const int64_t c = r / (s->KH * s->KW), kh = r / s->KW % s->KH, kw = r % s->KW;
+        const float *xc = x + c * s->H * s->W;
+        float *row = cols + r * N;
+        for (int64_t oh = 0; oh < s->OH; oh++) {
+            const int64_t ih = oh * s->stride_h - s->pad_top + kh * s->dil_h;
+            float *out = row + oh * s->OW;
+            if (ih < 0 || ih >= s->H) {
+                memset(out, 0, (size_t)s->OW * sizeof *out);
+                continue;
+            }
+            for (int64_t ow = 0; ow < s->OW; ow++) {
+                const int64_t iw = ow * s->stride_w - s->pad_left + kw * s->dil_w;
+                out[ow] = iw >= 0 && iw < s->W ? xc[ih * s->W + iw] : 0.0f;
+            }
+        }
+    }
+}
+
+static void run_gemm(const struct onr_op_ctx *ctx, const struct conv_params *p)
+{
+    const struct onr_conv_shape *s = &p->shape;
+    const struct onr_tensor *b = ctx->n_x > 2 ? ctx->x[2] : NULL;
+    const int64_t N = s->OH * s->OW;
+    const struct onr_gemm_shape g = {
+        .M = s->OC, .N = N, .K = s->C * s->KH * s->KW, .ldb = N, .ldy = N,
+        .bias_mode = b != NULL ? ONR_GEMM_BIAS_ROW : ONR_GEMM_BIAS_NONE,
+    };
+    float *cols = ctx->workspace;
+    void *gemm_ws = (char *)ctx->workspace + p->im2col_bytes;
+    for (int64_t n = 0; n < s->N; n++) {
+        const float *x = (const float *)ctx->x[0]->data + n * s->C * s->H * s->W;
+        if (p->im2col) im2col(s, x, cols, ctx->threads);
+        p->gemm_fn(&g, p->packed_w, p->im2col ? cols : x, b != NULL ? b->data : NULL, NULL,
+                   &p->act, (float *)ctx->y[0]->data + n * s->OC * N, gemm_ws, ctx->threads);
+    }
+}
+
+static void conv_release(void *params)
+{
+    struct conv_params *p = params;
+    if (p == NULL) return;
+    onr_aligned_free(p->packed_w);
+    free(p);
+}
+
 static enum onr_status conv_prepare(struct onr_op_ctx *ctx, struct onr_error *err)
 {
     struct conv_params *p = ctx->params;
     if (!p->shaped)
         return onr_error_set(err, ONR_STATUS_INTERNAL, "Conv '%s': prepare before infer",
                              ctx->node->name);
+    ctx->workspace_bytes = 0;
+    onr_aligned_free(p->packed_w);
+    p->packed_w = NULL;
+    p->gemm_fn = NULL;
     if (ctx->reference) {
         p->kernel_fn = conv_ref;
         p->kernel_name = "conv2d__ref";
-    } else {
-        const struct onr_conv_variant *v = pick_kernel(&p->shape);
-        p->kernel_fn = v->run;
-        p->kernel_name = v->name;
+        return ONR_STATUS_OK;
     }
-    ctx->workspace_bytes = 0;
+    if (p->shape.group == 1 && ctx->x[1]->data != NULL)
+        return prepare_gemm(ctx, p, err);
+    const struct onr_conv_variant *v = pick_kernel(&p->shape);
+    p->kernel_fn = v->run;
+    p->kernel_name = v->name;
     return ONR_STATUS_OK;
 }
 
 static enum onr_status conv_run(struct onr_op_ctx *ctx, struct onr_error *err)
 {
     const struct conv_params *p = ctx->params;
+    if (p->gemm_fn != NULL) {
+        run_gemm(ctx, p);
+        return ONR_STATUS_OK;
+    }
     const struct onr_tensor *b = ctx->n_x > 2 ? ctx->x[2] : NULL;
     p->kernel_fn(&p->shape, ctx->x[0]->data, ctx->x[1]->data, b != NULL ? b->data : NULL,
                  &p->act, ctx->y[0]->data, ctx->threads);
@@ -367,5 +510,5 @@ const struct onr_op_def onr_op_conv = {
     .min_inputs = 2, .max_inputs = 3, .min_outputs = 1, .max_outputs = 1,
     .flags = ONR_OP_FLAG_NONE,
     .init = conv_init, .infer = conv_infer, .prepare = conv_prepare, .run = conv_run,
-    .release = NULL, .describe = conv_describe,
+    .release = conv_release, .describe = conv_describe,
 };

@@ -71,7 +71,7 @@ typedef enum onr_status (*onr_op_hook)(struct onr_op_ctx *ctx, struct onr_error 
 enum onr_op_flags {
     ONR_OP_FLAG_NONE = 0,
     /* y[0] may share x[0]'s storage (same bytes: Identity, Reshape, Flatten,
-     * Squeeze, Unsqueeze, Dropout); run is then skipped when they do. */
+     * Squeeze, Unsqueeze); run is then skipped when they do. */
     ONR_OP_FLAG_VIEW = 1u << 0,
     /* y depends only on x's shapes, never their data (Shape, Size): the node
      * is folded at prepare time like a node with all-constant inputs. */

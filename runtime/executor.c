@@ -43,6 +43,11 @@ static enum onr_status bind_values(struct onr_session *s, struct onr_error *err)
         struct onr_svalue *sv = &s->values[g->inputs[i]];
         sv->is_input = true;
         sv->t.shape = s->prepared_inputs[i];
+        if (s->value_input[i] && s->input_values[i].data != NULL) {
+            sv->t = s->input_values[i];
+            sv->t.owned = false; /* the session's copy */
+            sv->is_const = true;
+        }
         enum onr_status st = onr_shape_check(&sv->t.shape, sv->t.dtype, &sv->t.nbytes, err);
         if (st != ONR_STATUS_OK) {
             onr_error_prefix(err, "input '%s'", sv->name);

@@ -55,6 +55,18 @@ static enum onr_status input_shape(struct onr_session *s, const struct onr_sessi
     return ONR_STATUS_OK;
 }
 
+/* Integer inputs this small are shape-like (a Reshape's shape, Slice's
+ * starts, Pad's pads): their values are folded like initializers. */
+#define ONR_VALUE_INPUT_MAX_ELEMENTS 64
+
+static bool is_value_input(const struct onr_value *v, const struct onr_shape *shape)
+{
+    if (v->dtype != ONR_DTYPE_INT64 && v->dtype != ONR_DTYPE_INT32) return false;
+    size_t nbytes;
+    return onr_shape_check(shape, v->dtype, &nbytes, NULL) == ONR_STATUS_OK &&
+           onr_shape_numel(shape) <= ONR_VALUE_INPUT_MAX_ELEMENTS;
+}
+
 enum onr_status onr_session_create(const struct onr_model *model,
                                    const struct onr_session_options *options,
                                    struct onr_session **session, struct onr_error *err)
@@ -81,10 +93,22 @@ enum onr_status onr_session_create(const struct onr_model *model,
         free(s);
         return onr_error_set(err, ONR_STATUS_OUT_OF_MEMORY, "out of memory");
     }
+    s->input_values = calloc((size_t)n_in + 1, sizeof *s->input_values);
+    s->value_input = calloc((size_t)n_in + 1, sizeof *s->value_input);
+    if (s->input_values == NULL || s->value_input == NULL) {
+        onr_session_free(s);
+        return onr_error_set(err, ONR_STATUS_OUT_OF_MEMORY, "out of memory");
+    }
     enum onr_status st = ONR_STATUS_OK;
-    for (int i = 0; i < n_in && st == ONR_STATUS_OK; i++)
+    bool deferred = false;
+    for (int i = 0; i < n_in && st == ONR_STATUS_OK; i++) {
         st = input_shape(s, options, i, &s->prepared_inputs[i], err);
-    if (st == ONR_STATUS_OK) st = onr_session_prepare(s, err);
+        s->value_input[i] = is_value_input(&model->graph.values[model->graph.inputs[i]],
+                                           &s->prepared_inputs[i]);
+        deferred |= s->value_input[i];
+    }
+    /* With value inputs, shapes may depend on data: prepare at the first run. */
+    if (st == ONR_STATUS_OK && !deferred) st = onr_session_prepare(s, err);
     if (st != ONR_STATUS_OK) {
         onr_session_free(s);
         return st;
@@ -97,6 +121,10 @@ void onr_session_free(struct onr_session *session)
 {
     if (session == NULL) return;
     onr_session_unprepare(session);
+    for (int i = 0; session->input_values && i < session->model->graph.n_inputs; i++)
+        onr_tensor_free(&session->input_values[i]);
+    free(session->input_values);
+    free(session->value_input);
     free(session->prepared_inputs);
     free(session);
 }
@@ -167,6 +195,17 @@ enum onr_status onr_session_run(struct onr_session *s, const struct onr_tensor_r
             s->prepared_inputs[i] = shape;
             reshape = true;
         }
+        s->value_input[i] = is_value_input(v, &shape);
+        struct onr_tensor *known = &s->input_values[i];
+        if (s->value_input[i] && (known->data == NULL || !onr_shape_equal(&known->shape, &shape) ||
+                                  memcmp(known->data, r->data, nbytes) != 0)) {
+            struct onr_tensor given = {.dtype = r->dtype, .shape = shape, .data = (void *)r->data,
+                                       .nbytes = nbytes};
+            onr_tensor_free(known);
+            st = onr_tensor_copy(known, &given, err);
+            if (st != ONR_STATUS_OK) break;
+            reshape = true;
+        }
     }
     if (st == ONR_STATUS_OK && (reshape || !s->ready)) {
         onr_session_unprepare(s);
@@ -174,7 +213,8 @@ enum onr_status onr_session_run(struct onr_session *s, const struct onr_tensor_r
     }
     if (st == ONR_STATUS_OK) {
         for (int i = 0; i < g->n_inputs; i++)
-            s->values[g->inputs[i]].t.data = (void *)by_input[i]->data;
+            if (!s->values[g->inputs[i]].is_const)
+                s->values[g->inputs[i]].t.data = (void *)by_input[i]->data;
         st = onr_session_execute(s, err);
     }
     if (by_input != bound) free(by_input);

@@ -49,6 +49,11 @@ struct onr_session {
     int n_xnodes;
     struct onr_xnode *xnodes;
     struct onr_shape *prepared_inputs; /* one per graph input */
+    /* Small integer inputs (shapes, axes, pads fed as inputs) are constants
+     * of the prepared session: their values may decide shapes. Owned copies;
+     * data is NULL until the first run supplies them. */
+    struct onr_tensor *input_values;
+    bool *value_input;                 /* input i is such an input */
     bool defaulted_dims;
     void *arena;
     size_t arena_bytes;

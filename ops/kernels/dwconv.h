@@ -11,8 +11,9 @@
  *
  *   __scalar          portable C: any KH, KW, strides, pads, dilations
  *   _3x3s1__avx2 ...  AVX2+FMA: square 3x3/5x5 filter, equal strides 1 or
- *                     2, dilation 1, any pads (ops/kernels/x86/dwconv_avx2.c);
- *                     call only after onr_cpu_has_avx2_fma(). */
+ *                     2, dilation 1, any pads, W and pads below 2^30
+ *                     (ops/kernels/x86/dwconv_avx2.c); call only after
+ *                     onr_cpu_has_avx2_fma(). */
 #ifndef ONR_KERNELS_DWCONV_H
 #define ONR_KERNELS_DWCONV_H
 

@@ -2,10 +2,11 @@
  * variants on MobileNetV2 pointwise shapes, 1 and 2 threads, with a row bias
  * and Relu6 as a pointwise conv would fuse. Not built by CMake; from the
  * repository root:
- *   gcc -O2 -fopenmp -DONR_HAVE_X86=1 -Iinclude -I. -c ops/kernels/x86/gemm_avx2.c -mavx2 -mfma -o /tmp/gemm_avx2.o
- *   gcc -O2 -fopenmp -DONR_HAVE_X86=1 -Iinclude -I. tools/bench/gemm_bench.c ops/kernels/gemm_ref.c \
+ *   gcc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -fopenmp -DONR_HAVE_X86=1 -Iinclude -I. \
+ *       -c ops/kernels/x86/gemm_avx2.c -mavx2 -mfma -o /tmp/gemm_avx2.o
+ *   gcc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -fopenmp -DONR_HAVE_X86=1 -Iinclude -I. tools/bench/gemm_bench.c ops/kernels/gemm_ref.c \
  *       ops/kernels/gemm_scalar.c runtime/cpu.c /tmp/gemm_avx2.o -o /tmp/gemm_bench
- *   /tmp/gemm_bench [--scalar] */
+ *   /tmp/gemm_bench [--scalar]       (GEMM_BENCH_MAX=1: best run, not median) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,13 +1,15 @@
 /* Depthwise 2-D convolution with AVX2+FMA: square 3x3 and 5x5 filters,
  * stride 1 and 2, dilation 1, any (asymmetric) pads, channel multiplier 1.
  *
- * Each input row a thread needs is copied once into a small ring of padded
- * rows on its stack: zeros stand for the padding (rows outside the image
- * are all zero), and for stride 2 the row is split into its even and odd
+ * The input rows a chunk of output rows reads are copied once into a
+ * padded buffer on the thread's stack (26 KiB, L1-resident): zeros stand
+ * for the padding (rows outside the image are all zero; border chunks use
+ * masked loads), and for stride 2 each row is split into its even and odd
  * columns, so every filter tap is one contiguous unaligned load. The inner
- * loop then runs over the output width with full vectors of 8 outputs and
- * no branches; only the last vector of a row is stored with a mask. Wide
- * images are processed in tiles of TW output columns.
+ * loop then computes 4 output rows x 2 vectors of 8 outputs (8 independent
+ * accumulators, weights broadcast from memory) with no branches; the last
+ * vector of a row is stored with a mask. Wide images are processed in
+ * tiles of TW output columns.
  *
  * Order per output: bias, then (kh, kw) ascending, one FMA each; it does
  * not depend on the tile, row block or thread. */
