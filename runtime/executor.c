@@ -191,7 +191,7 @@ static enum onr_status infer_and_prepare(struct onr_session *s, struct onr_error
     s->workspace_bytes = 0;
     for (int i = 0; i < s->n_xnodes; i++) {
         struct onr_xnode *xn = &s->xnodes[i];
-        if (xn->removed) continue;
+        if (xn->removed || xn->folded) continue;
         bool all_const = true;
         for (int k = 0; k < xn->n_in; k++) {
             xn->x[k] = xn->in[k] >= 0 ? &s->values[xn->in[k]].t : NULL;
@@ -302,10 +302,31 @@ static enum onr_status plan_memory(struct onr_session *s, struct onr_error *err)
     return ONR_STATUS_OK;
 }
 
+/* Nodes without inputs (Constant) are computed before the graph passes, so
+ * passes see their values as they see initializers (Clip's bounds). */
+static enum onr_status fold_sources(struct onr_session *s, struct onr_error *err)
+{
+    if (!(s->options.passes & ONR_PASS_FOLD_CONSTANTS)) return ONR_STATUS_OK;
+    for (int i = 0; i < s->n_xnodes; i++) {
+        struct onr_xnode *xn = &s->xnodes[i];
+        if (xn->n_in != 0) continue;
+        for (int k = 0; k < xn->n_out; k++)
+            xn->y[k] = xn->out[k] >= 0 ? &s->values[xn->out[k]].t : NULL;
+        enum onr_status st = xn->def->infer(&xn->ctx, err);
+        for (int k = 0; k < xn->n_out && st == ONR_STATUS_OK; k++)
+            if (xn->y[k] != NULL)
+                st = onr_shape_check(&xn->y[k]->shape, xn->y[k]->dtype, &xn->y[k]->nbytes, err);
+        if (st == ONR_STATUS_OK) st = fold_node(s, xn, err);
+        if (st != ONR_STATUS_OK) return st;
+    }
+    return ONR_STATUS_OK;
+}
+
 enum onr_status onr_session_prepare(struct onr_session *s, struct onr_error *err)
 {
     enum onr_status st = bind_values(s, err);
     if (st == ONR_STATUS_OK) st = bind_nodes(s, err);
+    if (st == ONR_STATUS_OK) st = fold_sources(s, err);
     if (st == ONR_STATUS_OK) {
         count_consumers(s);
         st = onr_session_optimize(s, err);
