@@ -108,6 +108,11 @@ static enum onr_status bind_nodes(struct onr_session *s, struct onr_error *err)
                                  "%s '%s': %d inputs and %d outputs, expected %d..%d and %d..%d",
                                  n->op_type, n->name, xn->n_in, xn->n_out, xn->def->min_inputs,
                                  xn->def->max_inputs, xn->def->min_outputs, xn->def->max_outputs);
+        for (int k = 0; k < xn->def->min_inputs && k < xn->n_in; k++)
+            if (xn->in[k] < 0)
+                return onr_error_set(err, ONR_STATUS_INVALID_MODEL,
+                                     "%s '%s': required input %d is omitted", n->op_type,
+                                     n->name, k);
         xn->ctx.node = n;
         xn->ctx.opset = g->opset;
         xn->ctx.threads = s->threads;
