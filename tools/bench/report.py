@@ -1,0 +1,65 @@
+"""The Markdown report of tools/bench/compare: machine, commands, the table."""
+
+
+def cpu_name():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown CPU"
+
+
+def _ms(v):
+    return "failed" if v is None else f"{v:.3f}" if v < 10 else f"{v:.2f}" if v < 100 else f"{v:.1f}"
+
+
+def _err(v):
+    return "-" if v == float("inf") else f"{v:.1e}"
+
+
+def row(r):
+    ms, err = r["ms"], r["err"]
+    ratio = (f"{ms['onnxrun'] / ms['ort']:.2f}"
+             if ms["onnxrun"] is not None and ms["ort"] is not None else "-")
+    gflops = share = "-"
+    if ms["onnxrun"] is not None and r["macs"]:
+        g = 2 * r["macs"] / (ms["onnxrun"] * 1e-3) * 1e-9
+        gflops, share = f"{g:.1f}", f"{100 * g / r['peak']:.0f}%"
+    worst = max(err.values())
+    check = "ok" if worst <= 1e-4 else "**DISAGREE**"
+    spec = r["spec"]
+    return (f"| {spec.label} | {spec.batch} | {r['threads']} | {_ms(ms['onnxrun'])} | "
+            f"{_ms(ms['ort'])} | {_ms(ms['torch'])} | {ratio} | {gflops} | {share} | "
+            f"{_err(err['onnxrun'])} / {_err(err['ort'])} / {_err(err['torch'])} {check} |")
+
+
+def markdown(results, info):
+    peaks = ", ".join(f"{t} thread{'s' if t > 1 else ''} {g:.1f}"
+                      for t, g in sorted(info["peaks"].items()))
+    lines = [
+        f"# onnxrun vs ONNX Runtime vs PyTorch ({info['date']})",
+        "",
+        f"- machine: {info['cpu']}, {info['cores']} cores; load average "
+        f"{info['load_start'][0]:.2f} at the start, {info['load_end'][0]:.2f} at the end",
+        f"- {info['onnxrun']}; onnxruntime-node {info['ort']} (bundled CPU library); "
+        f"PyTorch {info['torch']} (Python {info['python']})",
+        f"- measured FMA peak (fma_peak.c, GFLOP/s): {peaks}",
+        f"- times: median over {info['rounds']} interleaved round(s) of each round's median, ms",
+        "- onnxrun / ORT < 1 means onnxrun is faster; GFLOP/s = 2 x MACs / onnxrun's median",
+        f"- agreement: max abs error / max|ref| against PyTorch eager for onnxrun / ORT / "
+        f"torch (tolerance {info['tolerance']:g})",
+        "",
+        "| model | batch | threads | onnxrun ms | ORT ms | PyTorch ms | onnxrun/ORT "
+        "| onnxrun GFLOP/s | % of FMA peak | rel. error onnxrun / ORT / torch |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    lines += [row(r) for r in results]
+    failures = [f"- {r['spec'].key}, {r['threads']} thread(s): {k} failed: {v}"
+                for r in results for k, v in r["errors"].items()]
+    if failures:
+        lines += ["", "Failures:"] + failures
+    lines += ["", "Commands (T = threads):", "", "```"] + info["commands"] + ["```", ""]
+    return "\n".join(lines)
