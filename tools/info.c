@@ -145,6 +145,43 @@ static void print_nodes(const struct onr_session *session, struct onr_node_info 
            cli_thousands((int64_t)onr_session_arena_bytes(session), shape, sizeof shape));
 }
 
+/* "N nodes: Conv 52, Clip 35, ..." in order of first appearance. */
+static void print_op_counts(const char *what, const struct onr_session *session)
+{
+    enum { MAX_OPS = 64 };
+    const char *ops[MAX_OPS];
+    int counts[MAX_OPS], n_ops = 0, n = onr_session_node_count(session), live = 0;
+    for (int i = 0; i < n; i++) {
+        struct onr_node_info x;
+        if (onr_session_node_info(session, i, &x) != ONR_STATUS_OK || x.folded) continue;
+        live++;
+        int k = 0;
+        while (k < n_ops && strcmp(ops[k], x.op_type) != 0) k++;
+        if (k == n_ops && n_ops < MAX_OPS) {
+            ops[n_ops] = x.op_type;
+            counts[n_ops++] = 0;
+        }
+        if (k < n_ops) counts[k]++;
+    }
+    printf("%s: %d nodes run (", what, live);
+    for (int k = 0; k < n_ops; k++) printf("%s%s %d", k ? ", " : "", ops[k], counts[k]);
+    printf(")\n");
+}
+
+/* The graph as the file has it and after the optimisation passes. */
+static void print_passes(const struct onr_model *model, const char *model_path,
+                         const struct cli_config *cfg, const struct onr_session *optimised)
+{
+    struct cli_config plain = *cfg;
+    plain.passes = 0;
+    struct onr_session *before = NULL;
+    if (cfg->passes == 0 || run_open_session(model, model_path, &plain, NULL, 0, &before) != 0)
+        return;
+    print_op_counts("before optimisation", before);
+    print_op_counts("after optimisation", optimised);
+    onr_session_free(before);
+}
+
 int info_print(const char *arg, const struct cli_config *cfg)
 {
     struct onr_model *model = NULL;
@@ -176,6 +213,7 @@ int info_print(const char *arg, const struct cli_config *cfg)
     }
     printf("model: %s (opset %lld)\n", model_path, (long long)onr_model_opset(model));
     print_io(model, session);
+    print_passes(model, model_path, cfg, session);
     print_nodes(session, nodes, n);
     print_pairs(nodes, n);
 free_all:
