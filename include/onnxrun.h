@@ -108,12 +108,13 @@ enum onr_status onr_tensor_parse_pb(const void *data, size_t size,
 void onr_tensor_ref_free(struct onr_tensor_ref *t);
 
 /* ---- sessions ---- */
-/* Graph optimisation passes; all on by default, each can be switched off. */
+/* Graph optimisation passes; all on by default, each can be switched off.
+ * Subgraphs whose inputs are all constant (Constant nodes, shape
+ * arithmetic) are always computed once at prepare: shapes depend on them. */
 enum onr_pass {
     ONR_PASS_FOLD_BATCHNORM = 1u << 0,
     ONR_PASS_FUSE_ACTIVATION = 1u << 1,
     ONR_PASS_ELIMINATE_IDENTITY = 1u << 2,
-    ONR_PASS_FOLD_CONSTANTS = 1u << 3,
     ONR_PASS_ALL = 0xffffu,
 };
 

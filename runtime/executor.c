@@ -220,7 +220,7 @@ static enum onr_status infer_and_prepare(struct onr_session *s, struct onr_error
                 return st;
             }
         }
-        if (all_const && s->options.passes & ONR_PASS_FOLD_CONSTANTS) {
+        if (all_const) {
             st = fold_node(s, xn, err);
             if (st != ONR_STATUS_OK) return st;
             continue;
@@ -311,7 +311,6 @@ static enum onr_status plan_memory(struct onr_session *s, struct onr_error *err)
  * passes see their values as they see initializers (Clip's bounds). */
 static enum onr_status fold_sources(struct onr_session *s, struct onr_error *err)
 {
-    if (!(s->options.passes & ONR_PASS_FOLD_CONSTANTS)) return ONR_STATUS_OK;
     for (int i = 0; i < s->n_xnodes; i++) {
         struct onr_xnode *xn = &s->xnodes[i];
         if (xn->n_in != 0) continue;
@@ -391,10 +390,7 @@ enum onr_status onr_session_execute(struct onr_session *s, struct onr_error *err
         double t0 = s->profiling ? now_seconds() : 0.0;
         enum onr_status st = xn->def->run(&xn->ctx, err);
         if (s->profiling) xn->seconds = now_seconds() - t0;
-        if (st != ONR_STATUS_OK) {
-            onr_error_prefix(err, "running %s '%s'", xn->node->op_type, xn->node->name);
-            return st;
-        }
+        if (st != ONR_STATUS_OK) return st; /* ops name their node */
     }
     return ONR_STATUS_OK;
 }

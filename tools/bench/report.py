@@ -33,7 +33,8 @@ def row(r):
     spec = r["spec"]
     return (f"| {spec.label} | {spec.batch} | {r['threads']} | {_ms(ms['onnxrun'])} | "
             f"{_ms(ms['ort'])} | {_ms(ms['torch'])} | {ratio} | {gflops} | {share} | "
-            f"{_err(err['onnxrun'])} / {_err(err['ort'])} / {_err(err['torch'])} {check} |")
+            f"{_err(err['onnxrun'])} / {_err(err['ort'])} / {_err(err['torch'])} {check} | "
+            f"{r['load']:.1f} |")
 
 
 def markdown(results, info):
@@ -49,16 +50,20 @@ def markdown(results, info):
         f"- measured FMA peak (fma_peak.c, GFLOP/s): {peaks}",
         f"- times: median over {info['rounds']} interleaved round(s) of each round's median, ms",
         "- onnxrun / ORT < 1 means onnxrun is faster; GFLOP/s = 2 x MACs / onnxrun's median",
+        "- load: the 1-minute load average when the row finished (the machine is shared; "
+        "above the core count, 2-thread times mostly measure waiting for a core)",
         f"- agreement: max abs error / max|ref| against PyTorch eager for onnxrun / ORT / "
         f"torch (tolerance {info['tolerance']:g})",
         "",
         "| model | batch | threads | onnxrun ms | ORT ms | PyTorch ms | onnxrun/ORT "
-        "| onnxrun GFLOP/s | % of FMA peak | rel. error onnxrun / ORT / torch |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| onnxrun GFLOP/s | % of FMA peak | rel. error onnxrun / ORT / torch | load |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|",
     ]
     lines += [row(r) for r in results]
     failures = [f"- {r['spec'].key}, {r['threads']} thread(s): {k} failed: {v}"
                 for r in results for k, v in r["errors"].items()]
+    if info["notes"]:
+        lines += ["", "Notes:"] + [f"- {n}" for n in info["notes"]]
     if failures:
         lines += ["", "Failures:"] + failures
     lines += ["", "Commands (T = threads):", "", "```"] + info["commands"] + ["```", ""]
