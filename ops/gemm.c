@@ -13,6 +13,10 @@
  *              its K products in k order, threads split the columns
  *   tiled      ops/kernels/gemm.h (AVX2 when the CPU has it): A' packed into
  *              the workspace at run time, B' read as (K, N) rows
+ *   weights    small M with a constant B (classifiers, batch < 16): the
+ *              transposed product Y^T (N, M) = B'^T (N, K) * A'^T (K, M) with
+ *              B'^T packed once in prepare as the kernel's A: the weights are
+ *              streamed once, through the register-blocked kernel
  * B' must be (K, N) row-major for the fast kernels: a constant B with
  * transB = 1 is transposed once in prepare into params, a computed one at
  * run time into the workspace. Then alpha and beta * C are applied after the
@@ -26,7 +30,10 @@
 #include "kernels/gemm.h"
 #include "op.h"
 
-enum gemm_path { GEMM_PATH_REF, GEMM_PATH_ROWS, GEMM_PATH_TILED };
+enum gemm_path { GEMM_PATH_REF, GEMM_PATH_ROWS, GEMM_PATH_TILED, GEMM_PATH_WEIGHTS };
+
+/* Largest M (batch) for the weights path. */
+#define GEMM_WEIGHTS_MAX_M 16
 
 struct gemm_params {
     bool matmul;
@@ -43,6 +50,8 @@ struct gemm_params {
     enum gemm_path path;
     onr_gemm_f32_fn tiled_fn;
     float *bt;                     /* constant B transposed to (K, N), owned */
+    float *packed_w;               /* weights path: B'^T (N, K) packed, owned */
+    size_t ws_at, ws_yt, ws_work;  /* weights path: A'^T (K, M), Y^T (N, M), kernel */
     bool transpose_b_at_run;
     size_t ws_bt, ws_pack;         /* workspace offsets of B^T and packed A */
 };
@@ -50,7 +59,10 @@ struct gemm_params {
 static void gemm_release(void *params)
 {
     struct gemm_params *p = params;
-    if (p != NULL) onr_aligned_free(p->bt);
+    if (p != NULL) {
+        onr_aligned_free(p->bt);
+        onr_aligned_free(p->packed_w);
+    }
     free(p);
 }
 
@@ -220,6 +232,34 @@ static void transpose(int64_t N, int64_t K, const float *src, float *dst)
 
 static size_t align64(size_t n) { return (n + 63) / 64 * 64; }
 
+/* The weights path: pack B'^T (N, K) once; the workspace holds A'^T and Y^T
+ * (when M > 1) and the kernel's panels. */
+static enum onr_status prepare_weights(struct onr_op_ctx *ctx, struct gemm_params *p,
+                                       struct onr_error *err)
+{
+    const float *b = ctx->x[1]->data;
+    const size_t packed = onr_gemm_f32_packed_a_size(p->N, p->K);
+    const size_t work = onr_gemm_f32_workspace_size(p->N, p->M, p->K, ctx->threads);
+    if (packed == 0 || work == 0)
+        return onr_error_set(err, ONR_STATUS_OUT_OF_MEMORY, "Gemm '%s': N=%lld K=%lld too large",
+                             ctx->node->name, (long long)p->N, (long long)p->K);
+    p->packed_w = onr_aligned_alloc(packed);
+    if (p->packed_w == NULL)
+        return onr_error_set(err, ONR_STATUS_OUT_OF_MEMORY, "Gemm '%s': cannot pack B (%zu bytes)",
+                             ctx->node->name, packed);
+    /* Element (n, k) of B'^T: B[n*K + k] with transB, else B[k*N + n]. */
+    if (p->trans_b) onr_gemm_f32_pack_a(p->N, p->K, b, p->K, false, p->packed_w);
+    else onr_gemm_f32_pack_a(p->N, p->K, b, p->N, true, p->packed_w);
+    const size_t at = align64((size_t)(p->K * p->M) * sizeof(float));
+    const size_t yt = align64((size_t)(p->N * p->M) * sizeof(float));
+    p->ws_at = 0;
+    p->ws_yt = at;
+    p->ws_work = at + yt;
+    ctx->workspace_bytes = at + yt + work;
+    p->path = GEMM_PATH_WEIGHTS;
+    return ONR_STATUS_OK;
+}
+
 static enum onr_status gemm_prepare(struct onr_op_ctx *ctx, struct onr_error *err)
 {
     struct gemm_params *p = ctx->params;
@@ -227,17 +267,21 @@ static enum onr_status gemm_prepare(struct onr_op_ctx *ctx, struct onr_error *er
     ctx->workspace_bytes = 0;
     onr_aligned_free(p->bt);
     p->bt = NULL;
+    onr_aligned_free(p->packed_w);
+    p->packed_w = NULL;
     p->transpose_b_at_run = false;
     if (ctx->reference || p->M == 0 || p->N == 0) {
         p->path = GEMM_PATH_REF;
         return ONR_STATUS_OK;
     }
-    const bool tiled = p->M >= ONR_GEMM_MR && p->K >= 1;
-    p->path = tiled ? GEMM_PATH_TILED : GEMM_PATH_ROWS;
     p->tiled_fn = onr_gemm_f32__scalar;
 #ifdef ONR_HAVE_X86
     if (onr_cpu_has_avx2_fma()) p->tiled_fn = onr_gemm_f32__avx2;
 #endif
+    if (!p->matmul && b->data != NULL && p->M <= GEMM_WEIGHTS_MAX_M && p->K >= 1)
+        return prepare_weights(ctx, p, err);
+    const bool tiled = p->M >= ONR_GEMM_MR && p->K >= 1;
+    p->path = tiled ? GEMM_PATH_TILED : GEMM_PATH_ROWS;
     size_t bytes = 0, kn;
     if (onr_mul_overflow_size((size_t)p->K, (size_t)p->N, &kn) ||
         onr_mul_overflow_size(kn, sizeof(float), &kn))
@@ -307,6 +351,46 @@ static void gemm_one(const struct onr_op_ctx *ctx, const struct gemm_params *p, 
     if (!p->matmul) apply_alpha_beta(p, c, y);
 }
 
+/* Y = alpha * A' B' + beta * C as Y^T = B'^T A'^T with B'^T packed. */
+static void gemm_weights(const struct onr_op_ctx *ctx, const struct gemm_params *p,
+                         const float *a, const float *c, float *y)
+{
+    char *ws = ctx->workspace;
+    const int64_t M = p->M, N = p->N, K = p->K;
+    /* A'^T (K, M): with M == 1 and no transA it is A itself. */
+    const float *at = a;
+    if (M > 1 || p->trans_a) {
+        float *t = (float *)(ws + p->ws_at);
+        for (int64_t m = 0; m < M; m++)
+            for (int64_t k = 0; k < K; k++)
+                t[k * M + m] = p->trans_a ? a[k * M + m] : a[m * K + k];
+        at = t;
+    }
+    /* With alpha = beta = 1 and C one value per column of Y, C is the bias. */
+    const bool fuse = p->alpha == 1.0f && p->beta == 1.0f && c != NULL && p->c_sm == 0;
+    const struct onr_gemm_shape s = {
+        .M = N, .N = M, .K = K, .ldb = M, .ldy = M,
+        .bias_mode = fuse ? ONR_GEMM_BIAS_ROW : ONR_GEMM_BIAS_NONE,
+    };
+    const struct onr_activation none = {ONR_ACT_NONE, 0.0f, 0.0f};
+    float *yt = M > 1 ? (float *)(ws + p->ws_yt) : y;
+    if (fuse && p->c_sn == 0) {
+        /* A scalar C: the row bias needs N values; add it after instead. */
+        p->tiled_fn(&s, p->packed_w, at, NULL, NULL, &none, yt, ws + p->ws_work, ctx->threads);
+    } else {
+        p->tiled_fn(&s, p->packed_w, at, fuse ? c : NULL, NULL, &none, yt, ws + p->ws_work,
+                    ctx->threads);
+    }
+    if (M > 1)
+        for (int64_t m = 0; m < M; m++)
+            for (int64_t n = 0; n < N; n++) y[m * N + n] = yt[n * M + m];
+    if (fuse && p->c_sn == 0) {
+        for (int64_t i = 0; i < M * N; i++) y[i] += c[0];
+    } else if (!fuse) {
+        apply_alpha_beta(p, c, y);
+    }
+}
+
 static enum onr_status gemm_run(struct onr_op_ctx *ctx, struct onr_error *err)
 {
     const struct gemm_params *p = ctx->params;
@@ -326,6 +410,10 @@ static enum onr_status gemm_run(struct onr_op_ctx *ctx, struct onr_error *err)
             gemm_ref(p, a + oa, p->trans_a ? 1 : p->K, p->trans_a ? p->M : 1, b + ob, sbk, sbn,
                      c, y + i * p->M * p->N);
         }
+        return ONR_STATUS_OK;
+    }
+    if (p->path == GEMM_PATH_WEIGHTS) {
+        gemm_weights(ctx, p, a, c, y);
         return ONR_STATUS_OK;
     }
     if (p->bt != NULL) b = p->bt;

@@ -198,7 +198,7 @@ enum onr_status onr_session_run(struct onr_session *s, const struct onr_tensor_r
         s->value_input[i] = is_value_input(v, &shape);
         struct onr_tensor *known = &s->input_values[i];
         if (s->value_input[i] && (known->data == NULL || !onr_shape_equal(&known->shape, &shape) ||
-                                  memcmp(known->data, r->data, nbytes) != 0)) {
+                                  (nbytes > 0 && memcmp(known->data, r->data, nbytes) != 0))) {
             struct onr_tensor given = {.dtype = r->dtype, .shape = shape, .data = (void *)r->data,
                                        .nbytes = nbytes};
             onr_tensor_free(known);
@@ -207,6 +207,9 @@ enum onr_status onr_session_run(struct onr_session *s, const struct onr_tensor_r
             reshape = true;
         }
     }
+    /* A refused run may have recorded some new shapes or values already:
+     * the plan no longer matches them, so the next run must re-prepare. */
+    if (st != ONR_STATUS_OK && reshape) s->ready = false;
     if (st == ONR_STATUS_OK && (reshape || !s->ready)) {
         onr_session_unprepare(s);
         st = onr_session_prepare(s, err);

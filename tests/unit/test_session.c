@@ -394,7 +394,10 @@ static void test_arena_chain(void)
         mb_node(b, "Relu", node, names[i], names[i + 1]);
     }
     struct onr_model *model = load(b);
-    struct onr_session *s = create(model, NULL, "Relu chain: create");
+    struct onr_session_options opt;
+    onr_session_options_init(&opt);
+    opt.no_arena = 0; /* whatever ONR_NO_ARENA says */
+    struct onr_session *s = create(model, &opt, "Relu chain: create");
     if (s != NULL) {
         /* Six tensors are written (r1..r5 and y); at most two live at once. */
         size_t sum = 6 * N * sizeof(float), arena = onr_session_arena_bytes(s);
@@ -414,6 +417,85 @@ static void test_arena_chain(void)
         }
     }
     onr_session_free(s);
+    onr_model_free(model);
+}
+
+/* A tensor read by a node must not share bytes with that node's output,
+ * also when the output is larger and so placed first: x -> Relu -> a ->
+ * Conv 1x1 (2 -> 6 channels) -> y, with a read by the Conv that writes y. */
+static void test_arena_lifetimes(void)
+{
+    enum { NA = 2 * 8 * 8, NY = 6 * 8 * 8 };
+    static const int64_t x_dims[4] = {1, 2, 8, 8}, y_dims[4] = {1, 6, 8, 8}, w_dims[4] = {6, 2, 1, 1};
+    static float x[NA], a[NA], w[12], ref[NY];
+    onr_test_fill(x, NA, 71, -1.0f, 1.0f);
+    onr_test_fill(w, 12, 72, -1.0f, 1.0f);
+    struct mb_model *b = mb_new(13);
+    mb_input(b, "x", ONR_DTYPE_FLOAT, 4, x_dims);
+    mb_output(b, "y", ONR_DTYPE_FLOAT, 4, y_dims);
+    mb_init_f32(b, "w", 4, w_dims, w);
+    mb_node(b, "Relu", "relu", "x", "a");
+    mb_node(b, "Conv", "expand", "a,w", "y");
+    struct onr_model *model = load(b);
+    relu_ref(a, x, NA);
+    mb_ref_conv2d(a, 1, 2, 8, 8, w, 6, 1, 1, NULL, 1, 0, 1, ref);
+    for (int no_arena = 0; no_arena < 2 && model != NULL; no_arena++) {
+        struct onr_session_options opt;
+        onr_session_options_init(&opt);
+        opt.no_arena = no_arena;
+        const char *what = no_arena ? "expanding Conv, no arena" : "expanding Conv, arena";
+        struct onr_session *s = create(model, &opt, what);
+        if (s == NULL) continue;
+        if (!no_arena) CHECK(onr_session_arena_bytes(s) >= (NA + NY) * sizeof(float));
+        struct onr_tensor_ref in = tensor_ref("x", ONR_DTYPE_FLOAT, 4, x_dims, x);
+        if (expect(run(s, &in, 1), ONR_STATUS_OK, what)) {
+            const float *y = output_f32(s, 0, 4, y_dims, what);
+            if (y != NULL) CHECK(onr_test_close(what, y, ref, NY, ONR_TEST_ATOL, ONR_TEST_RTOL));
+        }
+        onr_session_free(s);
+    }
+    onr_model_free(model);
+}
+
+/* A view (Reshape, Identity kept with passes 0) shares its input's bytes:
+ * those must stay untouched while the view is read, here by the last node.
+ * x -> Relu a -> Reshape v -> Neg b -> Neg c -> Identity d -> Add(d, v) -> y. */
+static void test_view_lifetimes(void)
+{
+    enum { N = 4 * 6 * 6 };
+    static const int64_t x_dims[4] = {1, 4, 6, 6}, v_dims[2] = {4, 36}, shape_dims[1] = {2};
+    static const int64_t shape[2] = {4, 36};
+    static float x[N], v_ref[N], y_ref[N];
+    onr_test_fill(x, N, 91, -1.0f, 1.0f);
+    relu_ref(v_ref, x, N);
+    for (int i = 0; i < N; i++) y_ref[i] = v_ref[i] + v_ref[i];
+    struct mb_model *b = mb_new(13);
+    mb_input(b, "x", ONR_DTYPE_FLOAT, 4, x_dims);
+    mb_output(b, "y", ONR_DTYPE_FLOAT, 2, v_dims);
+    mb_init_i64(b, "shape", 1, shape_dims, shape);
+    mb_node(b, "Relu", "relu", "x", "a");
+    mb_node(b, "Reshape", "reshape", "a,shape", "v");
+    mb_node(b, "Neg", "neg_1", "v", "b");
+    mb_node(b, "Neg", "neg_2", "b", "c");
+    mb_node(b, "Identity", "id", "c", "d");
+    mb_node(b, "Add", "add", "d,v", "y");
+    struct onr_model *model = load(b);
+    for (int mode = 0; mode < 3 && model != NULL; mode++) {
+        struct onr_session_options opt;
+        onr_session_options_init(&opt);
+        opt.passes = mode == 0 ? ONR_PASS_ALL : 0u;
+        opt.no_arena = mode == 2;
+        char what[64];
+        snprintf(what, sizeof what, "views: passes %s, no_arena %d", mode ? "0" : "all", mode == 2);
+        struct onr_session *s = create(model, &opt, what);
+        if (s == NULL) continue;
+        struct onr_tensor_ref in = tensor_ref("x", ONR_DTYPE_FLOAT, 4, x_dims, x);
+        if (expect(run(s, &in, 1), ONR_STATUS_OK, what)) {
+            const float *y = output_f32(s, 0, 2, v_dims, what);
+            if (y != NULL) CHECK(onr_test_bitwise(what, y, y_ref, N));
+        }
+        onr_session_free(s);
+    }
     onr_model_free(model);
 }
 
@@ -448,6 +530,27 @@ static void test_identity_output(void)
         }
         onr_session_free(s);
     }
+    onr_model_free(model);
+
+    /* No nodes at all: the outputs are the input itself and an initializer. */
+    float a[6];
+    onr_test_fill(a, 6, 43, -1.0f, 1.0f);
+    b = mb_new(13);
+    mb_input(b, "x", ONR_DTYPE_FLOAT, 2, dims);
+    mb_output(b, "x", ONR_DTYPE_FLOAT, 2, dims);
+    mb_output(b, "a", ONR_DTYPE_FLOAT, 2, dims);
+    mb_init_f32(b, "a", 2, dims, a);
+    model = load(b);
+    struct onr_session *s = create(model, NULL, "graph without nodes: create");
+    struct onr_tensor_ref in = tensor_ref("x", ONR_DTYPE_FLOAT, 2, dims, x);
+    if (s != NULL && expect(run(s, &in, 1), ONR_STATUS_OK, "graph without nodes: run")) {
+        CHECK(onr_session_node_count(s) == 0);
+        const float *y0 = output_f32(s, 0, 2, dims, "graph without nodes: output x");
+        const float *y1 = output_f32(s, 1, 2, dims, "graph without nodes: output a");
+        if (y0 != NULL) CHECK(onr_test_bitwise("output that is the input", y0, x, 6));
+        if (y1 != NULL) CHECK(onr_test_bitwise("output that is an initializer", y1, a, 6));
+    }
+    onr_session_free(s);
     onr_model_free(model);
 }
 
@@ -573,6 +676,87 @@ static void test_reshape_value_input(void)
     }
     onr_session_free(s);
     onr_model_free(model);
+
+    /* An empty shape makes a scalar; an empty input may come with NULL data. */
+    static const int64_t one[2] = {1, 1}, empty[1] = {0};
+    b = mb_new(13);
+    mb_input(b, "x", ONR_DTYPE_FLOAT, 2, one);
+    mb_input(b, "shape", ONR_DTYPE_INT64, 1, empty);
+    mb_output(b, "y", ONR_DTYPE_FLOAT, 0, NULL);
+    mb_node(b, "Reshape", "to_scalar", "x,shape", "y");
+    model = load(b);
+    s = create(model, NULL, "Reshape to a scalar: create");
+    for (int k = 0; s != NULL && k < 2; k++) {
+        float v = k ? -2.5f : 1.5f;
+        struct onr_tensor_ref in[2] = {tensor_ref("x", ONR_DTYPE_FLOAT, 2, one, &v),
+                                       tensor_ref("shape", ONR_DTYPE_INT64, 1, empty, NULL)};
+        if (!expect(run(s, in, 2), ONR_STATUS_OK, "Reshape to a scalar")) break;
+        const float *y = output_f32(s, 0, 0, NULL, "Reshape to a scalar");
+        if (y != NULL) CHECK(y[0] == v);
+    }
+    onr_session_free(s);
+    onr_model_free(model);
+}
+
+/* A run refused for its second input must not leave the first input's new
+ * shape or values half-accepted: the next run with them must re-plan. */
+static void test_refused_run_replans(void)
+{
+    static const int64_t x_dims[2] = {-1, 3}, b_dims[1] = {3}, one[2] = {1, 3}, two[2] = {2, 3};
+    struct mb_model *b = mb_new(13);
+    mb_input(b, "x", ONR_DTYPE_FLOAT, 2, x_dims);
+    mb_input(b, "b", ONR_DTYPE_FLOAT, 1, b_dims);
+    mb_output(b, "y", ONR_DTYPE_FLOAT, 2, x_dims);
+    mb_node(b, "Add", "add", "x,b", "y");
+    struct onr_model *model = load(b);
+    struct onr_session *s = create(model, NULL, "refused run: create");
+    if (s != NULL) {
+        float x[6], bias[3], ref[6];
+        onr_test_fill(x, 6, 81, -1.0f, 1.0f);
+        onr_test_fill(bias, 3, 82, -1.0f, 1.0f);
+        for (int i = 0; i < 6; i++) ref[i] = x[i] + bias[i % 3];
+        struct onr_tensor_ref in[2] = {tensor_ref("x", ONR_DTYPE_FLOAT, 2, one, x),
+                                       tensor_ref("b", ONR_DTYPE_FLOAT, 1, b_dims, bias)};
+        expect(run(s, in, 2), ONR_STATUS_OK, "refused run: batch 1");
+        in[0] = tensor_ref("x", ONR_DTYPE_FLOAT, 2, two, x);
+        in[1].dtype = ONR_DTYPE_INT32;
+        expect(run(s, in, 2), ONR_STATUS_INVALID_ARGUMENT, "refused run: batch 2, b as int32");
+        in[1].dtype = ONR_DTYPE_FLOAT;
+        if (expect(run(s, in, 2), ONR_STATUS_OK, "refused run: batch 2 after the refusal")) {
+            const float *y = output_f32(s, 0, 2, two, "batch 2 after a refused batch-2 run");
+            if (y != NULL) CHECK(onr_test_bitwise("batch 2 after a refused run", y, ref, 6));
+        }
+    }
+    onr_session_free(s);
+    onr_model_free(model);
+
+    /* The same with a value input: new shape values, then a bad x. */
+    static const int64_t x3[3] = {2, 3, 4}, s_dims[1] = {3}, y_dims[3] = {-1, -1, -1};
+    static const int64_t s1[3] = {4, 3, 2}, s2[3] = {2, 12, 1};
+    b = mb_new(13);
+    mb_input(b, "shape", ONR_DTYPE_INT64, 1, s_dims);
+    mb_input(b, "x", ONR_DTYPE_FLOAT, 3, x3);
+    mb_output(b, "y", ONR_DTYPE_FLOAT, 3, y_dims);
+    mb_node(b, "Reshape", "reshape", "x,shape", "y");
+    model = load(b);
+    s = create(model, NULL, "refused run with a value input: create");
+    if (s != NULL) {
+        float x[24];
+        onr_test_fill(x, 24, 83, -1.0f, 1.0f);
+        struct onr_tensor_ref in[2] = {tensor_ref("shape", ONR_DTYPE_INT64, 1, s_dims, s1),
+                                       tensor_ref("x", ONR_DTYPE_FLOAT, 3, x3, x)};
+        expect(run(s, in, 2), ONR_STATUS_OK, "refused run: shape 4x3x2");
+        in[0].data = s2;
+        in[1].data = NULL;
+        expect(run(s, in, 2), ONR_STATUS_INVALID_ARGUMENT, "refused run: shape 2x12x1, x NULL");
+        in[1].data = x;
+        if (expect(run(s, in, 2), ONR_STATUS_OK, "refused run: shape 2x12x1 after the refusal")) {
+            const float *y = output_f32(s, 0, 3, s2, "Reshape to 2x12x1 after a refused run");
+            if (y != NULL) CHECK(onr_test_bitwise("Reshape after a refused run", y, x, 24));
+        }
+    }
+    onr_session_free(s);
+    onr_model_free(model);
 }
 
 /* ---- options ---- */
@@ -614,9 +798,12 @@ int main(void)
     test_symbolic_batch();
     test_bitwise();
     test_arena_chain();
+    test_arena_lifetimes();
+    test_view_lifetimes();
     test_identity_output();
     test_constant_output();
     test_reshape_value_input();
+    test_refused_run_replans();
     test_bad_options();
     if (onr_test_failures) fprintf(stderr, "test_session: %d failure(s)\n", onr_test_failures);
     return onr_test_failures != 0;

@@ -14,8 +14,8 @@
 #include <stdlib.h>
 
 #define CHAINS 12 /* the number of acc<k> in fma_chains */
-#define ITERS 20000000L
-#define REPEATS 10
+#define ITERS 5000000L
+#define REPEATS 40
 
 /* Runs ITERS rounds of CHAINS independent FMAs; returns a value that depends
  * on every chain so the compiler keeps them all. The chains are named

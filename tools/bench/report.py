@@ -37,6 +37,14 @@ def row(r):
             f"{r['load']:.1f} |")
 
 
+def best_row(r):
+    b = r["best"]
+    ratio = (f"{b['onnxrun'] / b['ort']:.2f}"
+             if b["onnxrun"] is not None and b["ort"] is not None else "-")
+    return (f"| {r['spec'].label} | {r['spec'].batch} | {r['threads']} | {_ms(b['onnxrun'])} | "
+            f"{_ms(b['ort'])} | {_ms(b['torch'])} | {ratio} |")
+
+
 def markdown(results, info):
     peaks = ", ".join(f"{t} thread{'s' if t > 1 else ''} {g:.1f}"
                       for t, g in sorted(info["peaks"].items()))
@@ -60,6 +68,15 @@ def markdown(results, info):
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|",
     ]
     lines += [row(r) for r in results]
+    lines += [
+        "",
+        "Fastest single run of each runtime over all rounds (less sensitive to a busy "
+        "machine than the median, which is the figure above):",
+        "",
+        "| model | batch | threads | onnxrun min ms | ORT min ms | PyTorch min ms | onnxrun/ORT |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    lines += [best_row(r) for r in results]
     failures = [f"- {r['spec'].key}, {r['threads']} thread(s): {k} failed: {v}"
                 for r in results for k, v in r["errors"].items()]
     if info["notes"]:

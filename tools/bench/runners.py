@@ -1,7 +1,7 @@
 """One timed round of each runtime for tools/bench/compare, and the FMA peak.
 
 Each runner does its warm-up, times `runs` inferences, and returns
-(median ms, output array). onnxrun and ONNX Runtime run as child processes
+(median ms, min ms, output array). onnxrun and ONNX Runtime run as child processes
 (one per round, so no thread pool of theirs is left spinning while another
 runtime is timed); PyTorch runs in this process.
 """
@@ -11,6 +11,7 @@ import re
 import statistics
 import subprocess
 import time
+import warnings
 
 import numpy as np
 import torch
@@ -39,13 +40,13 @@ def onnxrun_cmd(exe, p, threads, runs, outdir):
 
 def time_onnxrun(exe, p, threads, runs, outdir):
     out = _run(onnxrun_cmd(exe, p, threads, runs, outdir))
-    m = re.search(r"^bench:.*median ([0-9.]+) ms", out, re.M)
+    m = re.search(r"^bench:.*min ([0-9.]+) ms +median ([0-9.]+) ms", out, re.M)
     if not m:
         raise RunError("no 'bench: ... median' line in onnxrun's output")
     files = sorted(f for f in os.listdir(outdir) if f.endswith(".npy"))
     if not files:
         raise RunError(f"onnxrun wrote no .npy into {outdir}")
-    return float(m.group(1)), np.load(os.path.join(outdir, files[0]))
+    return float(m.group(2)), float(m.group(1)), np.load(os.path.join(outdir, files[0]))
 
 
 def ort_cmd(p, threads, runs, input_bin, output_bin):
@@ -60,7 +61,7 @@ def time_ort(p, threads, runs, input_bin, output_bin):
     out = _run(ort_cmd(p, threads, runs, input_bin, output_bin))
     result = json.loads(out.strip().splitlines()[-1])
     y = np.fromfile(output_bin, dtype="<f4").reshape(result["dims"])
-    return statistics.median(result["times_ms"]), y
+    return statistics.median(result["times_ms"]), min(result["times_ms"]), y
 
 
 def torch_optimized(module, x, ref, tolerance):
@@ -70,6 +71,8 @@ def torch_optimized(module, x, ref, tolerance):
     MobileNetV3-Small), the frozen module without that rewrite is used
     instead, and the note says so."""
     xt = torch.from_numpy(x)
+    # torch 1.13's MKLDNN rewrite warns about resized outputs on some models
+    warnings.filterwarnings("ignore", message="An output with one or more elements was resized")
     with torch.no_grad():
         try:
             scripted, how = torch.jit.script(module.eval()), "script"
@@ -101,7 +104,7 @@ def time_torch(opt, x, threads, runs, warmup):
             t0 = time.perf_counter()
             y = opt(xt)
             times.append((time.perf_counter() - t0) * 1e3)
-    return (statistics.median(times) if times else None), y.numpy()
+    return statistics.median(times), min(times), y.numpy()
 
 
 def fma_peak(src, exe, threads):
