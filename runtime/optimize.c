@@ -7,7 +7,9 @@
  *   eliminate_identity  Identity and inference Dropout: readers use the input
  *   fold_batchnorm      Conv -> BatchNormalization: scale W and shift B
  *   fuse_activation     Conv -> Relu / Clip / HardSigmoid / HardSwish: the
- *                       Conv applies it before its store */
+ *                       Conv applies it before its store; also Conv -> x *
+ *                       HardSigmoid(x) (alpha 1/6, beta 1/2: how PyTorch
+ *                       exports hardswish before opset 14) as HardSwish */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,12 +173,51 @@ static bool activation_of(const struct onr_session *s, const struct onr_xnode *x
     return false;
 }
 
+/* If the Conv's output v feeds exactly HardSigmoid(v) (alpha 1/6, beta 1/2)
+ * and Mul(v, that), returns the Mul: together they are HardSwish(v). */
+static struct onr_xnode *hardswish_pair(struct onr_session *s, int v, struct onr_xnode **hs_out)
+{
+    if (v < 0 || s->values[v].is_output || s->values[v].n_consumers != 2) return NULL;
+    struct onr_xnode *hs = NULL, *mul = NULL;
+    for (int i = 0; i < s->n_xnodes; i++) {
+        struct onr_xnode *xn = &s->xnodes[i];
+        if (xn->removed) continue;
+        bool reads = false;
+        for (int k = 0; k < xn->n_in; k++) reads |= xn->in[k] == v;
+        if (!reads) continue;
+        if (is_op(xn, "HardSigmoid") && xn->in[0] == v) hs = xn;
+        else if (is_op(xn, "Mul")) mul = xn;
+    }
+    if (hs == NULL || mul == NULL || hs->n_out != 1 || mul->n_in != 2 || mul->n_out != 1 ||
+        s->values[hs->out[0]].n_consumers != 1 || s->values[hs->out[0]].is_output)
+        return NULL;
+    if (!((mul->in[0] == v && mul->in[1] == hs->out[0]) ||
+          (mul->in[1] == v && mul->in[0] == hs->out[0])))
+        return NULL;
+    float alpha, beta;
+    if (onr_node_attr_float(hs->node, "alpha", 0.2f, &alpha, NULL) != ONR_STATUS_OK ||
+        onr_node_attr_float(hs->node, "beta", 0.5f, &beta, NULL) != ONR_STATUS_OK ||
+        fabsf(alpha - 1.0f / 6.0f) > 1e-6f || beta != 0.5f)
+        return NULL;
+    *hs_out = hs;
+    return mul;
+}
+
 static enum onr_status fuse_activation(struct onr_session *s, struct onr_error *err)
 {
     for (int i = 0; i < s->n_xnodes; i++) {
         struct onr_xnode *conv = &s->xnodes[i];
         if (!is_op(conv, "Conv") || conv->n_out != 1) continue;
         if (onr_conv_get_activation(conv->ctx.params).kind != ONR_ACT_NONE) continue;
+        struct onr_xnode *hs = NULL, *mul = hardswish_pair(s, conv->out[0], &hs);
+        if (mul != NULL) {
+            const struct onr_activation hswish = {ONR_ACT_HARDSWISH, 0.0f, 0.0f};
+            enum onr_status st = onr_conv_set_activation(conv->ctx.params, &hswish, err);
+            if (st != ONR_STATUS_OK) return st;
+            conv->out[0] = mul->out[0];
+            hs->removed = mul->removed = true;
+            continue;
+        }
         struct onr_xnode *a = sole_reader(s, conv->out[0]);
         struct onr_activation act;
         if (a == NULL || a->n_out != 1 || a->in[0] != conv->out[0] || !activation_of(s, a, &act))
