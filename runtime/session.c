@@ -100,6 +100,18 @@ enum onr_status onr_session_create(const struct onr_model *model,
         return onr_error_set(err, ONR_STATUS_OUT_OF_MEMORY, "out of memory");
     }
     enum onr_status st = ONR_STATUS_OK;
+    for (int k = 0; options != NULL && k < options->n_input_shapes; k++) {
+        const char *name = options->input_shapes[k].name;
+        bool found = false;
+        for (int i = 0; name != NULL && i < n_in; i++)
+            found |= strcmp(model->graph.values[model->graph.inputs[i]].name, name) == 0;
+        if (!found) {
+            onr_session_free(s);
+            return onr_error_set(err, ONR_STATUS_INVALID_ARGUMENT,
+                                 "a shape is given for '%s', which is not an input of the model",
+                                 name ? name : "(null)");
+        }
+    }
     bool deferred = false;
     for (int i = 0; i < n_in && st == ONR_STATUS_OK; i++) {
         st = input_shape(s, options, i, &s->prepared_inputs[i], err);
