@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../runtime/cpu.h"
+#include "kernels/unary.h"
 #include "op.h"
 
 enum unary_kind {
@@ -27,6 +29,7 @@ struct unary_params {
     enum unary_kind kind;
     float alpha, beta;       /* HardSigmoid, LeakyRelu */
     float lo, hi;            /* Clip bounds from attributes (opset < 11) */
+    bool avx2;               /* vector Sigmoid (ops/kernels/x86/unary_avx2.c) */
 };
 
 static const struct {
@@ -60,6 +63,9 @@ static enum onr_status unary_init(struct onr_op_ctx *ctx, struct onr_error *err)
         return onr_error_set(err, ONR_STATUS_INTERNAL, "%s '%s': not an activation",
                              node->op_type, node->name);
     p->kind = unary_kinds[i].kind;
+#ifdef ONR_HAVE_X86
+    p->avx2 = onr_cpu_has_avx2_fma();
+#endif
     p->lo = -INFINITY;
     p->hi = INFINITY;
     enum onr_status st = ONR_STATUS_OK;
@@ -138,6 +144,13 @@ static enum onr_status unary_run(struct onr_op_ctx *ctx, struct onr_error *err)
     }
     /* min > max: every element becomes max (ONNX Clip). */
     if (lo > hi) lo = hi;
+#ifdef ONR_HAVE_X86
+    if (p->kind == UNARY_SIGMOID && p->avx2 && !ctx->reference) {
+        onr_sigmoid_f32__avx2(ctx->x[0]->data, ctx->y[0]->data,
+                              onr_shape_numel(&ctx->x[0]->shape), ctx->threads);
+        return ONR_STATUS_OK;
+    }
+#endif
     unary_f32(p, lo, hi, onr_shape_numel(&ctx->x[0]->shape), ctx->x[0]->data, ctx->y[0]->data,
               ctx->reference ? 1 : ctx->threads);
     return ONR_STATUS_OK;

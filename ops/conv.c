@@ -449,7 +449,7 @@ enum onr_status onr_conv_set_activation(void *conv_params, const struct onr_acti
                                         struct onr_error *err)
 {
     struct conv_params *p = conv_params;
-    if (p == NULL || act == NULL || act->kind < ONR_ACT_NONE || act->kind > ONR_ACT_HARDSWISH)
+    if (p == NULL || act == NULL || act->kind < ONR_ACT_NONE || act->kind > ONR_ACT_SILU)
         return onr_error_set(err, ONR_STATUS_INVALID_ARGUMENT,
                              "onr_conv_set_activation: no params or unknown activation");
     if (act->kind == ONR_ACT_CLIP && !(act->a <= act->b))
@@ -479,6 +479,8 @@ static const char *act_name(enum onr_activation_kind kind)
     case ONR_ACT_CLIP: return " +clip";
     case ONR_ACT_HARDSIGMOID: return " +hardsigmoid";
     case ONR_ACT_HARDSWISH: return " +hardswish";
+    case ONR_ACT_SIGMOID: return " +sigmoid";
+    case ONR_ACT_SILU: return " +silu";
     }
     return " +?";
 }

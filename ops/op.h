@@ -16,6 +16,8 @@
 #ifndef ONR_OP_H
 #define ONR_OP_H
 
+#include <math.h>
+
 #include "../runtime/error.h"
 #include "../runtime/graph.h"
 #include "../runtime/tensor.h"
@@ -27,6 +29,8 @@ enum onr_activation_kind {
     ONR_ACT_CLIP,          /* min(max(v, a), b): Relu6 is a=0 b=6 */
     ONR_ACT_HARDSIGMOID,   /* max(0, min(1, a*v + b)) */
     ONR_ACT_HARDSWISH,     /* v * max(0, min(1, v/6 + 1/2)) */
+    ONR_ACT_SIGMOID,       /* 1 / (1 + e^-v) */
+    ONR_ACT_SILU,          /* v * sigmoid(v) (Swish; EfficientNet) */
 };
 
 struct onr_activation {
@@ -48,6 +52,8 @@ static inline float onr_activation_apply(const struct onr_activation *act, float
         float t = v / 6.0f + 0.5f;
         return v * (t < 0.0f ? 0.0f : (t > 1.0f ? 1.0f : t));
     }
+    case ONR_ACT_SIGMOID: return 1.0f / (1.0f + expf(-v));
+    case ONR_ACT_SILU: return v * (1.0f / (1.0f + expf(-v)));
     }
     return v;
 }

@@ -5,6 +5,11 @@
 #include <omp.h>
 #endif
 
+#if defined(__SSE__) || defined(__x86_64__)
+#include <xmmintrin.h>
+#define ONR_HAVE_MXCSR 1
+#endif
+
 #include "cpu.h"
 
 bool onr_cpu_has_avx2_fma(void)
@@ -26,5 +31,38 @@ int onr_cpu_default_threads(void)
     return n > 0 ? n : 1;
 #else
     return 1;
+#endif
+}
+
+#ifdef ONR_HAVE_MXCSR
+#define MXCSR_FTZ_DAZ 0x8040u /* bit 15 flush-to-zero, bit 6 denormals-are-zero */
+
+static void set_mxcsr_all(unsigned csr, int threads)
+{
+    _mm_setcsr(csr);
+#pragma omp parallel num_threads(threads) if (threads > 1)
+    _mm_setcsr(csr);
+}
+#endif
+
+unsigned onr_cpu_flush_denormals(int threads)
+{
+#ifdef ONR_HAVE_MXCSR
+    unsigned old = _mm_getcsr();
+    if ((old & MXCSR_FTZ_DAZ) != MXCSR_FTZ_DAZ) set_mxcsr_all(old | MXCSR_FTZ_DAZ, threads);
+    return old;
+#else
+    (void)threads;
+    return 0;
+#endif
+}
+
+void onr_cpu_restore_denormals(unsigned state, int threads)
+{
+#ifdef ONR_HAVE_MXCSR
+    if ((state & MXCSR_FTZ_DAZ) != MXCSR_FTZ_DAZ) set_mxcsr_all(state, threads);
+#else
+    (void)state;
+    (void)threads;
 #endif
 }

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "error.h"
+#include "cpu.h"
 #include "plan.h"
 #include "session.h"
 
@@ -242,6 +243,8 @@ static enum onr_status infer_and_prepare(struct onr_session *s, struct onr_error
     return ONR_STATUS_OK;
 }
 
+static enum onr_status execute_nodes(struct onr_session *s, struct onr_error *err);
+
 /* Lifetimes of the values written at run time, then one arena for all. */
 static enum onr_status plan_memory(struct onr_session *s, struct onr_error *err)
 {
@@ -380,6 +383,14 @@ void onr_session_unprepare(struct onr_session *s)
 }
 
 enum onr_status onr_session_execute(struct onr_session *s, struct onr_error *err)
+{
+    const unsigned fp_state = onr_cpu_flush_denormals(s->threads);
+    enum onr_status st = execute_nodes(s, err);
+    onr_cpu_restore_denormals(fp_state, s->threads);
+    return st;
+}
+
+static enum onr_status execute_nodes(struct onr_session *s, struct onr_error *err)
 {
     /* Views of inputs follow the caller's buffers, which change per run. */
     for (int v = 0; v < s->n_values; v++)

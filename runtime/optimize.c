@@ -9,7 +9,8 @@
  *   fuse_activation     Conv -> Relu / Clip / HardSigmoid / HardSwish: the
  *                       Conv applies it before its store; also Conv -> x *
  *                       HardSigmoid(x) (alpha 1/6, beta 1/2: how PyTorch
- *                       exports hardswish before opset 14) as HardSwish */
+ *                       exports hardswish before opset 14) as HardSwish, and
+ *                       x * Sigmoid(x) as SiLU (EfficientNet) */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,12 +171,18 @@ static bool activation_of(const struct onr_session *s, const struct onr_xnode *x
         act->kind = ONR_ACT_HARDSWISH;
         return true;
     }
+    if (is_op(xn, "Sigmoid")) {
+        act->kind = ONR_ACT_SIGMOID;
+        return true;
+    }
     return false;
 }
 
-/* If the Conv's output v feeds exactly HardSigmoid(v) (alpha 1/6, beta 1/2)
- * and Mul(v, that), returns the Mul: together they are HardSwish(v). */
-static struct onr_xnode *hardswish_pair(struct onr_session *s, int v, struct onr_xnode **hs_out)
+/* If the Conv's output v feeds exactly a gate G(v) (HardSigmoid with alpha
+ * 1/6 and beta 1/2, or Sigmoid) and Mul(v, G(v)), returns the Mul and sets
+ * the activation the pair computes (HardSwish or SiLU). */
+static struct onr_xnode *gated_pair(struct onr_session *s, int v, struct onr_xnode **hs_out,
+                                    struct onr_activation *act)
 {
     if (v < 0 || s->values[v].is_output || s->values[v].n_consumers != 2) return NULL;
     struct onr_xnode *hs = NULL, *mul = NULL;
@@ -185,7 +192,7 @@ static struct onr_xnode *hardswish_pair(struct onr_session *s, int v, struct onr
         bool reads = false;
         for (int k = 0; k < xn->n_in; k++) reads |= xn->in[k] == v;
         if (!reads) continue;
-        if (is_op(xn, "HardSigmoid") && xn->in[0] == v) hs = xn;
+        if ((is_op(xn, "HardSigmoid") || is_op(xn, "Sigmoid")) && xn->in[0] == v) hs = xn;
         else if (is_op(xn, "Mul")) mul = xn;
     }
     if (hs == NULL || mul == NULL || hs->n_out != 1 || mul->n_in != 2 || mul->n_out != 1 ||
@@ -194,12 +201,16 @@ static struct onr_xnode *hardswish_pair(struct onr_session *s, int v, struct onr
     if (!((mul->in[0] == v && mul->in[1] == hs->out[0]) ||
           (mul->in[1] == v && mul->in[0] == hs->out[0])))
         return NULL;
+    memset(act, 0, sizeof *act);
+    act->kind = ONR_ACT_SILU;
+    *hs_out = hs;
+    if (is_op(hs, "Sigmoid")) return mul;
+    act->kind = ONR_ACT_HARDSWISH;
     float alpha, beta;
     if (onr_node_attr_float(hs->node, "alpha", 0.2f, &alpha, NULL) != ONR_STATUS_OK ||
         onr_node_attr_float(hs->node, "beta", 0.5f, &beta, NULL) != ONR_STATUS_OK ||
         fabsf(alpha - 1.0f / 6.0f) > 1e-6f || beta != 0.5f)
         return NULL;
-    *hs_out = hs;
     return mul;
 }
 
@@ -209,10 +220,10 @@ static enum onr_status fuse_activation(struct onr_session *s, struct onr_error *
         struct onr_xnode *conv = &s->xnodes[i];
         if (!is_op(conv, "Conv") || conv->n_out != 1) continue;
         if (onr_conv_get_activation(conv->ctx.params).kind != ONR_ACT_NONE) continue;
-        struct onr_xnode *hs = NULL, *mul = hardswish_pair(s, conv->out[0], &hs);
+        struct onr_activation gated;
+        struct onr_xnode *hs = NULL, *mul = gated_pair(s, conv->out[0], &hs, &gated);
         if (mul != NULL) {
-            const struct onr_activation hswish = {ONR_ACT_HARDSWISH, 0.0f, 0.0f};
-            enum onr_status st = onr_conv_set_activation(conv->ctx.params, &hswish, err);
+            enum onr_status st = onr_conv_set_activation(conv->ctx.params, &gated, err);
             if (st != ONR_STATUS_OK) return st;
             conv->out[0] = mul->out[0];
             hs->removed = mul->removed = true;

@@ -37,6 +37,8 @@ static const struct onr_activation acts[] = {
     {ONR_ACT_NONE, 0.0f, 0.0f},        {ONR_ACT_RELU, 0.0f, 0.0f},
     {ONR_ACT_CLIP, -0.3f, 0.4f},       {ONR_ACT_HARDSIGMOID, 0.2f, 0.5f},
     {ONR_ACT_HARDSWISH, 0.0f, 0.0f},
+    {ONR_ACT_SIGMOID, 0.0f, 0.0f},
+    {ONR_ACT_SILU, 0.0f, 0.0f},
 };
 static const char *act_names[] = {"none", "relu", "clip", "hardsigmoid", "hardswish"};
 

@@ -14,6 +14,8 @@
  * Order per output: bias, then (kh, kw) ascending, one FMA each; it does
  * not depend on the tile, row block or thread. */
 #include <immintrin.h>
+
+#include "vmath_avx2.h"
 #include <stdint.h>
 
 #include "../dwconv.h"
@@ -33,7 +35,7 @@ static inline __m256 act_apply(const struct act_vec *av, __m256 v)
 {
     switch (av->kind) {
     case ONR_ACT_NONE: return v;
-    case ONR_ACT_RELU: return _mm256_max_ps(v, av->zero); /* NaN, -0 -> +0 */
+    case ONR_ACT_RELU: return _mm256_max_ps(av->zero, v); /* NaN and -0 stay, as v < 0 ? 0 : v */
     case ONR_ACT_CLIP: {
         __m256 r = _mm256_blendv_ps(v, av->b, _mm256_cmp_ps(v, av->b, _CMP_GT_OQ));
         return _mm256_blendv_ps(r, av->a, _mm256_cmp_ps(v, av->a, _CMP_LT_OQ));
@@ -49,6 +51,8 @@ static inline __m256 act_apply(const struct act_vec *av, __m256 v)
         r = _mm256_blendv_ps(r, av->zero, _mm256_cmp_ps(t, av->zero, _CMP_LT_OQ));
         return _mm256_mul_ps(v, r);
     }
+    case ONR_ACT_SIGMOID: return onr_sigmoid_avx2(v);
+    case ONR_ACT_SILU: return onr_silu_avx2(v);
     }
     return v;
 }

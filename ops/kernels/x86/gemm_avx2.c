@@ -5,6 +5,8 @@
  * shared driver (gemm_scalar.c); partial columns use masked loads/stores. */
 #include <immintrin.h>
 
+#include "vmath_avx2.h"
+
 #include "../gemm.h"
 
 #define ONR_INLINE static inline __attribute__((always_inline))
@@ -32,7 +34,7 @@ ONR_INLINE void act_n(const int n, __m256 *v, const struct epi ep)
     case ONR_ACT_NONE: break;
     case ONR_ACT_RELU:
 #pragma GCC unroll 12
-        for (int i = 0; i < n; i++) v[i] = _mm256_max_ps(v[i], zero);
+        for (int i = 0; i < n; i++) v[i] = _mm256_max_ps(zero, v[i]); /* NaN stays NaN */
         break;
     case ONR_ACT_CLIP:
 #pragma GCC unroll 12
@@ -54,6 +56,12 @@ ONR_INLINE void act_n(const int n, __m256 *v, const struct epi ep)
         }
         break;
     }
+    case ONR_ACT_SIGMOID:
+        for (int i = 0; i < n; i++) v[i] = onr_sigmoid_avx2(v[i]);
+        break;
+    case ONR_ACT_SILU:
+        for (int i = 0; i < n; i++) v[i] = onr_silu_avx2(v[i]);
+        break;
     }
 }
 
