@@ -24,6 +24,20 @@ bool onr_cpu_has_avx2_fma(void)
 #endif
 }
 
+bool onr_cpu_has_avx512(void)
+{
+#if defined(ONR_HAVE_X86) && (defined(__GNUC__) || defined(__clang__))
+    const char *off = getenv("ONR_DISABLE_AVX512");
+    if (off != NULL && strcmp(off, "1") == 0) return false;
+    /* __builtin_cpu_supports also checks that the OS saves the AVX-512 state. */
+    return onr_cpu_has_avx2_fma() && __builtin_cpu_supports("avx512f") &&
+           __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("avx512vl");
+#else
+    return false;
+#endif
+}
+
 int onr_cpu_default_threads(void)
 {
 #ifdef _OPENMP

@@ -8,6 +8,9 @@
 /* AVX2 and FMA both present (and not disabled by ONR_DISABLE_AVX2=1 in the
  * environment, which forces the portable path for testing). */
 bool onr_cpu_has_avx2_fma(void);
+/* AVX-512 F, DQ, BW and VL with OS support (and not disabled by
+ * ONR_DISABLE_AVX512=1 or ONR_DISABLE_AVX2=1). */
+bool onr_cpu_has_avx512(void);
 /* Number of cores OpenMP would use by default (1 without OpenMP). */
 int onr_cpu_default_threads(void);
 
