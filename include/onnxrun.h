@@ -115,6 +115,7 @@ enum onr_pass {
     ONR_PASS_FOLD_BATCHNORM = 1u << 0,
     ONR_PASS_FUSE_ACTIVATION = 1u << 1,
     ONR_PASS_ELIMINATE_IDENTITY = 1u << 2,
+    ONR_PASS_FUSE_RESIDUAL = 1u << 3,    /* Conv -> Add(., same-shape r) */
     ONR_PASS_ALL = 0xffffu,
 };
 

@@ -28,6 +28,7 @@ struct conv_params {
     bool has_kernel;
     enum conv_auto_pad auto_pad;
     struct onr_activation act;          /* fused by a graph pass; NONE default */
+    bool residual;                      /* input 3 is added before act (fused Add) */
     struct onr_conv_shape shape;        /* set by infer */
     bool shaped;
     onr_conv2d_f32_fn kernel_fn;        /* set by prepare */
@@ -393,8 +394,9 @@ static void run_gemm(const struct onr_op_ctx *ctx, const struct conv_params *p)
     void *gemm_ws = (char *)ctx->workspace + p->im2col_bytes;
     for (int64_t n = 0; n < s->N; n++) {
         const float *x = (const float *)ctx->x[0]->data + n * s->C * s->H * s->W;
+        const float *r = p->residual ? (const float *)ctx->x[3]->data + n * s->OC * N : NULL;
         if (p->im2col) im2col(s, x, cols, ctx->threads);
-        p->gemm_fn(&g, p->packed_w, p->im2col ? cols : x, b != NULL ? b->data : NULL, NULL,
+        p->gemm_fn(&g, p->packed_w, p->im2col ? cols : x, b != NULL ? b->data : NULL, r,
                    &p->act, (float *)ctx->y[0]->data + n * s->OC * N, gemm_ws, ctx->threads);
     }
 }
@@ -438,8 +440,29 @@ static enum onr_status conv_run(struct onr_op_ctx *ctx, struct onr_error *err)
         return ONR_STATUS_OK;
     }
     const struct onr_tensor *b = ctx->n_x > 2 ? ctx->x[2] : NULL;
-    p->kernel_fn(&p->shape, ctx->x[0]->data, ctx->x[1]->data, b != NULL ? b->data : NULL,
-                 &p->act, ctx->y[0]->data, ctx->threads);
+    if (!p->residual) {
+        p->kernel_fn(&p->shape, ctx->x[0]->data, ctx->x[1]->data, b != NULL ? b->data : NULL,
+                     &p->act, ctx->y[0]->data, ctx->threads);
+        return ONR_STATUS_OK;
+    }
+    /* Kernels without a residual input: conv + bias, then + r, then act. */
+    const struct onr_activation none = {ONR_ACT_NONE, 0.0f, 0.0f};
+    p->kernel_fn(&p->shape, ctx->x[0]->data, ctx->x[1]->data, b != NULL ? b->data : NULL, &none,
+                 ctx->y[0]->data, ctx->threads);
+    float *y = ctx->y[0]->data;
+    const float *r = ctx->x[3]->data;
+    const int64_t n = onr_shape_numel(&ctx->y[0]->shape);
+#pragma omp parallel for num_threads(ctx->threads) schedule(static) if (n >= 65536)
+    for (int64_t i = 0; i < n; i++) y[i] = onr_activation_apply(&p->act, y[i] + r[i]);
+    return ONR_STATUS_OK;
+}
+
+enum onr_status onr_conv_set_residual(void *conv_params, bool on, struct onr_error *err)
+{
+    struct conv_params *p = conv_params;
+    if (p == NULL)
+        return onr_error_set(err, ONR_STATUS_INVALID_ARGUMENT, "onr_conv_set_residual: no params");
+    p->residual = on;
     return ONR_STATUS_OK;
 }
 
@@ -494,11 +517,12 @@ static void conv_describe(const struct onr_op_ctx *ctx, char *buf, size_t size, 
         return;
     }
     const struct onr_conv_shape *s = &p->shape;
-    snprintf(buf, size, "k=%lldx%lld s=%lldx%lld p=%lld,%lld,%lld,%lld d=%lldx%lld g=%lld%s%s%s",
+    snprintf(buf, size, "k=%lldx%lld s=%lldx%lld p=%lld,%lld,%lld,%lld d=%lldx%lld g=%lld%s%s%s%s",
              (long long)s->KH, (long long)s->KW, (long long)s->stride_h,
              (long long)s->stride_w, (long long)s->pad_top, (long long)s->pad_left,
              (long long)s->pad_bottom, (long long)s->pad_right, (long long)s->dil_h,
-             (long long)s->dil_w, (long long)s->group, act_name(p->act.kind),
+             (long long)s->dil_w, (long long)s->group, p->residual ? " +add" : "",
+             act_name(p->act.kind),
              p->kernel_name ? " " : "", p->kernel_name ? p->kernel_name : "");
     int64_t m = s->N;
     const int64_t f[] = {s->OC, s->OH, s->OW, s->C / s->group, s->KH, s->KW};

@@ -16,6 +16,10 @@
  * INVALID_ARGUMENT for an unknown kind or a Clip with min > max. */
 enum onr_status onr_conv_set_activation(void *conv_params, const struct onr_activation *act,
                                         struct onr_error *err);
+/* With on, the Conv reads a fourth input r of its output's shape and
+ * computes act(conv + bias + r): a residual Add fused by a graph pass
+ * (after shape inference; the pass checks the shapes). */
+enum onr_status onr_conv_set_residual(void *conv_params, bool on, struct onr_error *err);
 /* The activation currently set (kind ONR_ACT_NONE when none). */
 struct onr_activation onr_conv_get_activation(const void *conv_params);
 /* The shape fixed by the last infer (pads resolved from auto_pad), or NULL

@@ -93,9 +93,11 @@ static enum onr_status bind_nodes(struct onr_session *s, struct onr_error *err)
         }
         xn->n_in = n->n_inputs;
         xn->n_out = n->n_outputs;
-        xn->in = malloc((size_t)(n->n_inputs + 1) * sizeof *xn->in);
+        /* Room for inputs a pass may add (BatchNorm's bias, a residual). */
+        const int in_cap = (n->n_inputs > xn->def->max_inputs ? n->n_inputs : xn->def->max_inputs) + 2;
+        xn->in = malloc((size_t)in_cap * sizeof *xn->in);
         xn->out = malloc((size_t)(n->n_outputs + 1) * sizeof *xn->out);
-        xn->x = calloc((size_t)(n->n_inputs + 1), sizeof *xn->x);
+        xn->x = calloc((size_t)in_cap, sizeof *xn->x);
         xn->y = calloc((size_t)(n->n_outputs + 1), sizeof *xn->y);
         if (!xn->in || !xn->out || !xn->x || !xn->y)
             return onr_error_set(err, ONR_STATUS_OUT_OF_MEMORY, "out of memory");
@@ -198,6 +200,7 @@ static enum onr_status infer_and_prepare(struct onr_session *s, struct onr_error
     for (int i = 0; i < s->n_xnodes; i++) {
         struct onr_xnode *xn = &s->xnodes[i];
         if (xn->removed || xn->folded) continue;
+        if (onr_session_fuse_late(s, i)) continue;
         bool all_const = true;
         for (int k = 0; k < xn->n_in; k++) {
             xn->x[k] = xn->in[k] >= 0 ? &s->values[xn->in[k]].t : NULL;

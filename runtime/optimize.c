@@ -10,7 +10,10 @@
  *                       Conv applies it before its store; also Conv -> x *
  *                       HardSigmoid(x) (alpha 1/6, beta 1/2: how PyTorch
  *                       exports hardswish before opset 14) as HardSwish, and
- *                       x * Sigmoid(x) as SiLU (EfficientNet) */
+ *                       x * Sigmoid(x) as SiLU (EfficientNet)
+ *   fuse_residual       (late, shapes known) Conv -> Add(., r) with r of the
+ *                       same shape: the Conv adds r before its activation;
+ *                       an activation after the Add then fuses too */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +21,8 @@
 #include "../ops/conv.h"
 #include "error.h"
 #include "session.h"
+
+static void recount(struct onr_session *s);
 
 static bool is_op(const struct onr_xnode *xn, const char *op_type)
 {
@@ -245,11 +250,16 @@ static enum onr_status fuse_activation(struct onr_session *s, struct onr_error *
 /* Consumer counts after a pass changed the wiring. */
 static void recount(struct onr_session *s)
 {
-    for (int v = 0; v < s->n_values; v++) s->values[v].n_consumers = 0;
+    for (int v = 0; v < s->n_values; v++) {
+        s->values[v].n_consumers = 0;
+        s->values[v].producer = -1;
+    }
     for (int i = 0; i < s->n_xnodes; i++) {
         if (s->xnodes[i].removed) continue;
         for (int k = 0; k < s->xnodes[i].n_in; k++)
             if (s->xnodes[i].in[k] >= 0) s->values[s->xnodes[i].in[k]].n_consumers++;
+        for (int k = 0; k < s->xnodes[i].n_out; k++)
+            if (s->xnodes[i].out[k] >= 0) s->values[s->xnodes[i].out[k]].producer = i;
     }
 }
 
@@ -271,4 +281,79 @@ enum onr_status onr_session_optimize(struct onr_session *s, struct onr_error *er
         recount(s);
     }
     return st;
+}
+
+/* The Conv that produces value v and whose output only node `reader`
+ * reads, or NULL. */
+static struct onr_xnode *conv_feeding(struct onr_session *s, int v, int reader)
+{
+    if (v < 0 || s->values[v].is_output || s->values[v].n_consumers != 1) return NULL;
+    int p = s->values[v].producer;
+    if (p < 0 || p >= reader) return NULL;
+    struct onr_xnode *conv = &s->xnodes[p];
+    if (!is_op(conv, "Conv") || conv->folded || conv->n_out != 1 || conv->out[0] != v) return NULL;
+    return conv;
+}
+
+static bool fuse_residual(struct onr_session *s, int i)
+{
+    struct onr_xnode *add = &s->xnodes[i];
+    if (!is_op(add, "Add") || add->n_in != 2 || add->n_out != 1 || add->in[0] < 0 || add->in[1] < 0)
+        return false;
+    for (int k = 0; k < 2; k++) {
+        int v = add->in[k], r = add->in[1 - k];
+        struct onr_xnode *conv = conv_feeding(s, v, i);
+        if (conv == NULL || v == r || onr_conv_get_activation(conv->ctx.params).kind != ONR_ACT_NONE)
+            continue;
+        const struct onr_svalue *rv = &s->values[r];
+        /* r must be ready when the Conv runs, and of the Conv output's shape. */
+        if (rv->t.dtype != ONR_DTYPE_FLOAT || !onr_shape_equal(&rv->t.shape, &s->values[v].t.shape) ||
+            (rv->producer >= 0 && rv->producer >= conv - s->xnodes))
+            continue;
+        if (onr_conv_set_residual(conv->ctx.params, true, NULL) != ONR_STATUS_OK) continue;
+        while (conv->n_in < 3) conv->in[conv->n_in++] = -1; /* residual is input 3 */
+        conv->in[3] = r;
+        conv->x[3] = &s->values[r].t;
+        for (int j = 0; j < 3; j++) conv->x[j] = conv->in[j] >= 0 ? &s->values[conv->in[j]].t : NULL;
+        conv->n_in = conv->ctx.n_x = 4;
+        conv->out[0] = add->out[0];
+        conv->y[0] = &s->values[add->out[0]].t;
+        conv->y[0]->dtype = ONR_DTYPE_FLOAT;
+        conv->y[0]->shape = s->values[v].t.shape;
+        onr_shape_check(&conv->y[0]->shape, ONR_DTYPE_FLOAT, &conv->y[0]->nbytes, NULL);
+        add->removed = true;
+        recount(s);
+        return true;
+    }
+    return false;
+}
+
+/* An activation whose input a (residual) Conv produces, after shapes. */
+static bool fuse_activation_late(struct onr_session *s, int i)
+{
+    struct onr_xnode *a = &s->xnodes[i];
+    struct onr_activation act;
+    if (a->n_in < 1 || a->n_out != 1 || !activation_of(s, a, &act)) return false;
+    struct onr_xnode *conv = conv_feeding(s, a->in[0], i);
+    if (conv == NULL || onr_conv_get_activation(conv->ctx.params).kind != ONR_ACT_NONE ||
+        (act.kind == ONR_ACT_CLIP && !(act.a <= act.b)) ||
+        onr_conv_set_activation(conv->ctx.params, &act, NULL) != ONR_STATUS_OK)
+        return false;
+    const struct onr_shape shape = conv->y[0]->shape;
+    conv->out[0] = a->out[0];
+    conv->y[0] = &s->values[a->out[0]].t;
+    conv->y[0]->dtype = ONR_DTYPE_FLOAT;
+    conv->y[0]->shape = shape;
+    onr_shape_check(&conv->y[0]->shape, ONR_DTYPE_FLOAT, &conv->y[0]->nbytes, NULL);
+    a->removed = true;
+    recount(s);
+    return true;
+}
+
+bool onr_session_fuse_late(struct onr_session *s, int i)
+{
+    if (s->xnodes[i].removed || s->xnodes[i].def == NULL) return false;
+    if (!(s->options.passes & ONR_PASS_FUSE_RESIDUAL)) return false;
+    if (fuse_residual(s, i)) return true;
+    return (s->options.passes & ONR_PASS_FUSE_ACTIVATION) && fuse_activation_late(s, i);
 }

@@ -71,5 +71,9 @@ enum onr_status onr_session_execute(struct onr_session *s, struct onr_error *err
 
 /* optimize.c: graph passes on the session's wiring, after init. */
 enum onr_status onr_session_optimize(struct onr_session *s, struct onr_error *err);
+/* Fusions that need shapes: called for node i before its shape inference,
+ * when every earlier node is inferred and prepared. Returns true when node i
+ * was merged into the Conv that produces its input (and is now removed). */
+bool onr_session_fuse_late(struct onr_session *s, int i);
 
 #endif

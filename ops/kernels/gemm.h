@@ -11,7 +11,7 @@
  * + residual, then the activation (onr_activation_apply): one thread
  * computes it, so results are bitwise identical for any thread count.
  *
- * __ref reads a row-major (lda = K). __scalar and __avx2 read a packed by
+ * __ref reads a row-major (lda = K). __scalar, __avx2 and __avx512 read a packed by
  * onr_gemm_f32_pack_a (panels of ONR_GEMM_MR rows, k-major, zero padded)
  * and pack panels of b into `workspace` (onr_gemm_f32_workspace_size bytes,
  * 64-byte aligned, for at least `threads` threads). b and y must not overlap. */
@@ -58,8 +58,13 @@ void onr_gemm_f32__avx2(const struct onr_gemm_shape *s, const float *a, const fl
                         const float *bias, const float *residual,
                         const struct onr_activation *act, float *y, void *workspace,
                         int threads);
+/* Only after onr_cpu_has_avx512() (runtime/cpu.h); x86 builds only. */
+void onr_gemm_f32__avx512(const struct onr_gemm_shape *s, const float *a, const float *b,
+                          const float *bias, const float *residual,
+                          const struct onr_activation *act, float *y, void *workspace,
+                          int threads);
 
-/* Packed-A layout shared by __scalar and __avx2. */
+/* Packed-A layout shared by __scalar, __avx2 and __avx512. */
 #define ONR_GEMM_MR 6
 
 /* Bytes of packed A; 0 when M or K < 1 or the size overflows size_t. */
@@ -69,13 +74,14 @@ size_t onr_gemm_f32_packed_a_size(int64_t M, int64_t K);
  * (lda >= M), e.g. Gemm's B with transB = 0. */
 void onr_gemm_f32_pack_a(int64_t M, int64_t K, const float *a, int64_t lda, bool trans,
                          float *packed);
-/* Workspace bytes for __scalar and __avx2 with up to `threads` threads;
+/* Workspace bytes for __scalar, __avx2 and __avx512 with up to `threads` threads;
  * 0 when a size is < 1 or the size overflows. */
 size_t onr_gemm_f32_workspace_size(int64_t M, int64_t N, int64_t K, int threads);
 
 /* ---- shared by the fast variants (not for callers) ---- */
 
 #define ONR_GEMM_NR 16       /* columns per packed B panel */
+#define ONR_GEMM_NR_WIDE 32  /* columns per packed B panel of __avx512 */
 #define ONR_GEMM_A_PAD 16    /* zero floats after packed A: 8-float loads of a
                                 panel row (6 used) never leave the buffer */
 #define ONR_GEMM_KC 320      /* longest K-block */
@@ -89,10 +95,11 @@ static inline int64_t onr_gemm_kc(int64_t K)
     return (K + blocks - 1) / blocks;
 }
 
-/* Floats of packed B one thread needs: one kc x NR panel. */
+/* Floats of packed B one thread needs: one kc x NR_WIDE panel (enough for
+ * every variant; K-blocks of __avx512 are never longer than onr_gemm_kc). */
 static inline int64_t onr_gemm_b_panel_floats(int64_t K)
 {
-    return onr_gemm_kc(K) * ONR_GEMM_NR;   /* a 64-byte multiple */
+    return onr_gemm_kc(K) * ONR_GEMM_NR_WIDE;   /* a 64-byte multiple */
 }
 
 /* The output split into tasks of nt columns x mt rows (panel multiples),
@@ -102,13 +109,15 @@ struct onr_gemm_tiles {
     int64_t tasks_n, tasks_m;
 };
 
-static inline void onr_gemm_tiles_make(int64_t M, int64_t N, int threads,
-                                       struct onr_gemm_tiles *t)
+/* The split for tiles of nr columns x mr rows (NC a multiple of nr, MC of
+ * mr). */
+static inline void onr_gemm_tiles_make_for(int64_t M, int64_t N, int threads, int64_t nr,
+                                           int64_t mr, struct onr_gemm_tiles *t)
 {
-    const int64_t pn = (N + ONR_GEMM_NR - 1) / ONR_GEMM_NR;
-    const int64_t pm = (M + ONR_GEMM_MR - 1) / ONR_GEMM_MR;
-    int64_t cn = (pn + ONR_GEMM_NC / ONR_GEMM_NR - 1) / (ONR_GEMM_NC / ONR_GEMM_NR);
-    int64_t cm = (pm + ONR_GEMM_MC / ONR_GEMM_MR - 1) / (ONR_GEMM_MC / ONR_GEMM_MR);
+    const int64_t pn = (N + nr - 1) / nr;
+    const int64_t pm = (M + mr - 1) / mr;
+    int64_t cn = (pn + ONR_GEMM_NC / nr - 1) / (ONR_GEMM_NC / nr);
+    int64_t cm = (pm + ONR_GEMM_MC / mr - 1) / (ONR_GEMM_MC / mr);
     const int64_t want = threads > 1 ? 4 * (int64_t)threads : 1;
     while (cn * cm < want) {
         if (cn < pn && (pn / cn >= pm / cm || cm >= pm))
@@ -119,10 +128,17 @@ static inline void onr_gemm_tiles_make(int64_t M, int64_t N, int threads,
             break;
     }
     const int64_t np = (pn + cn - 1) / cn, mp = (pm + cm - 1) / cm;
-    t->nt = np * ONR_GEMM_NR;
-    t->mt = mp * ONR_GEMM_MR;
+    t->nt = np * nr;
+    t->mt = mp * mr;
     t->tasks_n = (pn + np - 1) / np;
     t->tasks_m = (pm + mp - 1) / mp;
+}
+
+/* The split for the NR x MR tiles of __scalar and __avx2. */
+static inline void onr_gemm_tiles_make(int64_t M, int64_t N, int threads,
+                                       struct onr_gemm_tiles *t)
+{
+    onr_gemm_tiles_make_for(M, N, threads, ONR_GEMM_NR, ONR_GEMM_MR, t);
 }
 
 /* A block's view of the epilogue: pointers at the block's first row and

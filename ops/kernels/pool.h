@@ -39,4 +39,29 @@ void onr_maxpool2d_f32__scalar(const struct onr_pool_shape *s, const float *x, f
 void onr_avgpool2d_f32__scalar(const struct onr_pool_shape *s, const float *x, float *y,
                                int threads);
 
+/* Global pools over each of `planes` contiguous planes of `size` elements:
+ *   x: (planes, size)  y: (planes)
+ * Planes go to threads whole, so the result does not depend on threads. */
+typedef void (*onr_global_pool_f32_fn)(int64_t planes, int64_t size, const float *x, float *y,
+                                       int threads);
+
+/* The oracles: the plane's mean summed in order; its max (a NaN wins).
+ * OpenMP over planes (each plane is one thread's in-order loop). */
+void onr_global_avgpool_f32__ref(int64_t planes, int64_t size, const float *x, float *y,
+                                 int threads);
+void onr_global_maxpool_f32__ref(int64_t planes, int64_t size, const float *x, float *y,
+                                 int threads);
+/* Mean with 32 partial sums: lane j adds, in order, the elements whose index
+ * is j mod 32; the lanes are folded pairwise (j + 16, j + 8, j + 4, j + 2,
+ * j + 1) and the sum divided by size. Every implementation below follows
+ * this order exactly, so they agree bitwise (up to the sign of a zero sum)
+ * and differ from the in-order oracle by rounding only. */
+void onr_global_avgpool_f32__scalar(int64_t planes, int64_t size, const float *x, float *y,
+                                    int threads);
+/* x86 builds only, after onr_cpu_has_avx2_fma() / onr_cpu_has_avx512(). */
+void onr_global_avgpool_f32__avx2(int64_t planes, int64_t size, const float *x, float *y,
+                                  int threads);
+void onr_global_avgpool_f32__avx512(int64_t planes, int64_t size, const float *x, float *y,
+                                    int threads);
+
 #endif

@@ -48,3 +48,30 @@ void onr_avgpool2d_f32__ref(const struct onr_pool_shape *s, const float *x, floa
                 y[(nc * s->OH + oh) * s->OW + ow] = sum / (float)count;
             }
 }
+
+/* x: (planes, size)  y: (planes) */
+void onr_global_avgpool_f32__ref(int64_t planes, int64_t size, const float *x, float *y,
+                                 int threads)
+{
+#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1 && planes > 1)
+    for (int64_t i = 0; i < planes; i++) {
+        const float *xp = x + i * size;
+        float acc = 0.0f;
+        for (int64_t k = 0; k < size; k++) acc += xp[k];
+        y[i] = acc / (float)size;
+    }
+}
+
+/* x: (planes, size)  y: (planes) */
+void onr_global_maxpool_f32__ref(int64_t planes, int64_t size, const float *x, float *y,
+                                 int threads)
+{
+#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1 && planes > 1)
+    for (int64_t i = 0; i < planes; i++) {
+        const float *xp = x + i * size;
+        float acc = -INFINITY;
+        for (int64_t k = 0; k < size; k++)
+            if (xp[k] > acc || isnan(xp[k])) acc = xp[k];
+        y[i] = acc;
+    }
+}

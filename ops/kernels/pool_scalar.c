@@ -1,5 +1,6 @@
 /* Portable OpenMP pooling kernels (see pool.h): each window's valid kernel
- * range is computed once, then the loops run without bounds tests. */
+ * range is computed once (and only at the edges: interior windows take the
+ * whole kernel), then the loops run without bounds tests. */
 #include <math.h>
 
 #include "pool.h"
@@ -17,6 +18,18 @@ static void taps(int64_t o, int64_t stride, int64_t pad, int64_t dil, int64_t K,
     *k1 = hi;
 }
 
+/* Outputs [*lo, *hi) whose window of extent `ext` lies inside [0, in). */
+static void interior(int64_t O, int64_t stride, int64_t pad, int64_t ext, int64_t in,
+                     int64_t *lo, int64_t *hi)
+{
+    const int64_t last = in - ext + pad; /* the largest o * stride allowed */
+    int64_t a = (pad + stride - 1) / stride, b = last < 0 ? 0 : last / stride + 1;
+    if (b > O) b = O;
+    if (a > b) a = b;
+    *lo = a;
+    *hi = b;
+}
+
 /* x: (N, C, H, W)  y: (N, C, OH, OW) */
 void onr_maxpool2d_f32__scalar(const struct onr_pool_shape *s, const float *x, float *y,
                                int threads)
@@ -26,20 +39,24 @@ void onr_maxpool2d_f32__scalar(const struct onr_pool_shape *s, const float *x, f
     for (int64_t nc = 0; nc < planes; nc++) {
         const float *xp = x + nc * s->H * s->W;
         float *yp = y + nc * s->OH * s->OW;
+        int64_t in_lo, in_hi;
+        interior(s->OW, s->stride_w, s->pad_left, (s->KW - 1) * s->dil_w + 1, s->W, &in_lo,
+                 &in_hi);
         for (int64_t oh = 0; oh < s->OH; oh++) {
             int64_t kh0, kh1;
             taps(oh, s->stride_h, s->pad_top, s->dil_h, s->KH, s->H, &kh0, &kh1);
             const int64_t ih0 = oh * s->stride_h - s->pad_top;
             for (int64_t ow = 0; ow < s->OW; ow++) {
-                int64_t kw0, kw1;
-                taps(ow, s->stride_w, s->pad_left, s->dil_w, s->KW, s->W, &kw0, &kw1);
+                int64_t kw0 = 0, kw1 = s->KW;
+                if (ow < in_lo || ow >= in_hi)
+                    taps(ow, s->stride_w, s->pad_left, s->dil_w, s->KW, s->W, &kw0, &kw1);
                 const int64_t iw0 = ow * s->stride_w - s->pad_left;
                 float m = -INFINITY;
                 for (int64_t kh = kh0; kh < kh1; kh++) {
                     const float *row = xp + (ih0 + kh * s->dil_h) * s->W + iw0;
                     for (int64_t kw = kw0; kw < kw1; kw++) {
                         const float v = row[kw * s->dil_w];
-                        if (v > m || isnan(v)) m = v;
+                        m = v > m || v != v ? v : m; /* a NaN wins */
                     }
                 }
                 yp[oh * s->OW + ow] = m;
@@ -64,14 +81,17 @@ void onr_avgpool2d_f32__scalar(const struct onr_pool_shape *s, const float *x, f
     for (int64_t nc = 0; nc < planes; nc++) {
         const float *xp = x + nc * s->H * s->W;
         float *yp = y + nc * s->OH * s->OW;
+        int64_t in_lo, in_hi;
+        interior(s->OW, s->stride_w, s->pad_left, s->KW, s->W, &in_lo, &in_hi);
         for (int64_t oh = 0; oh < s->OH; oh++) {
             int64_t kh0, kh1;
             taps(oh, s->stride_h, s->pad_top, 1, s->KH, s->H, &kh0, &kh1);
             const int64_t ih0 = oh * s->stride_h - s->pad_top;
             const int64_t ph = overlap(ih0, s->KH, -s->pad_top, s->H + s->pad_bottom);
             for (int64_t ow = 0; ow < s->OW; ow++) {
-                int64_t kw0, kw1;
-                taps(ow, s->stride_w, s->pad_left, 1, s->KW, s->W, &kw0, &kw1);
+                int64_t kw0 = 0, kw1 = s->KW;
+                if (ow < in_lo || ow >= in_hi)
+                    taps(ow, s->stride_w, s->pad_left, 1, s->KW, s->W, &kw0, &kw1);
                 const int64_t iw0 = ow * s->stride_w - s->pad_left;
                 float sum = 0.0f;
                 for (int64_t kh = kh0; kh < kh1; kh++) {
@@ -85,5 +105,23 @@ void onr_avgpool2d_f32__scalar(const struct onr_pool_shape *s, const float *x, f
                 yp[oh * s->OW + ow] = sum / (float)count;
             }
         }
+    }
+}
+
+/* x: (planes, size)  y: (planes): 32 lanes, folded as pool.h describes. */
+void onr_global_avgpool_f32__scalar(int64_t planes, int64_t size, const float *x, float *y,
+                                    int threads)
+{
+#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1 && planes > 1)
+    for (int64_t i = 0; i < planes; i++) {
+        const float *xp = x + i * size;
+        float acc[32] = {0};
+        int64_t k = 0;
+        for (; k + 32 <= size; k += 32)
+            for (int j = 0; j < 32; j++) acc[j] += xp[k + j];
+        for (int j = 0; k + j < size; j++) acc[j] += xp[k + j];
+        for (int half = 16; half >= 1; half /= 2)
+            for (int j = 0; j < half; j++) acc[j] += acc[j + half];
+        y[i] = acc[0] / (float)size;
     }
 }

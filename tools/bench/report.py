@@ -57,7 +57,8 @@ def markdown(results, info):
         f"PyTorch {info['torch']} (Python {info['python']})",
         f"- measured FMA peak (fma_peak.c, GFLOP/s): {peaks}",
         f"- times: median over {info['rounds']} interleaved round(s) of each round's median, ms",
-        "- onnxrun / ORT < 1 means onnxrun is faster; GFLOP/s = 2 x MACs / onnxrun's median",
+        "- onnxrun / ORT < 1 means onnxrun is faster; GFLOP/s = 2 x MACs / onnxrun's median "
+        "(a share above 100% means the peak was measured while the machine was busy)",
         "- load: the 1-minute load average when the row finished (the machine is shared; "
         "above the core count, 2-thread times mostly measure waiting for a core)",
         f"- agreement: max abs error / max|ref| against PyTorch eager for onnxrun / ORT / "

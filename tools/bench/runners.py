@@ -56,8 +56,7 @@ def ort_cmd(p, threads, runs, input_bin, output_bin):
 
 
 def time_ort(p, threads, runs, input_bin, output_bin):
-    if not os.path.isfile(input_bin):
-        p.x.astype("<f4").tofile(input_bin)
+    """input_bin must hold p.x as raw float32 (compare writes it)."""
     out = _run(ort_cmd(p, threads, runs, input_bin, output_bin))
     result = json.loads(out.strip().splitlines()[-1])
     y = np.fromfile(output_bin, dtype="<f4").reshape(result["dims"])

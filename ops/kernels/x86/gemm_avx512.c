@@ -1,0 +1,308 @@
+/* The AVX-512 GEMM: a 12x32 register tile (24 zmm accumulators, two A
+ * panels of ONR_GEMM_MR = 6 rows broadcast against a 32-column packed B
+ * panel), specialised for every row count 1..12 and for 16- or 32-column
+ * panels, with the epilogue (bias, residual, activation) applied in
+ * registers before one store; partial columns use mask registers. A last
+ * few columns go one column at a time with the rows in the vector lanes.
+ * Its own driver splits the output into tasks of 32-column x 12-row
+ * multiples; each element is one FMA chain in k order whichever path
+ * computes it, so results do not depend on the thread count. */
+#include <immintrin.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "vmath_avx512.h"
+
+#include "../gemm.h"
+
+#define ONR_INLINE static inline __attribute__((always_inline))
+
+#define NR ONR_GEMM_NR_WIDE   /* columns per packed B panel */
+#define TM (2 * ONR_GEMM_MR)  /* rows per register tile */
+#define NARROW 4              /* a remainder this narrow goes by columns */
+
+/* The epilogue by value, so the compiler keeps it in registers across the
+ * stores to y (a pointer to it could alias them). */
+struct epi {
+    const float *bias_row, *bias_col, *res;   /* offset to the block */
+    int64_t ldy;
+    enum onr_activation_kind kind;
+    float a, b;
+    bool first, last;
+};
+
+/* onr_activation_apply on n vectors, NaN handling included: max_ps(x, y)
+ * is x > y ? x : y and min_ps(x, y) is x < y ? x : y. */
+ONR_INLINE void act_n(const int n, __m512 *v, const struct epi ep)
+{
+    const __m512 zero = _mm512_setzero_ps(), one = _mm512_set1_ps(1.0f);
+    const __m512 a = _mm512_set1_ps(ep.a), b = _mm512_set1_ps(ep.b);
+    switch (ep.kind) {
+    case ONR_ACT_NONE: break;
+    case ONR_ACT_RELU:
+#pragma GCC unroll 24
+        for (int i = 0; i < n; i++) v[i] = _mm512_max_ps(zero, v[i]); /* NaN stays NaN */
+        break;
+    case ONR_ACT_CLIP:
+#pragma GCC unroll 24
+        for (int i = 0; i < n; i++) v[i] = _mm512_min_ps(b, _mm512_max_ps(a, v[i]));
+        break;
+    case ONR_ACT_HARDSIGMOID:
+#pragma GCC unroll 24
+        for (int i = 0; i < n; i++) {
+            __m512 t = _mm512_add_ps(_mm512_mul_ps(a, v[i]), b);
+            v[i] = _mm512_min_ps(one, _mm512_max_ps(zero, t));
+        }
+        break;
+    case ONR_ACT_HARDSWISH: {
+        const __m512 six = _mm512_set1_ps(6.0f), half = _mm512_set1_ps(0.5f);
+#pragma GCC unroll 24
+        for (int i = 0; i < n; i++) {
+            __m512 t = _mm512_add_ps(_mm512_div_ps(v[i], six), half);
+            v[i] = _mm512_mul_ps(v[i], _mm512_min_ps(one, _mm512_max_ps(zero, t)));
+        }
+        break;
+    }
+    case ONR_ACT_SIGMOID:
+        for (int i = 0; i < n; i++) v[i] = onr_sigmoid_avx512(v[i]);
+        break;
+    case ONR_ACT_SILU:
+        for (int i = 0; i < n; i++) v[i] = onr_silu_avx512(v[i]);
+        break;
+    }
+}
+
+/* Lanes below n (n may be <= 0 or >= 16). */
+ONR_INLINE __mmask16 lanes_below(int n)
+{
+    return n >= 16 ? (__mmask16)0xFFFF : n <= 0 ? (__mmask16)0 : (__mmask16)((1u << n) - 1);
+}
+
+ONR_INLINE __m512 load16(const float *p, __mmask16 mask)
+{
+    return mask == 0xFFFF ? _mm512_loadu_ps(p) : _mm512_maskz_loadu_ps(mask, p);
+}
+
+ONR_INLINE void store16(float *p, __m512 v, __mmask16 mask)
+{
+    if (mask == 0xFFFF)
+        _mm512_storeu_ps(p, v);
+    else
+        _mm512_mask_storeu_ps(p, mask, v);
+}
+
+/* y (MR, NV*16) tile at row i, column j of the block, from two A panel
+ * slices (kc x 6 each, the second used when MR > 6) and a B panel
+ * (kc x 32); MR and NV are constants, nr the valid columns. */
+ONR_INLINE void tile(const int MR, const int NV, int nr, int64_t kc, const float *a,
+                     int64_t a_stride, const float *b, float *y, const struct epi ep,
+                     int64_t i, int64_t j)
+{
+    const int64_t ldy = ep.ldy;
+    const float *a0 = a, *a1 = MR > ONR_GEMM_MR ? a + a_stride : a;
+    const __mmask16 mask[2] = {lanes_below(nr), lanes_below(nr - 16)};
+    __m512 c[TM * 2];
+#pragma GCC unroll 12
+    for (int r = 0; r < MR; r++)
+#pragma GCC unroll 2
+        for (int h = 0; h < NV; h++)
+            c[r * NV + h] = ep.first ? _mm512_setzero_ps() : load16(y + r * ldy + 16 * h, mask[h]);
+    for (int64_t k = 0; k < kc; k++) {
+        const __m512 b0 = _mm512_load_ps(b + k * NR);
+        const __m512 b1 = NV > 1 ? _mm512_load_ps(b + k * NR + 16) : b0;
+#pragma GCC unroll 12
+        for (int r = 0; r < MR; r++) {
+            const float *ar = r < ONR_GEMM_MR ? a0 + r : a1 + (r - ONR_GEMM_MR);
+            const __m512 av = _mm512_set1_ps(ar[k * ONR_GEMM_MR]);
+            c[r * NV] = _mm512_fmadd_ps(av, b0, c[r * NV]);
+            if (NV > 1) c[r * NV + 1] = _mm512_fmadd_ps(av, b1, c[r * NV + 1]);
+        }
+    }
+    if (ep.last) {
+#pragma GCC unroll 12
+        for (int r = 0; r < MR; r++)
+#pragma GCC unroll 2
+            for (int h = 0; h < NV; h++) {
+                __m512 v = c[r * NV + h];
+                if (ep.bias_row != NULL) v = _mm512_add_ps(v, _mm512_set1_ps(ep.bias_row[i + r]));
+                if (ep.bias_col != NULL)
+                    v = _mm512_add_ps(v, load16(ep.bias_col + j + 16 * h, mask[h]));
+                if (ep.res != NULL)
+                    v = _mm512_add_ps(v, load16(ep.res + (i + r) * ldy + j + 16 * h, mask[h]));
+                c[r * NV + h] = v;
+            }
+        act_n(MR * NV, c, ep);
+    }
+#pragma GCC unroll 12
+    for (int r = 0; r < MR; r++)
+#pragma GCC unroll 2
+        for (int h = 0; h < NV; h++) store16(y + r * ldy + 16 * h, c[r * NV + h], mask[h]);
+}
+
+#define ONR_GEMM_TILE(MR, NV)                                                            \
+    static void tile_##MR##x##NV(int nr, int64_t kc, const float *a, int64_t a_stride,   \
+                                 const float *b, float *y, const struct epi ep,          \
+                                 int64_t i, int64_t j)                                   \
+    {                                                                                    \
+        tile(MR, NV, nr, kc, a, a_stride, b, y, ep, i, j);                               \
+    }
+ONR_GEMM_TILE(1, 1) ONR_GEMM_TILE(2, 1) ONR_GEMM_TILE(3, 1) ONR_GEMM_TILE(4, 1)
+ONR_GEMM_TILE(5, 1) ONR_GEMM_TILE(6, 1) ONR_GEMM_TILE(7, 1) ONR_GEMM_TILE(8, 1)
+ONR_GEMM_TILE(9, 1) ONR_GEMM_TILE(10, 1) ONR_GEMM_TILE(11, 1) ONR_GEMM_TILE(12, 1)
+ONR_GEMM_TILE(1, 2) ONR_GEMM_TILE(2, 2) ONR_GEMM_TILE(3, 2) ONR_GEMM_TILE(4, 2)
+ONR_GEMM_TILE(5, 2) ONR_GEMM_TILE(6, 2) ONR_GEMM_TILE(7, 2) ONR_GEMM_TILE(8, 2)
+ONR_GEMM_TILE(9, 2) ONR_GEMM_TILE(10, 2) ONR_GEMM_TILE(11, 2) ONR_GEMM_TILE(12, 2)
+
+typedef void (*tile_fn)(int nr, int64_t kc, const float *a, int64_t a_stride, const float *b,
+                        float *y, const struct epi ep, int64_t i, int64_t j);
+static const tile_fn edge_tiles[2][TM] = {
+    {tile_1x1, tile_2x1, tile_3x1, tile_4x1, tile_5x1, tile_6x1,
+     tile_7x1, tile_8x1, tile_9x1, tile_10x1, tile_11x1, tile_12x1},
+    {tile_1x2, tile_2x2, tile_3x2, tile_4x2, tile_5x2, tile_6x2,
+     tile_7x2, tile_8x2, tile_9x2, tile_10x2, tile_11x2, tile_12x2},
+};
+
+/* Column j of y for up to 8 panels (48 rows) from row i of the block: the
+ * 6 rows of a panel are lanes of one 8-float vector, so a narrow remainder
+ * costs one FMA per panel and k. The epilogue runs on zmm as in tile(),
+ * so every element gets the bits a tile would give it. */
+static void column(int64_t m, int64_t kc, const float *a, int64_t a_stride, const float *b,
+                   int64_t ldb, float *y, const struct epi ep, int64_t i, int64_t j)
+{
+    const int64_t ldy = ep.ldy;
+    const int rows = (int)(m - i < 8 * ONR_GEMM_MR ? m - i : 8 * ONR_GEMM_MR);
+    const int P = (rows + ONR_GEMM_MR - 1) / ONR_GEMM_MR;
+    const __mmask8 six = 0x3F;
+    float t[8 * ONR_GEMM_MR] = {0};
+    if (!ep.first)
+        for (int r = 0; r < rows; r++) t[r] = y[(i + r) * ldy + j];
+    __m256 acc[8];
+    for (int p = 0; p < P; p++) acc[p] = _mm256_maskz_loadu_ps(six, t + p * ONR_GEMM_MR);
+    for (int64_t k = 0; k < kc; k++) {
+        const __m256 bk = _mm256_broadcast_ss(b + k * ldb + j);
+        for (int p = 0; p < P; p++)
+            acc[p] = _mm256_fmadd_ps(
+                _mm256_maskz_loadu_ps(six, a + p * a_stride + k * ONR_GEMM_MR), bk, acc[p]);
+    }
+    for (int p = 0; p < P; p++) _mm256_mask_storeu_ps(t + p * ONR_GEMM_MR, six, acc[p]);
+    if (ep.last) {
+        for (int r = 0; r < rows; r++) {
+            if (ep.bias_row != NULL) t[r] += ep.bias_row[i + r];
+            if (ep.bias_col != NULL) t[r] += ep.bias_col[j];
+            if (ep.res != NULL) t[r] += ep.res[(i + r) * ldy + j];
+        }
+        for (int r = 0; r < rows; r += 16) {
+            const __mmask16 mask = lanes_below(rows - r);
+            __m512 v = _mm512_maskz_loadu_ps(mask, t + r);
+            act_n(1, &v, ep);
+            _mm512_mask_storeu_ps(t + r, mask, v);
+        }
+    }
+    for (int r = 0; r < rows; r++) y[(i + r) * ldy + j] = t[r];
+}
+
+/* Columns [j, j + w) of the block, 8 panels at a time. */
+static void narrow_panel(int64_t m, int w, int64_t kc, const float *a, int64_t a_stride,
+                         const float *b, int64_t ldb, float *y, const struct epi ep, int64_t j)
+{
+    for (int64_t i = 0; i < m; i += 8 * ONR_GEMM_MR)
+        for (int c = 0; c < w; c++)
+            column(m, kc, a + i / ONR_GEMM_MR * a_stride, a_stride, b, ldb, y, ep, i, j + c);
+}
+
+/* One B panel: (kc, w) of b, w <= NR, to kc x NR (zero padded up to the
+ * next 16 columns), touching the next panel's lines for the next call. */
+static void pack_b_panel(const float *b, int64_t ldb, int64_t kc, int w, float *packed)
+{
+    if (w == NR) {
+        for (int64_t k = 0; k < kc; k++) {
+            const float *src = b + k * ldb;
+            _mm_prefetch((const char *)(src + NR), _MM_HINT_T0);
+            _mm_prefetch((const char *)(src + NR + 16), _MM_HINT_T0);
+            _mm512_store_ps(packed + k * NR, _mm512_loadu_ps(src));
+            _mm512_store_ps(packed + k * NR + 16, _mm512_loadu_ps(src + 16));
+        }
+        return;
+    }
+    const __mmask16 m0 = lanes_below(w), m1 = lanes_below(w - 16);
+    for (int64_t k = 0; k < kc; k++) {
+        const float *src = b + k * ldb;
+        _mm512_store_ps(packed + k * NR, _mm512_maskz_loadu_ps(m0, src));
+        if (w > 16) _mm512_store_ps(packed + k * NR + 16, _mm512_maskz_loadu_ps(m1, src + 16));
+    }
+}
+
+/* One K-block of the task: 32-column panels, each packed once and swept
+ * down the rows with full 12x32 tiles inline and edge tiles by table. */
+static void block(int64_t m, int64_t n, int64_t kc, const float *a, int64_t a_stride,
+                  const float *b, int64_t ldb, float *bp, float *y, const struct epi ep)
+{
+    const int64_t ldy = ep.ldy;
+    for (int64_t j = 0; j < n; j += NR) {
+        int nr = (int)(n - j < NR ? n - j : NR);
+        const int rest = nr % 16 <= NARROW ? nr % 16 : 0;   /* columns done one by one */
+        nr -= rest;
+        if (rest > 0) narrow_panel(m, rest, kc, a, a_stride, b, ldb, y, ep, j + nr);
+        if (nr == 0) continue;
+        pack_b_panel(b + j, ldb, kc, nr, bp);
+        int64_t i = 0;
+        if (nr == NR)
+            for (; i + TM <= m; i += TM)
+                tile(TM, 2, NR, kc, a + i / ONR_GEMM_MR * a_stride, a_stride, bp,
+                     y + i * ldy + j, ep, i, j);
+        for (; i < m; i += TM) {
+            const int mr = (int)(m - i < TM ? m - i : TM);
+            edge_tiles[nr > 16][mr - 1](nr, kc, a + i / ONR_GEMM_MR * a_stride, a_stride, bp,
+                                        y + i * ldy + j, ep, i, j);
+        }
+    }
+}
+
+/* One task: rows [m0, m1) x columns [n0, n1), every K-block in order. */
+static void run_task(const struct onr_gemm_shape *s, const float *a, const float *b,
+                     const float *bias, const struct epi *whole, float *y, float *bp,
+                     int64_t m0, int64_t m1, int64_t n0, int64_t n1)
+{
+    const int64_t K = s->K, kc = onr_gemm_kc(K);
+    struct epi ep = *whole;
+    if (s->bias_mode == ONR_GEMM_BIAS_ROW && bias != NULL) ep.bias_row = bias + m0;
+    if (s->bias_mode == ONR_GEMM_BIAS_COL && bias != NULL) ep.bias_col = bias + n0;
+    if (ep.res != NULL) ep.res += m0 * s->ldy + n0;
+    for (int64_t pc = 0; pc < K; pc += kc) {
+        const int64_t kb = K - pc < kc ? K - pc : kc;
+        ep.first = pc == 0;
+        ep.last = pc + kb == K;
+        block(m1 - m0, n1 - n0, kb, a + m0 * K + pc * ONR_GEMM_MR, ONR_GEMM_MR * K,
+              b + pc * s->ldb + n0, s->ldb, bp, y + m0 * s->ldy + n0, ep);
+    }
+}
+
+/* a: packed (M, K)  b: (K, N) ldb  y: (M, N) ldy */
+void onr_gemm_f32__avx512(const struct onr_gemm_shape *s, const float *a, const float *b,
+                          const float *bias, const float *residual,
+                          const struct onr_activation *act, float *y, void *workspace,
+                          int threads)
+{
+    const struct epi whole = {
+        .res = residual, .ldy = s->ldy, .kind = act->kind, .a = act->a, .b = act->b,
+    };
+    struct onr_gemm_tiles t;
+    onr_gemm_tiles_make_for(s->M, s->N, threads, NR, TM, &t);
+    const int64_t per_thread = onr_gemm_b_panel_floats(s->K);
+    const int64_t tasks = t.tasks_n * t.tasks_m;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads) if (threads > 1 && tasks > 1)
+#endif
+    for (int64_t task = 0; task < tasks; task++) {
+        int tid = 0;
+#ifdef _OPENMP
+        tid = omp_get_thread_num();
+#endif
+        const int64_t n0 = task % t.tasks_n * t.nt, m0 = task / t.tasks_n * t.mt;
+        const int64_t n1 = n0 + t.nt < s->N ? n0 + t.nt : s->N;
+        const int64_t m1 = m0 + t.mt < s->M ? m0 + t.mt : s->M;
+        run_task(s, a, b, bias, &whole, y, (float *)workspace + tid * per_thread, m0, m1, n0,
+                 n1);
+    }
+}
