@@ -11,11 +11,13 @@
  * MaxPool's Indices output are UNSUPPORTED. kernel_shape, strides and
  * dilations must be >= 1 and pads in [0, kernel extent) (so every window
  * holds an input element), else INVALID_MODEL. ceil_mode follows PyTorch:
- * a last window that would start inside the end padding is dropped. */
-#include <math.h>
+ * a last window that would start inside the end padding is dropped.
+ * GlobalAveragePool sums with partial sums (pool.h) except under --isa ref,
+ * which keeps the in-order oracle. */
 #include <stdlib.h>
 #include <string.h>
 
+#include "../runtime/cpu.h"
 #include "kernels/pool.h"
 #include "op.h"
 
@@ -29,7 +31,8 @@ struct pool_params {
     enum pool_auto_pad auto_pad;
     struct onr_pool_shape shape;        /* set by infer (2-D pools) */
     int64_t planes, plane_size;         /* set by infer (global pools) */
-    onr_pool2d_f32_fn kernel_fn;        /* set by prepare */
+    onr_pool2d_f32_fn kernel_fn;        /* set by prepare (2-D pools) */
+    onr_global_pool_f32_fn global_fn;   /* set by prepare (global pools) */
 };
 
 /* An ints attribute of exactly `want` values, each >= min; absent: unchanged. */
@@ -204,6 +207,17 @@ static enum onr_status pool_infer(struct onr_op_ctx *ctx, struct onr_error *err)
     return ONR_STATUS_OK;
 }
 
+/* GlobalAveragePool's kernel: the in-order oracle, else the widest ISA. */
+static onr_global_pool_f32_fn pick_global_avg(bool reference)
+{
+    if (reference) return onr_global_avgpool_f32__ref;
+#if defined(ONR_HAVE_X86)
+    if (onr_cpu_has_avx512()) return onr_global_avgpool_f32__avx512;
+    if (onr_cpu_has_avx2_fma()) return onr_global_avgpool_f32__avx2;
+#endif
+    return onr_global_avgpool_f32__scalar;
+}
+
 static enum onr_status pool_prepare(struct onr_op_ctx *ctx, struct onr_error *err)
 {
     struct pool_params *p = ctx->params;
@@ -211,24 +225,12 @@ static enum onr_status pool_prepare(struct onr_op_ctx *ctx, struct onr_error *er
         p->kernel_fn = ctx->reference ? onr_avgpool2d_f32__ref : onr_avgpool2d_f32__scalar;
     else if (p->kind == POOL_MAX)
         p->kernel_fn = ctx->reference ? onr_maxpool2d_f32__ref : onr_maxpool2d_f32__scalar;
+    else if (p->kind == POOL_GLOBAL_AVG)
+        p->global_fn = pick_global_avg(ctx->reference);
+    else
+        p->global_fn = onr_global_maxpool_f32__ref; /* exact in any order */
     ctx->workspace_bytes = 0;
     return ONR_STATUS_OK;
-}
-
-/* x: (planes, size)  y: (planes): mean or max of each plane, summed in order. */
-static void global_pool(bool max, int64_t planes, int64_t size, const float *x, float *y,
-                        int threads)
-{
-#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1 && planes > 1)
-    for (int64_t i = 0; i < planes; i++) {
-        const float *xp = x + i * size;
-        float acc = max ? -INFINITY : 0.0f;
-        for (int64_t k = 0; k < size; k++) {
-            if (!max) acc += xp[k];
-            else if (xp[k] > acc || isnan(xp[k])) acc = xp[k];
-        }
-        y[i] = max ? acc : acc / (float)size;
-    }
 }
 
 static enum onr_status pool_run(struct onr_op_ctx *ctx, struct onr_error *err)
@@ -236,8 +238,7 @@ static enum onr_status pool_run(struct onr_op_ctx *ctx, struct onr_error *err)
     const struct pool_params *p = ctx->params;
     const int threads = ctx->reference ? 1 : ctx->threads;
     if (p->kind == POOL_GLOBAL_AVG || p->kind == POOL_GLOBAL_MAX)
-        global_pool(p->kind == POOL_GLOBAL_MAX, p->planes, p->plane_size, ctx->x[0]->data,
-                    ctx->y[0]->data, threads);
+        p->global_fn(p->planes, p->plane_size, ctx->x[0]->data, ctx->y[0]->data, threads);
     else
         p->kernel_fn(&p->shape, ctx->x[0]->data, ctx->y[0]->data, threads);
     return ONR_STATUS_OK;

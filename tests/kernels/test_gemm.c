@@ -1,5 +1,5 @@
 /* GEMM kernels: the oracle on a hand-computed case, then every fast variant
- * against it over sizes around the 6x16 tile and the K-block, every bias
+ * against it over sizes around the 6x16 and 12x32 tiles and the K-block, every bias
  * mode, activation and residual, with padded row strides (padding must stay
  * untouched), and bitwise identity across 1, 2 and 3 threads. */
 #include <stdlib.h>
@@ -20,6 +20,7 @@ static struct variant variants[] = {
     {"scalar", onr_gemm_f32__scalar, true, true},
 #ifdef __x86_64__
     {"avx2", onr_gemm_f32__avx2, true, false},
+    {"avx512", onr_gemm_f32__avx512, true, false},
 #endif
 };
 #define N_VARIANTS (int)(sizeof(variants) / sizeof(variants[0]))
@@ -31,11 +32,13 @@ static const struct onr_activation acts[] = {
     {ONR_ACT_SIGMOID, 0.0f, 0.0f},
     {ONR_ACT_SILU, 0.0f, 0.0f},
 };
-static const char *act_names[] = {"none", "relu", "clip", "hardsigmoid", "hardswish"};
+static const char *act_names[] = {"none",      "relu",    "clip", "hardsigmoid",
+                                  "hardswish", "sigmoid", "silu"};
+#define N_ACTS (int)(sizeof(acts) / sizeof(acts[0]))
 static const char *bias_names[] = {"none", "row", "col"};
 
-static const int64_t dims[] = {1, 2, 3, 5, 7, 8, 9, 15, 16, 17, 23, 24, 25,
-                               31, 33, 47, 48, 49, 64, 100, 257};
+static const int64_t dims[] = {1,  2,  3,  5,  7,  8,  9,  11, 12, 13, 15, 16, 17, 20, 23,
+                               24, 25, 31, 33, 36, 37, 47, 48, 49, 64, 65, 100, 257};
 #define N_DIMS (int)(sizeof(dims) / sizeof(dims[0]))
 
 #define Y_SENTINEL 12345.0f
@@ -187,6 +190,8 @@ int main(void)
 #ifdef __x86_64__
     variants[1].available = onr_cpu_has_avx2_fma();
     if (!variants[1].available) printf("note: no AVX2+FMA on this CPU, avx2 variant skipped\n");
+    variants[2].available = onr_cpu_has_avx512();
+    if (!variants[2].available) printf("note: no AVX-512 on this CPU, avx512 variant skipped\n");
 #endif
     test_ref_by_hand();
     test_pack_trans();
@@ -196,17 +201,17 @@ int main(void)
     for (int i = 0; i < N_DIMS; i++)
         for (int j = 0; j < N_DIMS; j++, c++)
             check_case(dims[i], dims[j], dims[(i + 2 * j) % N_DIMS], c % 4 == 3 ? 5 : 0, c % 3,
-                       (c / 3) % 5, (c / 15) % 2, 1 + c % 2);
+                       (c / 3) % N_ACTS, (c / 21) % 2, 1 + c % 2);
     /* Every K, including several K-blocks, with a few M x N. */
     const int64_t ks[] = {321, 400, 641, 700};
     for (int i = 0; i < N_DIMS + 4; i++) {
         int64_t K = i < N_DIMS ? dims[i] : ks[i - N_DIMS];
-        check_case(7, 33, K, 0, i % 3, i % 5, i % 2, 1);
-        check_case(17, 49, K, 3, (i + 1) % 3, (i + 2) % 5, (i + 1) % 2, 2);
+        check_case(7, 33, K, 0, i % 3, i % N_ACTS, i % 2, 1);
+        check_case(17, 49, K, 3, (i + 1) % 3, (i + 2) % N_ACTS, (i + 1) % 2, 2);
     }
     /* Every bias x activation x residual combination on two shapes. */
     for (int bm = 0; bm < 3; bm++)
-        for (int a = 0; a < 5; a++)
+        for (int a = 0; a < N_ACTS; a++)
             for (int r = 0; r < 2; r++) {
                 check_case(23, 25, 17, 2, bm, a, r, 2);
                 check_case(13, 47, 333, 0, bm, a, r, 3);
@@ -217,6 +222,8 @@ int main(void)
     check_threads(64, 4096, 32, 2, 4, false);
     check_threads(100, 257, 700, 1, 3, true);
     check_threads(5, 3, 9, 2, 0, true);
+    check_threads(40, 197, 24, 1, 5, true);    /* sigmoid, narrow last columns */
+    check_threads(30, 99, 40, 2, 6, false);    /* silu */
 
     if (onr_test_failures != 0) fprintf(stderr, "test_gemm: %d failures\n", onr_test_failures);
     return onr_test_failures != 0;

@@ -3,13 +3,16 @@
  * sizes, strides, pads, dilations and odd spatial sizes; the ops' output
  * shapes (ceil_mode with PyTorch's last-window rule, auto_pad), reference
  * vs fast and 1 vs 3 threads bitwise, global pools against sums written
- * here, and the error paths. */
+ * here, the global average pool's partial-sum kernels (portable, AVX2,
+ * AVX-512) against the in-order oracle and bitwise against each other, and
+ * the error paths. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "op_harness.h"
 #include "ops/kernels/pool.h"
+#include "runtime/cpu.h"
 #include "testutil.h"
 
 static void test_hand_computed(void)
@@ -195,6 +198,46 @@ static void test_global(void)
     }
 }
 
+/* GlobalAveragePool kernels over plane sizes around the 32-lane block. */
+static void test_global_kernels(void)
+{
+    static const int64_t sizes[] = {1,  2,  7,  8,  9,  15, 16,  17,  31,  32,   33,
+                                    47, 49, 63, 64, 65, 96, 196, 784, 3136, 12544};
+    const struct {
+        const char *name;
+        onr_global_pool_f32_fn fn;
+        bool (*has)(void);
+    } fast[] = {
+        {"scalar", onr_global_avgpool_f32__scalar, NULL},
+#if defined(__x86_64__)
+        {"avx2", onr_global_avgpool_f32__avx2, onr_cpu_has_avx2_fma},
+        {"avx512", onr_global_avgpool_f32__avx512, onr_cpu_has_avx512},
+#endif
+    };
+    const int64_t planes = 5;
+    for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++)
+        for (int range = 0; range < 2; range++) {
+            const int64_t size = sizes[si];
+            float *x = malloc((size_t)(planes * size) * 4), ref[5], base[5], got[5], t3[5];
+            onr_test_fill(x, (size_t)(planes * size), (uint64_t)(si * 2 + range),
+                          range ? -1.0f : 0.0f, range ? 1.0f : 2.0f);
+            onr_global_avgpool_f32__ref(planes, size, x, ref, 1);
+            onr_global_avgpool_f32__scalar(planes, size, x, base, 1);
+            for (size_t f = 0; f < sizeof fast / sizeof fast[0]; f++) {
+                if (fast[f].has != NULL && !fast[f].has()) continue;
+                char what[64];
+                snprintf(what, sizeof what, "gap %s size %lld range %d", fast[f].name,
+                         (long long)size, range);
+                fast[f].fn(planes, size, x, got, 1);
+                fast[f].fn(planes, size, x, t3, 3);
+                CHECK(onr_test_close(what, got, ref, 5, ONR_TEST_ATOL, ONR_TEST_RTOL));
+                CHECK(onr_test_bitwise(what, got, base, 5));
+                CHECK(onr_test_bitwise(what, t3, got, 5));
+            }
+            free(x);
+        }
+}
+
 static void test_errors(void)
 {
     static const int64_t k3[2] = {3, 3}, k1[1] = {3}, p3[4] = {3, 0, 0, 0};
@@ -245,6 +288,7 @@ int main(void)
     test_kernels();
     test_ops();
     test_global();
+    test_global_kernels();
     test_errors();
     printf("test_pool: %d failures\n", onr_test_failures);
     return onr_test_failures != 0;

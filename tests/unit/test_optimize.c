@@ -451,6 +451,66 @@ static void test_negative(void)
     check_case(m, &c);
 }
 
+/* ---- fusions of two nodes: gated activations and residual Adds ---- */
+
+static float r_data[NY];
+
+/* Conv -> Sigmoid or HardSigmoid(1/6, 1/2) -> Mul(c, gate): SiLU / HardSwish. */
+static void test_gated(bool sigmoid)
+{
+    static float ref[NY];
+    struct mb_model *m = conv_model(13, false, true);
+    Onnx__NodeProto *g = mb_node(m, sigmoid ? "Sigmoid" : "HardSigmoid", "gate", "c", "g");
+    if (!sigmoid) {
+        mb_attr_float(m, g, "alpha", 1.0f / 6.0f);
+        mb_attr_float(m, g, "beta", 0.5f);
+    }
+    mb_node(m, "Mul", "mul", "g,c", "y");
+    mb_output(m, "y", ONR_DTYPE_FLOAT, 4, y_dims);
+    conv_ref(ref, false, true);
+    for (int i = 0; i < NY; i++) {
+        float v = ref[i];
+        float gate = sigmoid ? 1.0f / (1.0f + expf(-v)) : clampf(v / 6.0f + 0.5f, 0.0f, 1.0f);
+        ref[i] = gate * v;
+    }
+    struct opt_case c = one_output(sigmoid ? "Conv -> x * Sigmoid(x)" : "Conv -> x * HardSigmoid(x)",
+                                   ONR_PASS_FUSE_ACTIVATION, 2, ref, NY);
+    c.ops[0] = "Mul";
+    c.conv_tag = sigmoid ? "+silu" : "+hardswish";
+    check_case(m, &c);
+}
+
+/* Conv -> Add(c, r) -> Relu, r a graph input of the Conv output's shape
+ * (or, with broadcast, of shape 1xOCx1x1: then nothing may fuse). */
+static void test_residual(bool broadcast)
+{
+    static float ref[NY];
+    static const int64_t r_dims_bcast[4] = {1, OC, 1, 1};
+    struct mb_model *m = conv_model(13, false, true);
+    mb_input(m, "r", ONR_DTYPE_FLOAT, 4, broadcast ? r_dims_bcast : y_dims);
+    mb_node(m, "Add", "add", "r,c", "s");
+    mb_node(m, "Relu", "act", "s", "y");
+    mb_output(m, "y", ONR_DTYPE_FLOAT, 4, y_dims);
+    onr_test_fill(r_data, NY, 9, -1.0f, 1.0f);
+    conv_ref(ref, false, true);
+    for (int i = 0; i < NY; i++) {
+        float r = broadcast ? r_data[i / (HW * HW)] : r_data[i];
+        ref[i] = ref[i] + r < 0.0f ? 0.0f : ref[i] + r;
+    }
+    struct opt_case c = one_output(broadcast ? "Conv -> Add(broadcast r) -> Relu"
+                                             : "Conv -> Add(r) -> Relu",
+                                   ONR_PASS_FUSE_RESIDUAL | ONR_PASS_FUSE_ACTIVATION,
+                                   broadcast ? 0 : 2, ref, NY);
+    c.n_in = 2;
+    c.in[1] = (struct onr_tensor_ref){.name = "r", .dtype = ONR_DTYPE_FLOAT, .rank = 4,
+                                      .dims = {1, OC, broadcast ? 1 : HW, broadcast ? 1 : HW},
+                                      .data = r_data,
+                                      .nbytes = (broadcast ? OC : NY) * sizeof(float)};
+    c.ops[0] = "Add";
+    c.conv_tag = "+add";
+    check_case(m, &c);
+}
+
 int main(void)
 {
     fill_data();
@@ -458,6 +518,10 @@ int main(void)
     test_fuse_activation();
     test_eliminate_identity();
     test_negative();
+    test_gated(true);
+    test_gated(false);
+    test_residual(false);
+    test_residual(true);
     if (onr_test_failures) fprintf(stderr, "test_optimize: %d failure(s)\n", onr_test_failures);
     return onr_test_failures != 0;
 }

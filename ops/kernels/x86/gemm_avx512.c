@@ -188,7 +188,7 @@ static void column(int64_t m, int64_t kc, const float *a, int64_t a_stride, cons
     for (int p = 0; p < P; p++) _mm256_mask_storeu_ps(t + p * ONR_GEMM_MR, six, acc[p]);
     if (ep.last) {
         for (int r = 0; r < rows; r++) {
-            if (ep.bias_row != NULL) t[r] += ep.bias_row[i + r];
+            
             if (ep.bias_col != NULL) t[r] += ep.bias_col[j];
             if (ep.res != NULL) t[r] += ep.res[(i + r) * ldy + j];
         }
