@@ -79,16 +79,54 @@ static bool fits_dw5x5s2_avx2(const struct onr_conv_shape *s)
 {
     return dw_pick_is(s, onr_dwconv2d_f32_5x5s2__avx2, true);
 }
+/* AVX-512 variants: the shapes onr_dwconv2d_f32_pick_isa gives them. */
+static bool dw512_pick_is(const struct onr_conv_shape *s, onr_dwconv2d_fn fn)
+{
+    return onr_cpu_has_avx512() && onr_dwconv2d_f32_pick_isa(s, true, true) == fn;
+}
+static bool fits_dw3x3s1_avx512(const struct onr_conv_shape *s)
+{
+    return dw512_pick_is(s, onr_dwconv2d_f32_3x3s1__avx512);
+}
+static bool fits_dw3x3s2_avx512(const struct onr_conv_shape *s)
+{
+    return dw512_pick_is(s, onr_dwconv2d_f32_3x3s2__avx512);
+}
+static bool fits_dw5x5s1_avx512(const struct onr_conv_shape *s)
+{
+    return dw512_pick_is(s, onr_dwconv2d_f32_5x5s1__avx512);
+}
+static bool fits_dw5x5s2_avx512(const struct onr_conv_shape *s)
+{
+    return dw512_pick_is(s, onr_dwconv2d_f32_5x5s2__avx512);
+}
 #endif
+
+/* Few input channels (first Conv): the direct kernel beats im2col + GEMM. */
+static bool fits_smallc_avx512(const struct onr_conv_shape *s)
+{
+#if defined(ONR_HAVE_X86)
+    return onr_cpu_has_avx512() && onr_conv2d_f32_smallc_fits(s);
+#else
+    return false;
+#endif
+}
 
 /* Add a variant with one line here, above the ones it beats. An ISA
  * variant's fits() also checks onr_cpu_has_avx2_fma(). */
 const struct onr_conv_variant onr_conv_variants[] = {
 #if defined(ONR_HAVE_X86)
+    {"dwconv2d_3x3s1__avx512", fits_dw3x3s1_avx512, onr_dwconv2d_f32_3x3s1__avx512},
+    {"dwconv2d_3x3s2__avx512", fits_dw3x3s2_avx512, onr_dwconv2d_f32_3x3s2__avx512},
+    {"dwconv2d_5x5s1__avx512", fits_dw5x5s1_avx512, onr_dwconv2d_f32_5x5s1__avx512},
+    {"dwconv2d_5x5s2__avx512", fits_dw5x5s2_avx512, onr_dwconv2d_f32_5x5s2__avx512},
     {"dwconv2d_3x3s1__avx2", fits_dw3x3s1_avx2, onr_dwconv2d_f32_3x3s1__avx2},
     {"dwconv2d_3x3s2__avx2", fits_dw3x3s2_avx2, onr_dwconv2d_f32_3x3s2__avx2},
     {"dwconv2d_5x5s1__avx2", fits_dw5x5s1_avx2, onr_dwconv2d_f32_5x5s1__avx2},
     {"dwconv2d_5x5s2__avx2", fits_dw5x5s2_avx2, onr_dwconv2d_f32_5x5s2__avx2},
+#endif
+#if defined(ONR_HAVE_X86)
+    {"conv2d_smallc__avx512", fits_smallc_avx512, onr_conv2d_f32_smallc__avx512},
 #endif
     {"conv2d_1x1__scalar", fits_1x1, onr_conv2d_f32_1x1__scalar},
     {"conv2d_depthwise__scalar", fits_depthwise, onr_conv2d_f32_depthwise__scalar},
@@ -343,14 +381,17 @@ static enum onr_status prepare_gemm(struct onr_op_ctx *ctx, struct conv_params *
                              ctx->node->name, packed);
     onr_gemm_f32_pack_a(M, K, ctx->x[1]->data, K, false, p->packed_w);
     bool avx2 = onr_cpu_has_avx2_fma();
+    bool avx512 = onr_cpu_has_avx512();
 #if defined(ONR_HAVE_X86)
-    p->gemm_fn = avx2 ? onr_gemm_f32__avx2 : onr_gemm_f32__scalar;
+    p->gemm_fn = avx512 ? onr_gemm_f32__avx512
+                 : avx2 ? onr_gemm_f32__avx2 : onr_gemm_f32__scalar;
 #else
     p->gemm_fn = onr_gemm_f32__scalar;
-    avx2 = false;
+    avx2 = avx512 = false;
 #endif
-    p->kernel_name = p->im2col ? (avx2 ? "im2col+gemm__avx2" : "im2col+gemm__scalar")
-                               : (avx2 ? "gemm__avx2" : "gemm__scalar");
+    p->kernel_name = p->im2col ? (avx512 ? "im2col+gemm__avx512"
+                                  : avx2 ? "im2col+gemm__avx2" : "im2col+gemm__scalar")
+                               : (avx512 ? "gemm__avx512" : avx2 ? "gemm__avx2" : "gemm__scalar");
     p->im2col_bytes = align64(cols);
     ctx->workspace_bytes = p->im2col_bytes + gemm_ws;
     return ONR_STATUS_OK;
@@ -424,7 +465,7 @@ static enum onr_status conv_prepare(struct onr_op_ctx *ctx, struct onr_error *er
         p->kernel_name = "conv2d__ref";
         return ONR_STATUS_OK;
     }
-    if (p->shape.group == 1 && ctx->x[1]->data != NULL)
+    if (p->shape.group == 1 && ctx->x[1]->data != NULL && !fits_smallc_avx512(&p->shape))
         return prepare_gemm(ctx, p, err);
     const struct onr_conv_variant *v = pick_kernel(&p->shape);
     p->kernel_fn = v->run;

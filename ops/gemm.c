@@ -277,6 +277,7 @@ static enum onr_status gemm_prepare(struct onr_op_ctx *ctx, struct onr_error *er
     p->tiled_fn = onr_gemm_f32__scalar;
 #ifdef ONR_HAVE_X86
     if (onr_cpu_has_avx2_fma()) p->tiled_fn = onr_gemm_f32__avx2;
+    if (onr_cpu_has_avx512()) p->tiled_fn = onr_gemm_f32__avx512;
 #endif
     if (!p->matmul && b->data != NULL && p->M <= GEMM_WEIGHTS_MAX_M && p->K >= 1)
         return prepare_weights(ctx, p, err);

@@ -224,7 +224,11 @@ static enum onr_status pool_prepare(struct onr_op_ctx *ctx, struct onr_error *er
     if (p->kind == POOL_AVG)
         p->kernel_fn = ctx->reference ? onr_avgpool2d_f32__ref : onr_avgpool2d_f32__scalar;
     else if (p->kind == POOL_MAX)
-        p->kernel_fn = ctx->reference ? onr_maxpool2d_f32__ref : onr_maxpool2d_f32__scalar;
+        p->kernel_fn = ctx->reference ? onr_maxpool2d_f32__ref
+#if defined(ONR_HAVE_X86)
+                       : onr_cpu_has_avx2_fma() ? onr_maxpool2d_f32__avx2
+#endif
+                                                : onr_maxpool2d_f32__scalar;
     else if (p->kind == POOL_GLOBAL_AVG)
         p->global_fn = pick_global_avg(ctx->reference);
     else

@@ -10,6 +10,7 @@
 #ifndef ONR_KERNELS_CONV_H
 #define ONR_KERNELS_CONV_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "../op.h"
@@ -51,5 +52,28 @@ void onr_conv2d_f32_depthwise__scalar(const struct onr_conv_shape *s, const floa
 void onr_conv2d_f32_1x1__scalar(const struct onr_conv_shape *s, const float *x,
                                 const float *w, const float *b,
                                 const struct onr_activation *act, float *y, int threads);
+
+/* Few input channels (a network's first Conv), group 1: direct AVX-512
+ * kernel in ops/kernels/x86/conv_direct_avx512.c, x86 builds only, after
+ * onr_cpu_has_avx512() and onr_conv2d_f32_smallc_fits(). Any pads, strides
+ * and dilations within the limits below (its per-thread row buffer). */
+void onr_conv2d_f32_smallc__avx512(const struct onr_conv_shape *s, const float *x,
+                                   const float *w, const float *b,
+                                   const struct onr_activation *act, float *y, int threads);
+enum { ONR_CONV_SMALLC_BUF = 12288, ONR_CONV_SMALLC_MAX_C = 4 };
+/* Length of one stride phase of a padded input row: the output columns
+ * rounded up to 16 plus the widest tap offset. */
+static inline int64_t onr_conv2d_f32_smallc_phase_len(const struct onr_conv_shape *s)
+{
+    return (s->OW + 15) / 16 * 16 + (s->KW - 1) * s->dil_w / s->stride_w + 1;
+}
+static inline bool onr_conv2d_f32_smallc_fits(const struct onr_conv_shape *s)
+{
+    if (s->group != 1 || s->C < 1 || s->C > ONR_CONV_SMALLC_MAX_C || s->stride_w > 4 ||
+        s->KH > 16 || s->KW > 16 || s->dil_w > 16 || s->OW > ONR_CONV_SMALLC_BUF)
+        return false;
+    return s->C * s->KH * s->stride_w * onr_conv2d_f32_smallc_phase_len(s) <=
+           ONR_CONV_SMALLC_BUF;
+}
 
 #endif

@@ -79,15 +79,22 @@ void onr_dwconv2d_f32__scalar(const struct onr_conv_shape *s, const float *x, co
     }
 }
 
-onr_dwconv2d_fn onr_dwconv2d_f32_pick(const struct onr_conv_shape *s, bool avx2)
+onr_dwconv2d_fn onr_dwconv2d_f32_pick_isa(const struct onr_conv_shape *s, bool avx2,
+                                          bool avx512)
 {
     if (s->group < 1 || s->group != s->C || s->OC != s->C) return NULL;
 #ifdef ONR_HAVE_X86
-    /* the AVX2 kernels compute column masks in 32 bits */
+    /* the x86 kernels compute column masks in 32 bits */
     const int64_t lim = (int64_t)1 << 30;
-    if (avx2 && s->KH == s->KW && s->stride_h == s->stride_w && s->dil_h == 1 &&
+    if ((avx2 || avx512) && s->KH == s->KW && s->stride_h == s->stride_w && s->dil_h == 1 &&
         s->dil_w == 1 && s->W < lim && s->OW < lim && s->pad_left < lim) {
         const int64_t k = s->KH, st = s->stride_h;
+        if (avx512) {
+            if (k == 3 && st == 1) return onr_dwconv2d_f32_3x3s1__avx512;
+            if (k == 3 && st == 2) return onr_dwconv2d_f32_3x3s2__avx512;
+            if (k == 5 && st == 1) return onr_dwconv2d_f32_5x5s1__avx512;
+            if (k == 5 && st == 2) return onr_dwconv2d_f32_5x5s2__avx512;
+        }
         if (k == 3 && st == 1) return onr_dwconv2d_f32_3x3s1__avx2;
         if (k == 3 && st == 2) return onr_dwconv2d_f32_3x3s2__avx2;
         if (k == 5 && st == 1) return onr_dwconv2d_f32_5x5s1__avx2;
@@ -95,6 +102,12 @@ onr_dwconv2d_fn onr_dwconv2d_f32_pick(const struct onr_conv_shape *s, bool avx2)
     }
 #else
     (void)avx2;
+    (void)avx512;
 #endif
     return onr_dwconv2d_f32__scalar;
+}
+
+onr_dwconv2d_fn onr_dwconv2d_f32_pick(const struct onr_conv_shape *s, bool avx2)
+{
+    return onr_dwconv2d_f32_pick_isa(s, avx2, false);
 }

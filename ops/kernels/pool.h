@@ -39,6 +39,12 @@ void onr_maxpool2d_f32__scalar(const struct onr_pool_shape *s, const float *x, f
 void onr_avgpool2d_f32__scalar(const struct onr_pool_shape *s, const float *x, float *y,
                                int threads);
 
+/* AVX2 (x86 builds, after onr_cpu_has_avx2_fma()): 8 output columns at a
+ * time where the window lies inside the row and stride_w is 1 or 2, the
+ * scalar code elsewhere; the same bits as the oracle. */
+void onr_maxpool2d_f32__avx2(const struct onr_pool_shape *s, const float *x, float *y,
+                             int threads);
+
 /* Global pools over each of `planes` contiguous planes of `size` elements:
  *   x: (planes, size)  y: (planes)
  * Planes go to threads whole, so the result does not depend on threads. */

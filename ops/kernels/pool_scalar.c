@@ -56,7 +56,7 @@ void onr_maxpool2d_f32__scalar(const struct onr_pool_shape *s, const float *x, f
                     const float *row = xp + (ih0 + kh * s->dil_h) * s->W + iw0;
                     for (int64_t kw = kw0; kw < kw1; kw++) {
                         const float v = row[kw * s->dil_w];
-                        m = v > m || v != v ? v : m; /* a NaN wins */
+                        m = v != v ? v : (v > m ? v : m); /* a NaN wins; no branch */
                     }
                 }
                 yp[oh * s->OW + ow] = m;

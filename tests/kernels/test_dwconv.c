@@ -19,16 +19,20 @@ struct variant {
     const char *name;
     onr_dwconv2d_fn fn;
     int k, stride; /* 0: any (portable) */
-    bool avx2;
+    int isa;       /* 0 portable, 1 AVX2+FMA, 2 AVX-512 */
 };
 
 static const struct variant variants[] = {
-    {"scalar", onr_dwconv2d_f32__scalar, 0, 0, false},
+    {"scalar", onr_dwconv2d_f32__scalar, 0, 0, 0},
 #ifdef HAVE_X86_VARIANTS
-    {"3x3s1_avx2", onr_dwconv2d_f32_3x3s1__avx2, 3, 1, true},
-    {"3x3s2_avx2", onr_dwconv2d_f32_3x3s2__avx2, 3, 2, true},
-    {"5x5s1_avx2", onr_dwconv2d_f32_5x5s1__avx2, 5, 1, true},
-    {"5x5s2_avx2", onr_dwconv2d_f32_5x5s2__avx2, 5, 2, true},
+    {"3x3s1_avx2", onr_dwconv2d_f32_3x3s1__avx2, 3, 1, 1},
+    {"3x3s2_avx2", onr_dwconv2d_f32_3x3s2__avx2, 3, 2, 1},
+    {"5x5s1_avx2", onr_dwconv2d_f32_5x5s1__avx2, 5, 1, 1},
+    {"5x5s2_avx2", onr_dwconv2d_f32_5x5s2__avx2, 5, 2, 1},
+    {"3x3s1_avx512", onr_dwconv2d_f32_3x3s1__avx512, 3, 1, 2},
+    {"3x3s2_avx512", onr_dwconv2d_f32_3x3s2__avx512, 3, 2, 2},
+    {"5x5s1_avx512", onr_dwconv2d_f32_5x5s1__avx512, 5, 1, 2},
+    {"5x5s2_avx512", onr_dwconv2d_f32_5x5s2__avx512, 5, 2, 2},
 #endif
 };
 #define N_VARIANTS (sizeof(variants) / sizeof(variants[0]))
@@ -40,7 +44,25 @@ static const struct onr_activation acts[] = {
     {ONR_ACT_SIGMOID, 0.0f, 0.0f},
     {ONR_ACT_SILU, 0.0f, 0.0f},
 };
-static const char *act_names[] = {"none", "relu", "clip", "hardsigmoid", "hardswish"};
+static const char *act_names[] = {"none",      "relu",    "clip", "hardsigmoid",
+                                  "hardswish", "sigmoid", "silu"};
+#define N_ACTS ((int)(sizeof(acts) / sizeof(acts[0])))
+
+/* Whether this CPU runs the variant; prints a note once when it does not. */
+static bool can_run(const struct variant *v, bool note)
+{
+    if (v->isa == 1 && !onr_cpu_has_avx2_fma()) {
+        if (note) printf("note: %s skipped, CPU lacks AVX2+FMA (or ONR_DISABLE_AVX2=1)\n", v->name);
+        return false;
+    }
+    if (v->isa == 2 && !onr_cpu_has_avx512()) {
+        if (note)
+            printf("note: %s skipped, CPU lacks AVX-512 F/DQ/BW/VL (or ONR_DISABLE_AVX512=1)\n",
+                   v->name);
+        return false;
+    }
+    return true;
+}
 
 /* Output size from the ONNX formula; 0 when the window does not fit. */
 static int64_t out_size(int64_t in, int64_t k, int64_t s, int64_t d, int64_t p0, int64_t p1)
@@ -125,7 +147,7 @@ static void test_hand_case(void)
     for (size_t v = 0; v < N_VARIANTS; v++) {
         if (variants[v].k != 0 && variants[v].k != 3) continue;
         if (variants[v].stride > 1) continue;
-        if (variants[v].avx2 && !onr_cpu_has_avx2_fma()) continue;
+        if (!can_run(&variants[v], false)) continue;
         memset(y, 0, sizeof(y));
         variants[v].fn(&s, x, w, b, &acts[0], y, 1);
         CHECK(onr_test_close(variants[v].name, y, want, 9, 0.0f, 0.0f));
@@ -144,10 +166,7 @@ static void test_variants(void)
     const int np = (int)(sizeof(pads) / sizeof(pads[0]));
     for (size_t v = 0; v < N_VARIANTS; v++) {
         const struct variant *var = &variants[v];
-        if (var->avx2 && !onr_cpu_has_avx2_fma()) {
-            printf("note: %s skipped, CPU lacks AVX2+FMA (or ONR_DISABLE_AVX2=1)\n", var->name);
-            continue;
-        }
+        if (!can_run(var, true)) continue;
         int cases = 0, failed = 0;
         for (int k = 3; k <= 5; k += 2) {
             if (var->k != 0 && var->k != k) continue;
@@ -165,7 +184,7 @@ static void test_variants(void)
                                                                  st, st, 1, 1, pads[p]);
                             if (s.OH == 0 || s.OW == 0) continue;
                             cases++;
-                            if (!check_case(var, &s, (i / 3) % 2 == 0, (int)(i % 5), i + 1, i % 16 == 0) &&
+                            if (!check_case(var, &s, (i / 3) % 2 == 0, (int)(i % N_ACTS), i + 1, i % 16 == 0) &&
                                 ++failed >= 10)
                                 return;
                         }
@@ -195,11 +214,11 @@ static void test_scalar_general(void)
                                dims[d][3], dims[d][4], dims[d][5], pads[p]);
                 if (s.OH == 0 || s.OW == 0) continue;
                 cases++;
-                check_case(&variants[0], &s, i % 2 == 0, (int)(i % 5), i + 7, i % 4 == 0);
+                check_case(&variants[0], &s, i % 2 == 0, (int)(i % N_ACTS), i + 7, i % 4 == 0);
             }
     /* Wider than one accumulator / vector tile, for every variant. */
     for (size_t v = 0; v < N_VARIANTS; v++) {
-        if (variants[v].avx2 && !onr_cpu_has_avx2_fma()) continue;
+        if (!can_run(&variants[v], false)) continue;
         const int k = variants[v].k ? variants[v].k : 3, st = variants[v].stride ? variants[v].stride : 1;
         const int pads1[4] = {k / 2, k / 2, k / 2, k / 2};
         struct onr_conv_shape s = make_shape(1, 3, 5, 600, k, k, st, st, 1, 1, pads1);
@@ -228,8 +247,18 @@ static void test_pick(void)
     CHECK(onr_dwconv2d_f32_pick(&s, true) == onr_dwconv2d_f32_5x5s2__avx2);
     s.stride_h = s.stride_w = 1;
     CHECK(onr_dwconv2d_f32_pick(&s, true) == onr_dwconv2d_f32_5x5s1__avx2);
+    CHECK(onr_dwconv2d_f32_pick_isa(&s, true, true) == onr_dwconv2d_f32_5x5s1__avx512);
+    s.KH = s.KW = 3;
+    CHECK(onr_dwconv2d_f32_pick_isa(&s, true, true) == onr_dwconv2d_f32_3x3s1__avx512);
+    CHECK(onr_dwconv2d_f32_pick_isa(&s, true, false) == onr_dwconv2d_f32_3x3s1__avx2);
+    s.stride_h = s.stride_w = 2;
+    CHECK(onr_dwconv2d_f32_pick_isa(&s, true, true) == onr_dwconv2d_f32_3x3s2__avx512);
+    s.KH = s.KW = 5;
+    CHECK(onr_dwconv2d_f32_pick_isa(&s, true, true) == onr_dwconv2d_f32_5x5s2__avx512);
+    s.stride_h = s.stride_w = 1;
     s.dil_h = 2;
     CHECK(onr_dwconv2d_f32_pick(&s, true) == onr_dwconv2d_f32__scalar);
+    CHECK(onr_dwconv2d_f32_pick_isa(&s, true, true) == onr_dwconv2d_f32__scalar);
 #endif
 }
 

@@ -74,6 +74,12 @@ static void test_kernels(void)
                             onr_maxpool2d_f32__ref(&s, x, r, 1);
                             onr_maxpool2d_f32__scalar(&s, x, f, 2);
                             CHECK(onr_test_bitwise(what, f, r, ny));
+#if defined(__x86_64__)
+                            if (onr_cpu_has_avx2_fma()) {
+                                onr_maxpool2d_f32__avx2(&s, x, f, 2);
+                                CHECK(onr_test_bitwise(what, f, r, ny));
+                            }
+#endif
                             if (d == 1) {
                                 what[0] = 'a', what[1] = 'v', what[2] = 'g';
                                 onr_avgpool2d_f32__ref(&s, x, r, 1);
@@ -198,6 +204,46 @@ static void test_global(void)
     }
 }
 
+/* MaxPool's vector columns: rows wide enough for several 8-column blocks,
+ * every kernel width, column stride and dilation, pads, and NaNs. */
+static void test_maxpool_wide(void)
+{
+    static const int64_t widths[] = {16, 23, 24, 31, 40, 57, 112, 113};
+    for (size_t wi = 0; wi < sizeof widths / sizeof widths[0]; wi++)
+        for (int kw = 1; kw <= 4; kw++)
+            for (int sw = 1; sw <= 3; sw++)
+                for (int d = 1; d <= 2; d++)
+                    for (int pad = 0; pad < kw && pad < 2; pad++) {
+                        const int64_t W = widths[wi], H = 5;
+                        struct onr_pool_shape s = {
+                            .N = 1, .C = 2, .H = H, .W = W, .KH = 3, .KW = kw,
+                            .stride_h = 2, .stride_w = sw, .dil_h = 1, .dil_w = d,
+                            .pad_top = 1, .pad_left = pad, .pad_bottom = 1, .pad_right = pad,
+                        };
+                        s.OH = out_size(H, 3, 2, 1, 1, 1);
+                        s.OW = out_size(W, kw, sw, d, pad, pad);
+                        if (s.OW < 1) continue;
+                        const size_t nx = (size_t)(2 * H * W), ny = (size_t)(2 * s.OH * s.OW);
+                        float *x = malloc(nx * 4), *r = malloc(ny * 4), *f = malloc(ny * 4);
+                        onr_test_fill(x, nx, (uint64_t)(wi * 100 + kw * 10 + sw), -1, 1);
+                        x[(size_t)(W + 9)] = NAN; /* row 1, inside a vector block */
+                        x[nx - 1] = -0.0f;
+                        char what[96];
+                        snprintf(what, sizeof what, "maxpool wide W%lld k%d s%d d%d p%d",
+                                 (long long)W, kw, sw, d, pad);
+                        onr_maxpool2d_f32__ref(&s, x, r, 1);
+                        onr_maxpool2d_f32__scalar(&s, x, f, 1);
+                        CHECK(onr_test_bitwise(what, f, r, ny));
+#if defined(__x86_64__)
+                        if (onr_cpu_has_avx2_fma()) {
+                            onr_maxpool2d_f32__avx2(&s, x, f, 3);
+                            CHECK(onr_test_bitwise(what, f, r, ny));
+                        }
+#endif
+                        free(x), free(r), free(f);
+                    }
+}
+
 /* GlobalAveragePool kernels over plane sizes around the 32-lane block. */
 static void test_global_kernels(void)
 {
@@ -289,6 +335,7 @@ int main(void)
     test_ops();
     test_global();
     test_global_kernels();
+    test_maxpool_wide();
     test_errors();
     printf("test_pool: %d failures\n", onr_test_failures);
     return onr_test_failures != 0;

@@ -1,6 +1,6 @@
-/* Micro-benchmark for the depthwise convolution kernels: median time of
- * repeated runs on MobileNet-style layers, as GFLOP/s (2 * MACs / time), on
- * 1 and 2 threads. Not built by CMake; build by hand from the repo root:
+/* Micro-benchmark for the depthwise convolution kernels: the fastest of
+ * repeated, interleaved runs on MobileNet-style layers, as GFLOP/s (2 * MACs / time), of
+ * each variant on 1 thread and of the picked one on 2. Not built by CMake; build by hand from the repo root:
  *
  *   cmake --build build-dwconv --target onnxrun
  *   gcc -std=c11 -O2 -fopenmp -Iinclude -I. tools/bench/dwconv_bench.c \
@@ -38,73 +38,33 @@ static const struct layer layers[] = {
     {"mbv3 960x7 5x5 s1", 960, 7, 5, 1},
 };
 
-static double now(void)
+static double now(clockid_t clk)
 {
     struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
+    clock_gettime(clk, &t);
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-static int cmp_double(const void *a, const void *b)
+/* Seconds of one run: on 1 thread in the thread's CPU time (time slices
+ * lost to other processes do not count), on more in wall time. */
+static double run_time(onr_dwconv2d_fn fn, const struct onr_conv_shape *s, const float *x,
+                       const float *w, const float *b, const struct onr_activation *act,
+                       float *y, int threads)
 {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* Median seconds of `reps` runs after two warm-up runs; *best gets the
- * fastest run (on a busy machine the median mostly measures the others). */
-static double median_time(onr_dwconv2d_fn fn, const struct onr_conv_shape *s, const float *x,
-                          const float *w, const float *b, const struct onr_activation *act,
-                          float *y, int threads, int reps, double *best)
-{
-    double *t = malloc(sizeof(double) * (size_t)reps);
+    const clockid_t clk = threads == 1 ? CLOCK_THREAD_CPUTIME_ID : CLOCK_MONOTONIC;
+    double t0 = now(clk);
     fn(s, x, w, b, act, y, threads);
-    fn(s, x, w, b, act, y, threads);
-    for (int r = 0; r < reps; r++) {
-        double t0 = now();
-        fn(s, x, w, b, act, y, threads);
-        t[r] = now() - t0;
-    }
-    qsort(t, (size_t)reps, sizeof(double), cmp_double);
-    double m = t[reps / 2];
-    *best = t[0];
-    free(t);
-    return m;
-}
-
-/* This machine's FMA throughput now (12 independent chains), so figures
- * taken on a busy machine can be read against it. */
-__attribute__((target("avx2,fma"))) static double fma_peak(void)
-{
-    typedef float v8 __attribute__((vector_size(32)));
-    v8 a[12], m = {0}, c = {0};
-    for (int i = 0; i < 12; i++) a[i] = (v8){0} + (float)i;
-    m += 0.999f;
-    c += 0.001f;
-    double best = 1e30;
-    for (int r = 0; r < 20; r++) {
-        double t0 = now();
-        for (int k = 0; k < 100000; k++) {
-            for (int i = 0; i < 12; i++) a[i] = __builtin_ia32_vfmaddps256(a[i], m, c);
-            __asm__ volatile("" : "+x"(a[0]), "+x"(a[1]), "+x"(a[2]), "+x"(a[3]), "+x"(a[4]),
-                             "+x"(a[5]), "+x"(a[6]), "+x"(a[7]), "+x"(a[8]), "+x"(a[9]),
-                             "+x"(a[10]), "+x"(a[11]));
-        }
-        double t = now() - t0;
-        if (t < best) best = t;
-    }
-    return 12.0 * 100000 * 16 / best * 1e-9;
+    return now(clk) - t0;
 }
 
 int main(int argc, char **argv)
 {
     const int reps = argc > 1 ? atoi(argv[1]) : 51;
-    const bool avx2 = onr_cpu_has_avx2_fma();
+    const bool avx2 = onr_cpu_has_avx2_fma(), avx512 = onr_cpu_has_avx512();
     const struct onr_activation relu6 = {ONR_ACT_CLIP, 0.0f, 6.0f};
-    if (avx2) printf("FMA peak of one core right now: %.1f GFLOP/s\n", fma_peak());
-    printf("GFLOP/s as median (best) of %d runs\n", reps);
-    printf("%-26s %6s | %13s %13s | %13s %13s\n", "layer", "MFLOP", "scalar 1t", "2t",
-           avx2 ? "avx2 1t" : "-", "2t");
+    printf("GFLOP/s of the fastest of %d runs (1 thread: thread CPU time; 2: wall time)\n", reps);
+    printf("%-26s %6s | %7s %7s %7s | %9s\n", "layer", "MFLOP", "scalar", avx2 ? "avx2" : "-",
+           avx512 ? "avx512" : "-", "picked 2t");
     for (size_t i = 0; i < sizeof(layers) / sizeof(layers[0]); i++) {
         const struct layer *l = &layers[i];
         const int64_t p = l->K / 2;
@@ -120,17 +80,25 @@ int main(int argc, char **argv)
         for (int64_t j = 0; j < l->C * l->K * l->K; j++) w[j] = (float)(j % 7) * 0.05f - 0.15f;
         for (int64_t j = 0; j < l->C; j++) b[j] = 0.01f * (float)j;
         const double flop = 2.0 * (double)ny * (double)(l->K * l->K);
-        double g[4] = {0, 0, 0, 0}, gb[4] = {0, 0, 0, 0};
-        onr_dwconv2d_fn fns[2] = {onr_dwconv2d_f32__scalar, onr_dwconv2d_f32_pick(&s, avx2)};
-        for (int f = 0; f < (avx2 ? 2 : 1); f++)
-            for (int t = 1; t <= 2; t++) {
-                double best;
-                double med = median_time(fns[f], &s, x, w, b, &relu6, y, t, reps, &best);
-                g[f * 2 + t - 1] = flop / med * 1e-9;
-                gb[f * 2 + t - 1] = flop / best * 1e-9;
+        const onr_dwconv2d_fn fns[4] = {
+            onr_dwconv2d_f32__scalar, avx2 ? onr_dwconv2d_f32_pick_isa(&s, true, false) : NULL,
+            avx512 ? onr_dwconv2d_f32_pick_isa(&s, true, true) : NULL,
+            onr_dwconv2d_f32_pick_isa(&s, avx2, avx512)};
+        /* the variants take turns, so a busy spell slows them alike */
+        double best[4] = {1e30, 1e30, 1e30, 1e30};
+        for (int r = -2; r < reps; r++)
+            for (int f = 0; f < 4; f++) {
+                if (fns[f] == NULL) continue;
+                const double t = run_time(fns[f], &s, x, w, b, &relu6, y, f == 3 ? 2 : 1);
+                if (r >= 0 && t < best[f]) best[f] = t;
             }
         printf("%-26s %6.2f |", l->name, flop * 1e-6);
-        for (int k = 0; k < 4; k++) printf(" %5.1f (%5.1f)%s", g[k], gb[k], k == 1 ? " |" : "");
+        for (int f = 0; f < 4; f++) {
+            if (fns[f] == NULL)
+                printf(" %7s", "-");
+            else
+                printf(f == 3 ? " | %9.1f" : " %7.1f", flop / best[f] * 1e-9);
+        }
         printf("\n");
         free(x);
         free(y);

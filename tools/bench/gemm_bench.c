@@ -1,12 +1,15 @@
-/* GEMM micro-benchmark: GFLOP/s (median of repeated runs) of the fast GEMM
+/* GEMM micro-benchmark: GFLOP/s (median of repeated runs) of the GEMM
  * variants on MobileNetV2 pointwise shapes, 1 and 2 threads, with a row bias
  * and Relu6 as a pointwise conv would fuse. Not built by CMake; from the
  * repository root:
- *   gcc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -fopenmp -DONR_HAVE_X86=1 -Iinclude -I. \
- *       -c ops/kernels/x86/gemm_avx2.c -mavx2 -mfma -o /tmp/gemm_avx2.o
- *   gcc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -fopenmp -DONR_HAVE_X86=1 -Iinclude -I. tools/bench/gemm_bench.c ops/kernels/gemm_ref.c \
- *       ops/kernels/gemm_scalar.c runtime/cpu.c /tmp/gemm_avx2.o -o /tmp/gemm_bench
- *   /tmp/gemm_bench [--scalar]       (GEMM_BENCH_MAX=1: best run, not median) */
+ *   F="-O3 -std=c11 -D_POSIX_C_SOURCE=200809L -fopenmp -DONR_HAVE_X86=1 -Iinclude -I."
+ *   gcc $F -c ops/kernels/x86/gemm_avx2.c -mavx2 -mfma -o /tmp/gemm_avx2.o
+ *   gcc $F -c ops/kernels/x86/gemm_avx512.c -mavx2 -mfma -mavx512f -mavx512dq \
+ *       -mavx512bw -mavx512vl -o /tmp/gemm_avx512.o
+ *   gcc $F tools/bench/gemm_bench.c ops/kernels/gemm_ref.c ops/kernels/gemm_scalar.c \
+ *       runtime/cpu.c /tmp/gemm_avx2.o /tmp/gemm_avx512.o -lm -o /tmp/gemm_bench
+ *   /tmp/gemm_bench [scalar|avx2|avx512]...   (default: every available
+ *       fast variant; GEMM_BENCH_MAX=1: best run, not median) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,10 +18,12 @@
 #include "ops/kernels/gemm.h"
 #include "runtime/cpu.h"
 
-static double now(void)
+/* Seconds; 1 thread is timed by its own CPU time, which a shared machine's
+ * other load disturbs less than the wall clock. */
+static double now(int threads)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(threads == 1 ? CLOCK_THREAD_CPUTIME_ID : CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
@@ -48,18 +53,18 @@ static double bench(onr_gemm_f32_fn fn, int64_t M, int64_t N, int64_t K, int thr
     for (int64_t i = 0; i < M; i++) bias[i] = 0.1f;
     onr_gemm_f32_pack_a(M, K, a, K, false, packed);
 
-    double t0 = now();
+    double t0 = now(threads);
     int reps = 0;
     do {
         fn(&s, packed, b, bias, NULL, &relu6, y, ws, threads);
         reps++;
-    } while (now() - t0 < 0.02);
+    } while (now(threads) - t0 < 0.02);
     enum { RUNS = 15 };
     double gflops[RUNS];
     for (int r = 0; r < RUNS; r++) {
-        t0 = now();
+        t0 = now(threads);
         for (int i = 0; i < reps; i++) fn(&s, packed, b, bias, NULL, &relu6, y, ws, threads);
-        double dt = (now() - t0) / reps;
+        double dt = (now(threads) - t0) / reps;
         gflops[r] = 2.0 * (double)M * (double)N * (double)K / dt * 1e-9;
     }
     qsort(gflops, RUNS, sizeof(double), cmp_double);
@@ -71,21 +76,36 @@ static double bench(onr_gemm_f32_fn fn, int64_t M, int64_t N, int64_t K, int thr
 int main(int argc, char **argv)
 {
     static const int64_t shapes[][3] = {   /* M (OC), K (C), N (HW) */
-        {64, 32, 4096}, {96, 16, 12544}, {144, 24, 3136}, {32, 144, 3136},
-        {192, 32, 784}, {384, 64, 196},  {960, 160, 49},  {1280, 320, 49},
+        {64, 32, 4096},  {16, 32, 12544}, {96, 16, 12544}, {24, 96, 3136},
+        {144, 24, 3136}, {32, 144, 3136}, {192, 32, 784},  {384, 64, 196},
+        {64, 384, 196},  {960, 160, 49},  {160, 960, 49},  {1280, 320, 49},
     };
-    onr_gemm_f32_fn fn = onr_gemm_f32__avx2;
-    const char *name = "avx2";
-    if ((argc > 1 && strcmp(argv[1], "--scalar") == 0) || !onr_cpu_has_avx2_fma()) {
-        fn = onr_gemm_f32__scalar;
-        name = "scalar";
-    }
-    printf("gemm_%s      M     K      N   1 thread   2 threads  (GFLOP/s)\n", name);
-    for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
-        const int64_t M = shapes[i][0], K = shapes[i][1], N = shapes[i][2];
-        double g1 = bench(fn, M, N, K, 1), g2 = bench(fn, M, N, K, 2);
-        printf("          %5lld %5lld %6lld   %8.1f   %9.1f\n", (long long)M, (long long)K,
-               (long long)N, g1, g2);
+    static const struct {
+        const char *name;
+        onr_gemm_f32_fn fn;
+    } all[] = {
+        {"scalar", onr_gemm_f32__scalar},
+        {"avx2", onr_gemm_f32__avx2},
+        {"avx512", onr_gemm_f32__avx512},
+    };
+    const bool usable[] = {true, onr_cpu_has_avx2_fma(), onr_cpu_has_avx512()};
+    bool chosen[3] = {false, usable[1], usable[2]};
+    if (argc > 1) chosen[1] = chosen[2] = false;
+    for (int a = 1; a < argc; a++)
+        for (int v = 0; v < 3; v++)
+            if (strcmp(argv[a], all[v].name) == 0) {
+                if (!usable[v]) fprintf(stderr, "%s: not available on this CPU\n", all[v].name);
+                chosen[v] = usable[v];
+            }
+    for (int v = 0; v < 3; v++) {
+        if (!chosen[v]) continue;
+        printf("gemm_%-8s    M     K      N   1 thread   2 threads  (GFLOP/s)\n", all[v].name);
+        for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
+            const int64_t M = shapes[i][0], K = shapes[i][1], N = shapes[i][2];
+            double g1 = bench(all[v].fn, M, N, K, 1), g2 = bench(all[v].fn, M, N, K, 2);
+            printf("            %5lld %5lld %6lld   %8.1f   %9.1f\n", (long long)M,
+                   (long long)K, (long long)N, g1, g2);
+        }
     }
     return 0;
 }

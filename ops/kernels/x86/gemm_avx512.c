@@ -32,44 +32,32 @@ struct epi {
     bool first, last;
 };
 
-/* onr_activation_apply on n vectors, NaN handling included: max_ps(x, y)
+/* A tile's activation: NONE, RELU and CLIP in registers (the kind a
+ * constant); any other kind (ACT_LATER) after the store, by act_rows. */
+#define ACT_LATER (-1)
+
+/* onr_activation_apply on one vector, NaN handling included: max_ps(x, y)
  * is x > y ? x : y and min_ps(x, y) is x < y ? x : y. */
-ONR_INLINE void act_n(const int n, __m512 *v, const struct epi ep)
+ONR_INLINE __m512 act1(const int kind, __m512 v, const struct epi ep)
 {
     const __m512 zero = _mm512_setzero_ps(), one = _mm512_set1_ps(1.0f);
-    const __m512 a = _mm512_set1_ps(ep.a), b = _mm512_set1_ps(ep.b);
-    switch (ep.kind) {
-    case ONR_ACT_NONE: break;
-    case ONR_ACT_RELU:
-#pragma GCC unroll 24
-        for (int i = 0; i < n; i++) v[i] = _mm512_max_ps(zero, v[i]); /* NaN stays NaN */
-        break;
+    switch (kind) {
+    case ONR_ACT_RELU: return _mm512_max_ps(zero, v);   /* NaN stays NaN */
     case ONR_ACT_CLIP:
-#pragma GCC unroll 24
-        for (int i = 0; i < n; i++) v[i] = _mm512_min_ps(b, _mm512_max_ps(a, v[i]));
-        break;
-    case ONR_ACT_HARDSIGMOID:
-#pragma GCC unroll 24
-        for (int i = 0; i < n; i++) {
-            __m512 t = _mm512_add_ps(_mm512_mul_ps(a, v[i]), b);
-            v[i] = _mm512_min_ps(one, _mm512_max_ps(zero, t));
-        }
-        break;
-    case ONR_ACT_HARDSWISH: {
-        const __m512 six = _mm512_set1_ps(6.0f), half = _mm512_set1_ps(0.5f);
-#pragma GCC unroll 24
-        for (int i = 0; i < n; i++) {
-            __m512 t = _mm512_add_ps(_mm512_div_ps(v[i], six), half);
-            v[i] = _mm512_mul_ps(v[i], _mm512_min_ps(one, _mm512_max_ps(zero, t)));
-        }
-        break;
+        return _mm512_min_ps(_mm512_set1_ps(ep.b), _mm512_max_ps(_mm512_set1_ps(ep.a), v));
+    case ONR_ACT_HARDSIGMOID: {
+        const __m512 t = _mm512_add_ps(_mm512_mul_ps(_mm512_set1_ps(ep.a), v),
+                                       _mm512_set1_ps(ep.b));
+        return _mm512_min_ps(one, _mm512_max_ps(zero, t));
     }
-    case ONR_ACT_SIGMOID:
-        for (int i = 0; i < n; i++) v[i] = onr_sigmoid_avx512(v[i]);
-        break;
-    case ONR_ACT_SILU:
-        for (int i = 0; i < n; i++) v[i] = onr_silu_avx512(v[i]);
-        break;
+    case ONR_ACT_HARDSWISH: {
+        const __m512 t = _mm512_add_ps(_mm512_div_ps(v, _mm512_set1_ps(6.0f)),
+                                       _mm512_set1_ps(0.5f));
+        return _mm512_mul_ps(v, _mm512_min_ps(one, _mm512_max_ps(zero, t)));
+    }
+    case ONR_ACT_SIGMOID: return onr_sigmoid_avx512(v);
+    case ONR_ACT_SILU: return onr_silu_avx512(v);
+    default: return v;
     }
 }
 
@@ -92,10 +80,22 @@ ONR_INLINE void store16(float *p, __m512 v, __mmask16 mask)
         _mm512_mask_storeu_ps(p, mask, v);
 }
 
+/* The activation over rows x nr of y, in place: the epilogue of tiles and
+ * columns whose kind is not applied in registers. */
+static void act_rows(float *y, int rows, int nr, int64_t ldy, const struct epi ep)
+{
+    for (int r = 0; r < rows; r++)
+        for (int c = 0; c < nr; c += 16) {
+            const __mmask16 mask = lanes_below(nr - c);
+            const __m512 v = _mm512_maskz_loadu_ps(mask, y + r * ldy + c);
+            _mm512_mask_storeu_ps(y + r * ldy + c, mask, act1(ep.kind, v, ep));
+        }
+}
+
 /* y (MR, NV*16) tile at row i, column j of the block, from two A panel
  * slices (kc x 6 each, the second used when MR > 6) and a B panel
- * (kc x 32); MR and NV are constants, nr the valid columns. */
-ONR_INLINE void tile(const int MR, const int NV, int nr, int64_t kc, const float *a,
+ * (kc x 32); MR, NV and ACT are constants, nr the valid columns. */
+ONR_INLINE void tile(const int MR, const int NV, const int ACT, int nr, int64_t kc, const float *a,
                      int64_t a_stride, const float *b, float *y, const struct epi ep,
                      int64_t i, int64_t j)
 {
@@ -130,14 +130,14 @@ ONR_INLINE void tile(const int MR, const int NV, int nr, int64_t kc, const float
                     v = _mm512_add_ps(v, load16(ep.bias_col + j + 16 * h, mask[h]));
                 if (ep.res != NULL)
                     v = _mm512_add_ps(v, load16(ep.res + (i + r) * ldy + j + 16 * h, mask[h]));
-                c[r * NV + h] = v;
+                c[r * NV + h] = ACT == ACT_LATER ? v : act1(ACT, v, ep);
             }
-        act_n(MR * NV, c, ep);
     }
 #pragma GCC unroll 12
     for (int r = 0; r < MR; r++)
 #pragma GCC unroll 2
         for (int h = 0; h < NV; h++) store16(y + r * ldy + 16 * h, c[r * NV + h], mask[h]);
+    if (ACT == ACT_LATER && ep.last && ep.kind != ONR_ACT_NONE) act_rows(y, MR, nr, ldy, ep);
 }
 
 #define ONR_GEMM_TILE(MR, NV)                                                            \
@@ -145,7 +145,7 @@ ONR_INLINE void tile(const int MR, const int NV, int nr, int64_t kc, const float
                                  const float *b, float *y, const struct epi ep,          \
                                  int64_t i, int64_t j)                                   \
     {                                                                                    \
-        tile(MR, NV, nr, kc, a, a_stride, b, y, ep, i, j);                               \
+        tile(MR, NV, ACT_LATER, nr, kc, a, a_stride, b, y, ep, i, j);                    \
     }
 ONR_GEMM_TILE(1, 1) ONR_GEMM_TILE(2, 1) ONR_GEMM_TILE(3, 1) ONR_GEMM_TILE(4, 1)
 ONR_GEMM_TILE(5, 1) ONR_GEMM_TILE(6, 1) ONR_GEMM_TILE(7, 1) ONR_GEMM_TILE(8, 1)
@@ -188,16 +188,11 @@ static void column(int64_t m, int64_t kc, const float *a, int64_t a_stride, cons
     for (int p = 0; p < P; p++) _mm256_mask_storeu_ps(t + p * ONR_GEMM_MR, six, acc[p]);
     if (ep.last) {
         for (int r = 0; r < rows; r++) {
-            
+            if (ep.bias_row != NULL) t[r] += ep.bias_row[i + r];
             if (ep.bias_col != NULL) t[r] += ep.bias_col[j];
             if (ep.res != NULL) t[r] += ep.res[(i + r) * ldy + j];
         }
-        for (int r = 0; r < rows; r += 16) {
-            const __mmask16 mask = lanes_below(rows - r);
-            __m512 v = _mm512_maskz_loadu_ps(mask, t + r);
-            act_n(1, &v, ep);
-            _mm512_mask_storeu_ps(t + r, mask, v);
-        }
+        act_rows(t, 1, rows, 0, ep);
     }
     for (int r = 0; r < rows; r++) y[(i + r) * ldy + j] = t[r];
 }
@@ -233,12 +228,41 @@ static void pack_b_panel(const float *b, int64_t ldb, int64_t kc, int w, float *
     }
 }
 
+/* Asks for the lines of a tile of y (rows x 32) ahead of its stores: written
+ * in strips 12 rows apart, y outruns the hardware prefetcher. */
+ONR_INLINE void prefetch_tile(const float *y, int64_t rows, int64_t ldy)
+{
+    for (int64_t r = 0; r < rows; r++) {
+        _mm_prefetch((const char *)(y + r * ldy), _MM_HINT_ET0);
+        _mm_prefetch((const char *)(y + r * ldy + 16), _MM_HINT_ET0);
+    }
+}
+
+/* Full 12x32 tiles, one copy per activation applied in registers (not
+ * inlined into the row loop, whose pointers would take the registers). */
+#define ONR_GEMM_FULL_TILE(NAME, ACT)                                                    \
+    __attribute__((noinline)) static void full_##NAME(                                   \
+        int64_t kc, const float *a, int64_t a_stride, const float *b, float *y,          \
+        const struct epi ep, int64_t i, int64_t j)                                       \
+    {                                                                                    \
+        tile(TM, 2, ACT, NR, kc, a, a_stride, b, y, ep, i, j);                           \
+    }
+ONR_GEMM_FULL_TILE(none, ONR_ACT_NONE) ONR_GEMM_FULL_TILE(relu, ONR_ACT_RELU)
+ONR_GEMM_FULL_TILE(clip, ONR_ACT_CLIP) ONR_GEMM_FULL_TILE(later, ACT_LATER)
+
+typedef void (*full_fn)(int64_t kc, const float *a, int64_t a_stride, const float *b,
+                        float *y, const struct epi ep, int64_t i, int64_t j);
+
 /* One K-block of the task: 32-column panels, each packed once and swept
  * down the rows with full 12x32 tiles inline and edge tiles by table. */
 static void block(int64_t m, int64_t n, int64_t kc, const float *a, int64_t a_stride,
                   const float *b, int64_t ldb, float *bp, float *y, const struct epi ep)
 {
     const int64_t ldy = ep.ldy;
+    const full_fn full = !ep.last || ep.kind == ONR_ACT_NONE ? full_none
+                         : ep.kind == ONR_ACT_RELU           ? full_relu
+                         : ep.kind == ONR_ACT_CLIP           ? full_clip
+                                                             : full_later;
     for (int64_t j = 0; j < n; j += NR) {
         int nr = (int)(n - j < NR ? n - j : NR);
         const int rest = nr % 16 <= NARROW ? nr % 16 : 0;   /* columns done one by one */
@@ -248,9 +272,13 @@ static void block(int64_t m, int64_t n, int64_t kc, const float *a, int64_t a_st
         pack_b_panel(b + j, ldb, kc, nr, bp);
         int64_t i = 0;
         if (nr == NR)
-            for (; i + TM <= m; i += TM)
-                tile(TM, 2, NR, kc, a + i / ONR_GEMM_MR * a_stride, a_stride, bp,
-                     y + i * ldy + j, ep, i, j);
+            for (; i + TM <= m; i += TM) {
+                if (i + TM < m)   /* the next tile, or the next panel's first */
+                    prefetch_tile(y + (i + TM) * ldy + j, m - i - TM < TM ? m - i - TM : TM, ldy);
+                else if (j + 2 * NR <= n)
+                    prefetch_tile(y + j + NR, m < TM ? m : TM, ldy);
+                full(kc, a + i / ONR_GEMM_MR * a_stride, a_stride, bp, y + i * ldy + j, ep, i, j);
+            }
         for (; i < m; i += TM) {
             const int mr = (int)(m - i < TM ? m - i : TM);
             edge_tiles[nr > 16][mr - 1](nr, kc, a + i / ONR_GEMM_MR * a_stride, a_stride, bp,
