@@ -39,6 +39,18 @@ struct conv_params {
     float *packed_w;                    /* W packed by onr_gemm_f32_pack_a */
     bool im2col;
     size_t im2col_bytes;                /* at the start of the workspace */
+    /* Fused expand -> depthwise (onr_conv_fuse_pointwise): this depthwise
+     * Conv reads the 1x1 Conv's input and computes its output block by
+     * block of channels into the workspace, so it never goes to memory. */
+    struct {
+        bool on;
+        const float *packed_w, *bias;   /* the 1x1 Conv's, which keeps owning them */
+        struct onr_activation act;
+        onr_gemm_f32_fn gemm_fn;
+        int64_t K, block;               /* its input channels; channels per block */
+        size_t tile_bytes;              /* workspace: tile, then the GEMM's panels */
+        int64_t macs;
+    } pw;
 };
 
 /* ---- kernel choice ---- */
@@ -460,6 +472,7 @@ static enum onr_status conv_prepare(struct onr_op_ctx *ctx, struct onr_error *er
     onr_aligned_free(p->packed_w);
     p->packed_w = NULL;
     p->gemm_fn = NULL;
+    memset(&p->pw, 0, sizeof p->pw);
     if (ctx->reference) {
         p->kernel_fn = conv_ref;
         p->kernel_name = "conv2d__ref";
@@ -473,9 +486,84 @@ static enum onr_status conv_prepare(struct onr_op_ctx *ctx, struct onr_error *er
     return ONR_STATUS_OK;
 }
 
+/* Bytes of expanded channels a block may hold: about half of a core's L2;
+ * blocks are whole 12-row tiles of the GEMM. */
+#define FUSED_TILE_BYTES (512 * 1024)
+
+enum onr_status onr_conv_fuse_pointwise(struct onr_op_ctx *dw_ctx, const struct onr_op_ctx *pw_ctx,
+                                        struct onr_error *err)
+{
+    struct conv_params *d = dw_ctx->params;
+    const struct conv_params *e = pw_ctx->params;
+    const struct onr_conv_shape *ds = &d->shape, *es = &e->shape;
+    const struct onr_tensor *eb = pw_ctx->n_x > 2 ? pw_ctx->x[2] : NULL;
+    if (!d->shaped || !e->shaped || d->kernel_fn == NULL || d->gemm_fn != NULL || d->residual ||
+        d->pw.on || ds->group != ds->C || ds->OC != ds->C || e->gemm_fn == NULL || e->im2col ||
+        e->residual || es->OC != ds->C || es->N != ds->N || es->OH != ds->H || es->OW != ds->W ||
+        (eb != NULL && eb->data == NULL) || dw_ctx->reference)
+        return onr_error_set(err, ONR_STATUS_UNSUPPORTED, "Conv '%s': cannot fuse '%s' into it",
+                             dw_ctx->node->name, pw_ctx->node->name);
+    const int64_t plane = ds->H * ds->W;
+    int64_t block = FUSED_TILE_BYTES / (int64_t)sizeof(float) / plane;
+    block = block / (2 * ONR_GEMM_MR) * (2 * ONR_GEMM_MR);
+    if (block < 2 * ONR_GEMM_MR) block = 2 * ONR_GEMM_MR;
+    if (block > ds->C) block = ds->C;
+    const size_t tile = align64((size_t)(block * plane) * sizeof(float));
+    const size_t gemm_ws = onr_gemm_f32_workspace_size(block, plane, es->C, dw_ctx->threads);
+    if (gemm_ws == 0)
+        return onr_error_set(err, ONR_STATUS_UNSUPPORTED, "Conv '%s': fused block too large",
+                             dw_ctx->node->name);
+    d->pw.on = true;
+    d->pw.packed_w = e->packed_w;
+    d->pw.bias = eb != NULL ? eb->data : NULL;
+    d->pw.act = e->act;
+    d->pw.gemm_fn = e->gemm_fn;
+    d->pw.K = es->C;
+    d->pw.block = block;
+    d->pw.tile_bytes = tile;
+    d->pw.macs = es->N * es->OC * plane * es->C;
+    if (tile + gemm_ws > dw_ctx->workspace_bytes) dw_ctx->workspace_bytes = tile + gemm_ws;
+    return ONR_STATUS_OK;
+}
+
+/* x: (N, K, H, W), the 1x1 Conv's input. Per block of channels [c0, c1):
+ * tile = act_pw(W_pw[c0:c1] * x[n] + b_pw), then the depthwise kernel on
+ * the tile's channels into y[n, c0:c1]. */
+static void run_fused(const struct onr_op_ctx *ctx, const struct conv_params *p)
+{
+    const struct onr_conv_shape *s = &p->shape;
+    const struct onr_tensor *b = ctx->n_x > 2 ? ctx->x[2] : NULL;
+    const int64_t plane = s->H * s->W, out_plane = s->OH * s->OW, K = p->pw.K;
+    float *tile = ctx->workspace;
+    void *gemm_ws = (char *)ctx->workspace + p->pw.tile_bytes;
+    for (int64_t n = 0; n < s->N; n++) {
+        const float *x = (const float *)ctx->x[0]->data + n * K * plane;
+        for (int64_t c0 = 0; c0 < s->C; c0 += p->pw.block) {
+            const int64_t cb = s->C - c0 < p->pw.block ? s->C - c0 : p->pw.block;
+            const struct onr_gemm_shape g = {
+                .M = cb, .N = plane, .K = K, .ldb = plane, .ldy = plane,
+                .bias_mode = p->pw.bias != NULL ? ONR_GEMM_BIAS_ROW : ONR_GEMM_BIAS_NONE,
+            };
+            /* Panels of MR rows: the block starts at panel c0 / MR. */
+            p->pw.gemm_fn(&g, p->pw.packed_w + c0 * K, x, p->pw.bias ? p->pw.bias + c0 : NULL,
+                          NULL, &p->pw.act, tile, gemm_ws, ctx->threads);
+            struct onr_conv_shape sub = *s;
+            sub.N = 1;
+            sub.C = sub.OC = sub.group = cb;
+            p->kernel_fn(&sub, tile, (const float *)ctx->x[1]->data + c0 * s->KH * s->KW,
+                         b != NULL ? (const float *)b->data + c0 : NULL, &p->act,
+                         (float *)ctx->y[0]->data + (n * s->C + c0) * out_plane, ctx->threads);
+        }
+    }
+}
+
 static enum onr_status conv_run(struct onr_op_ctx *ctx, struct onr_error *err)
 {
     const struct conv_params *p = ctx->params;
+    if (p->pw.on) {
+        run_fused(ctx, p);
+        return ONR_STATUS_OK;
+    }
     if (p->gemm_fn != NULL) {
         run_gemm(ctx, p);
         return ONR_STATUS_OK;
@@ -569,6 +657,13 @@ static void conv_describe(const struct onr_op_ctx *ctx, char *buf, size_t size, 
     const int64_t f[] = {s->OC, s->OH, s->OW, s->C / s->group, s->KH, s->KW};
     for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
         if (onr_mul_overflow_i64(m, f[i], &m)) m = INT64_MAX;
+    if (p->pw.on) {
+        /* The fused 1x1 Conv's work is done here too. */
+        size_t used = strlen(buf);
+        if (used < size) snprintf(buf + used, size - used, " +expand1x1(%lld->%lld)",
+                                  (long long)p->pw.K, (long long)s->C);
+        if (m <= INT64_MAX - p->pw.macs) m += p->pw.macs;
+    }
     if (macs != NULL) *macs = m;
 }
 

@@ -20,6 +20,14 @@ enum onr_status onr_conv_set_activation(void *conv_params, const struct onr_acti
  * computes act(conv + bias + r): a residual Add fused by a graph pass
  * (after shape inference; the pass checks the shapes). */
 enum onr_status onr_conv_set_residual(void *conv_params, bool on, struct onr_error *err);
+/* Makes the prepared depthwise Conv dw_ctx also compute the prepared 1x1
+ * Conv pw_ctx that produces its input (MobileNetV2's expand -> depthwise),
+ * block by block of channels: the caller then gives dw_ctx the 1x1 Conv's
+ * input as its input 0 and drops the 1x1 node; pw_ctx's params (the packed
+ * weights) must live as long as dw_ctx's. May raise dw_ctx->workspace_bytes.
+ * UNSUPPORTED when the pair does not qualify (the graph stays as it is). */
+enum onr_status onr_conv_fuse_pointwise(struct onr_op_ctx *dw_ctx, const struct onr_op_ctx *pw_ctx,
+                                        struct onr_error *err);
 /* The activation currently set (kind ONR_ACT_NONE when none). */
 struct onr_activation onr_conv_get_activation(const void *conv_params);
 /* The shape fixed by the last infer (pads resolved from auto_pad), or NULL

@@ -233,6 +233,7 @@ static enum onr_status infer_and_prepare(struct onr_session *s, struct onr_error
             st = xn->def->prepare(&xn->ctx, err);
             if (st != ONR_STATUS_OK) return st;
         }
+        onr_session_fuse_prepared(s, i);
         if (xn->ctx.workspace_bytes > s->workspace_bytes) s->workspace_bytes = xn->ctx.workspace_bytes;
         /* A view shares its input's storage when that input is not constant. */
         if ((xn->def->flags & ONR_OP_FLAG_VIEW) && xn->in[0] >= 0 && xn->out[0] >= 0 &&

@@ -13,7 +13,12 @@
  *                       x * Sigmoid(x) as SiLU (EfficientNet)
  *   fuse_residual       (late, shapes known) Conv -> Add(., r) with r of the
  *                       same shape: the Conv adds r before its activation;
- *                       an activation after the Add then fuses too */
+ *                       an activation after the Add then fuses too
+ *   fuse_blocks         (after prepare) 1x1 Conv -> depthwise Conv, the
+ *                       expanded tensor's only reader: the depthwise Conv
+ *                       computes the 1x1 one block by block of channels, so
+ *                       the expanded tensor stays in cache (MobileNetV2,
+ *                       MNASNet, EfficientNet's expand -> depthwise) */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -356,4 +361,18 @@ bool onr_session_fuse_late(struct onr_session *s, int i)
     if (!(s->options.passes & ONR_PASS_FUSE_RESIDUAL)) return false;
     if (fuse_residual(s, i)) return true;
     return (s->options.passes & ONR_PASS_FUSE_ACTIVATION) && fuse_activation_late(s, i);
+}
+
+void onr_session_fuse_prepared(struct onr_session *s, int i)
+{
+    struct onr_xnode *dw = &s->xnodes[i];
+    if (!(s->options.passes & ONR_PASS_FUSE_BLOCKS) || dw->removed || dw->folded ||
+        !is_op(dw, "Conv") || dw->n_in < 2)
+        return;
+    struct onr_xnode *pw = conv_feeding(s, dw->in[0], i);
+    if (pw == NULL || onr_conv_fuse_pointwise(&dw->ctx, &pw->ctx, NULL) != ONR_STATUS_OK) return;
+    dw->in[0] = pw->in[0];
+    dw->x[0] = pw->x[0];
+    pw->removed = true;
+    recount(s);
 }

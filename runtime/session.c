@@ -11,7 +11,7 @@
 void onr_session_options_init(struct onr_session_options *options)
 {
     memset(options, 0, sizeof *options);
-    options->passes = ONR_PASS_ALL;
+    options->passes = ONR_PASS_DEFAULT;
     /* Test builds under AddressSanitizer set this to see every tensor's bounds. */
     const char *no_arena = getenv("ONR_NO_ARENA");
     options->no_arena = no_arena != NULL && strcmp(no_arena, "1") == 0;

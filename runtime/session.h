@@ -75,5 +75,7 @@ enum onr_status onr_session_optimize(struct onr_session *s, struct onr_error *er
  * when every earlier node is inferred and prepared. Returns true when node i
  * was merged into the Conv that produces its input (and is now removed). */
 bool onr_session_fuse_late(struct onr_session *s, int i);
+/* Fusions of prepared nodes: called right after node i's prepare. */
+void onr_session_fuse_prepared(struct onr_session *s, int i);
 
 #endif

@@ -15,7 +15,7 @@
 /* Everything the command line can set. */
 struct cli_config {
     int threads;                 /* 0: all cores */
-    unsigned passes;             /* ONR_PASS_ALL, or 0 with --no-opt */
+    unsigned passes;             /* ONR_PASS_DEFAULT, 0 with --no-opt */
     int reference_kernels;       /* --reference */
     double atol, rtol;           /* --atol / --rtol for --test */
     int n_shapes;                /* --shape name=AxBxC */

@@ -31,6 +31,9 @@ static const char usage_text[] =
     "  --profile FILE.json      per-node times as Chrome trace JSON, summary on stderr\n"
     "  --reference              scalar reference kernels only\n"
     "  --no-opt                 no graph optimisation passes\n"
+    "  --skip-pass NAME         leave one pass out: fold_batchnorm, fuse_activation,\n"
+    "                           eliminate_identity, fuse_residual\n"
+    "  --with-pass NAME         add a pass that is off by default: fuse_blocks\n"
     "  --atol A, --rtol R       --test tolerance: |got-ref| <= A + R*|ref|\n"
     "                           (default 1e-5, 1e-4; integer and bool outputs exact)\n"
     "  -h, --help               this text\n"
@@ -118,6 +121,23 @@ static int is_option(const char *arg, const char *name)
     return strncmp(arg, name, n) == 0 && (arg[n] == '\0' || arg[n] == '=');
 }
 
+/* The enum onr_pass bit called name; a usage error when there is none. */
+static unsigned pass_bit(const char *name)
+{
+    static const struct {
+        const char *name;
+        unsigned bit;
+    } passes[] = {
+        {"fold_batchnorm", ONR_PASS_FOLD_BATCHNORM},   {"fuse_activation", ONR_PASS_FUSE_ACTIVATION},
+        {"eliminate_identity", ONR_PASS_ELIMINATE_IDENTITY},
+        {"fuse_residual", ONR_PASS_FUSE_RESIDUAL}, {"fuse_blocks", ONR_PASS_FUSE_BLOCKS},
+    };
+    for (size_t i = 0; i < sizeof passes / sizeof passes[0]; i++)
+        if (strcmp(passes[i].name, name) == 0) return passes[i].bit;
+    usage_error("unknown pass '%s'", name);
+    return 0;
+}
+
 static void list_ops(void)
 {
     int n = onr_supported_op_count();
@@ -168,6 +188,10 @@ static void parse_args(int argc, char **argv, struct args *a)
             a->cfg.reference_kernels = 1;
         } else if (strcmp(arg, "--no-opt") == 0) {
             a->cfg.passes = 0;
+        } else if (is_option(arg, "--skip-pass")) {
+            a->cfg.passes &= ~pass_bit(option_value(argc, argv, &i, "--skip-pass"));
+        } else if (is_option(arg, "--with-pass")) {
+            a->cfg.passes |= pass_bit(option_value(argc, argv, &i, "--with-pass"));
         } else if (strcmp(arg, "--") == 0) {
             while (++i < argc)
                 a->positional[a->n_positional++] = argv[i];
@@ -202,7 +226,7 @@ int main(int argc, char **argv)
 {
     struct args a;
     memset(&a, 0, sizeof a);
-    a.cfg.passes = ONR_PASS_ALL;
+    a.cfg.passes = ONR_PASS_DEFAULT;
     a.cfg.atol = 1e-5;
     a.cfg.rtol = 1e-4;
     a.positional = calloc((size_t)argc + 1, sizeof *a.positional);

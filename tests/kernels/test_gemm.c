@@ -191,7 +191,7 @@ int main(void)
     variants[1].available = onr_cpu_has_avx2_fma();
     if (!variants[1].available) printf("note: no AVX2+FMA on this CPU, avx2 variant skipped\n");
     variants[2].available = onr_cpu_has_avx512();
-    if (!variants[2].available) printf("note: no AVX-512 on this CPU, avx512 variant skipped\n");
+    if (!variants[2].available) printf("note: AVX-512 absent or disabled, avx512 variant skipped\n");
 #endif
     test_ref_by_hand();
     test_pack_trans();

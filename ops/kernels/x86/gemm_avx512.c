@@ -4,7 +4,8 @@
  * panels, with the epilogue (bias, residual, activation) applied in
  * registers before one store; partial columns use mask registers. A last
  * few columns go one column at a time with the rows in the vector lanes.
- * Its own driver splits the output into tasks of 32-column x 12-row
+ * Relu and Clip (Relu6) are applied in registers; the other activations
+ * in a pass over the tile just stored (still in L1). Its own driver splits the output into tasks of 32-column x 12-row
  * multiples; each element is one FMA chain in k order whichever path
  * computes it, so results do not depend on the thread count. */
 #include <immintrin.h>
@@ -254,7 +255,8 @@ typedef void (*full_fn)(int64_t kc, const float *a, int64_t a_stride, const floa
                         float *y, const struct epi ep, int64_t i, int64_t j);
 
 /* One K-block of the task: 32-column panels, each packed once and swept
- * down the rows with full 12x32 tiles inline and edge tiles by table. */
+ * down the rows, full 12x32 tiles by `full` (y of the next tile prefetched)
+ * and edge tiles by table; a last 1-4 columns of a panel by narrow_panel. */
 static void block(int64_t m, int64_t n, int64_t kc, const float *a, int64_t a_stride,
                   const float *b, int64_t ldb, float *bp, float *y, const struct epi ep)
 {
