@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "npy.h"
@@ -352,6 +353,10 @@ static void print_bench(double *times, int n, const struct input_slot *slots, in
            1e3 * times[0], 1e3 * median, 1e3 * times[p90]);
     printf("throughput: %.1f inferences/s (batch %lld, at the median latency)\n",
            median > 0 ? (double)batch / median : 0.0, (long long)batch);
+    struct rusage usage;
+    if (getrusage(RUSAGE_SELF, &usage) == 0)
+        printf("peak memory: %.1f MiB resident (the whole process: model, arena, packed weights)\n",
+               (double)usage.ru_maxrss / 1024.0);
 }
 
 /* Runs once, or a warm-up and cfg->bench_runs timed runs; times[r] gets
