@@ -58,6 +58,57 @@ void onr_dwconv2d_f32_5x5s2__avx512(const struct onr_conv_shape *s, const float 
                                     const float *w, const float *b,
                                     const struct onr_activation *act, float *y, int threads);
 
+/* Small planes, vectorised across channels (ops/kernels/x86/
+ * dwconv_small_avx512.c): blocks of 16 channels are transposed into a
+ * zero-padded [row][col][16] tile of at most ONR_DWCONV_SMALL_TILE pixels
+ * and computed into at most ONR_DWCONV_SMALL_OUT output pixels, both on the
+ * thread's stack. Square 3x3/5x5, equal strides 1 or 2, dilation 1, any
+ * pads; call only after onr_cpu_has_avx512() and onr_dwconv2d_small_fits(). */
+void onr_dwconv2d_f32_small3x3s1__avx512(const struct onr_conv_shape *s, const float *x,
+                                         const float *w, const float *b,
+                                         const struct onr_activation *act, float *y,
+                                         int threads);
+void onr_dwconv2d_f32_small3x3s2__avx512(const struct onr_conv_shape *s, const float *x,
+                                         const float *w, const float *b,
+                                         const struct onr_activation *act, float *y,
+                                         int threads);
+void onr_dwconv2d_f32_small5x5s1__avx512(const struct onr_conv_shape *s, const float *x,
+                                         const float *w, const float *b,
+                                         const struct onr_activation *act, float *y,
+                                         int threads);
+void onr_dwconv2d_f32_small5x5s2__avx512(const struct onr_conv_shape *s, const float *x,
+                                         const float *w, const float *b,
+                                         const struct onr_activation *act, float *y,
+                                         int threads);
+enum { ONR_DWCONV_SMALL_TILE = 1024, ONR_DWCONV_SMALL_OUT = 256 };
+/* Rows and columns of the padded input tile: the taps' reach and the
+ * input itself, whichever ends later. */
+static inline int64_t onr_dwconv2d_small_tile_rows(const struct onr_conv_shape *s)
+{
+    const int64_t reach = (s->OH - 1) * s->stride_h + s->KH, in = s->pad_top + s->H;
+    return reach > in ? reach : in;
+}
+static inline int64_t onr_dwconv2d_small_tile_cols(const struct onr_conv_shape *s)
+{
+    const int64_t reach = (s->OW - 1) * s->stride_w + s->KW, in = s->pad_left + s->W;
+    return reach > in ? reach : in;
+}
+/* The shapes the small-plane variants accept (their stack buffers). */
+static inline bool onr_dwconv2d_small_fits(const struct onr_conv_shape *s)
+{
+    const int64_t lim = ONR_DWCONV_SMALL_TILE;
+    if (s->group < 1 || s->group != s->C || s->OC != s->C || s->KH != s->KW ||
+        (s->KH != 3 && s->KH != 5) || s->stride_h != s->stride_w ||
+        (s->stride_h != 1 && s->stride_h != 2) || s->dil_h != 1 || s->dil_w != 1)
+        return false;
+    if (s->H < 1 || s->W < 1 || s->OH < 1 || s->OW < 1 || s->H > lim || s->W > lim ||
+        s->OH > lim || s->OW > lim || s->pad_top < 0 || s->pad_left < 0 ||
+        s->pad_top > lim || s->pad_left > lim)
+        return false;
+    return s->OH * s->OW <= ONR_DWCONV_SMALL_OUT &&
+           onr_dwconv2d_small_tile_rows(s) * onr_dwconv2d_small_tile_cols(s) <= lim;
+}
+
 /* Row blocks per (n, c) plane so that `threads` threads get equal shares:
  * 1 when planes divide evenly and are plentiful, else up to `threads`
  * blocks (or more for very few planes). Shared by the variants. */

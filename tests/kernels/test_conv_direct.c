@@ -97,6 +97,29 @@ static void test_first_convs(void)
         }
 }
 
+/* Tasks of 3 output rows (a full-size MobileNet stem, row counts that
+ * leave 1 or 2 rows over) and of single rows (a wide 7x7 dilated kernel
+ * whose 3-row input span overflows the row buffer). */
+static void test_row_blocks(void)
+{
+    struct onr_conv_shape s = {
+        .N = 2, .C = 3, .H = 224, .W = 224, .OC = 32, .KH = 3, .KW = 3, .stride_h = 2,
+        .stride_w = 2, .pad_top = 1, .pad_left = 1, .pad_bottom = 1, .pad_right = 1,
+        .dil_h = 1, .dil_w = 1, .group = 1,
+    };
+    check(s, true, 2);
+    s.N = 1, s.H = 9, s.OC = 12;
+    check(s, false, 1); /* 5 rows: 3 + 2 */
+    s.H = 13;
+    check(s, true, 0); /* 7 rows: 3 + 3 + 1 */
+    s = (struct onr_conv_shape){
+        .N = 1, .C = 4, .H = 40, .W = 230, .OC = 13, .KH = 7, .KW = 7, .stride_h = 3,
+        .stride_w = 2, .pad_top = 3, .pad_left = 3, .pad_bottom = 3, .pad_right = 3,
+        .dil_h = 2, .dil_w = 1, .group = 1,
+    };
+    check(s, true, 6);
+}
+
 static void test_fits(void)
 {
     struct onr_conv_shape s = {
@@ -126,6 +149,7 @@ int main(void)
     }
     test_sweep();
     test_first_convs();
+    test_row_blocks();
     printf("test_conv_direct: %d cases, %d failures\n", cases, onr_test_failures);
     return onr_test_failures != 0 || cases < 300;
 }

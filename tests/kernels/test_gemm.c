@@ -216,6 +216,12 @@ int main(void)
                 check_case(23, 25, 17, 2, bm, a, r, 2);
                 check_case(13, 47, 333, 0, bm, a, r, 3);
             }
+    /* Last 1-4 columns of a 16-column group (the rows-in-lanes path), rows
+     * that leave part of its 4 panels empty, several K-blocks. */
+    check_case(50, 196, 700, 0, 1, 2, 1, 2);
+    check_case(29, 51, 333, 3, 2, 5, 0, 1);
+    check_case(7, 18, 641, 0, 0, 1, 1, 2);
+    check_case(97, 49, 321, 1, 1, 3, 1, 3);
     /* Thread splits over N, over M, and with several K-blocks. */
     check_threads(1280, 49, 320, 1, 2, false);
     check_threads(16, 12544, 96, 0, 1, true);
@@ -223,6 +229,7 @@ int main(void)
     check_threads(100, 257, 700, 1, 3, true);
     check_threads(5, 3, 9, 2, 0, true);
     check_threads(40, 197, 24, 1, 5, true);    /* sigmoid, narrow last columns */
+    check_threads(101, 196, 400, 1, 2, true);  /* 4 narrow columns, 2 K-blocks */
     check_threads(30, 99, 40, 2, 6, false);    /* silu */
 
     if (onr_test_failures != 0) fprintf(stderr, "test_gemm: %d failures\n", onr_test_failures);

@@ -1,17 +1,19 @@
 /* Direct convolution for few input channels (a network's first Conv: RGB
  * in, 3x3 or 7x7, stride 2), AVX-512. See conv.h for the shapes it takes.
  *
- * One task is one output row (n, oh). For each input channel c and each
- * kernel row kh whose input row lies inside the image, the padded input row
- * is split by the column stride into phases (phase p, index j holds padded
- * column p + stride_w*j), so the input columns under 16 consecutive outputs
- * for one kernel tap are 16 consecutive floats of one phase. The outputs
- * are then computed 16 columns by up to 16 output channels at a time: every
- * input vector feeds all the channels' FMAs (weights broadcast from W).
+ * One task is 3 output rows of one image (or 1 where the input rows under
+ * 3 would overflow the buffer). Each input row under the task is split by
+ * the column stride into phases (phase p, index j holds padded column
+ * p + stride_w*j; rows outside the image are zeros), so the input columns
+ * under 16 consecutive outputs for one kernel tap are 16 consecutive
+ * floats of one phase. The outputs are then computed as 3 rows x 16
+ * columns x 8 output channels in 24 registers: each input vector feeds 8
+ * FMAs and each weight (packed per channel block, broadcast) feeds 3.
  * Each output starts at its bias and adds the taps in (c, kh, kw) order
- * with FMA, then takes the activation; one thread computes it, so any
- * thread count gives the same bits. */
+ * with FMA, then takes the activation; one thread computes it, and the
+ * same way whatever the task, so any thread count gives the same bits. */
 #include <immintrin.h>
+#include <math.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -108,69 +110,120 @@ static __m512 activate(const struct onr_activation *act, __m512 v)
     return v;
 }
 
-/* Output channels [oc0, oc0 + OCB) of one row, 16 columns at a time; ph
- * holds the phase rows of (c, kh) for kh in [kh0, kh1). */
+enum { OCB = 8, RB = 3, MAX_TAPS = ONR_CONV_SMALLC_MAX_C * 16 * 16 };
+
+/* Output rows [0, R) of a block (row r's tap t, in (c, kh, kw) order,
+ * reads ph + r * rs + tap_off[t]) by output channels [oc0, oc0 + NO), 16
+ * columns at a time. wp holds the block's weights packed as [tap][NO]. */
 static inline __attribute__((always_inline)) void
-row_block(const struct onr_conv_shape *s, const float *ph, int64_t L, int64_t kh0, int64_t kh1,
-          const int64_t *tap_off, const float *w, const float *b,
-          const struct onr_activation *act, int64_t oc0, const int OCB, float *yrow)
+block(const struct onr_conv_shape *s, const float *ph, int64_t rs, int64_t taps,
+      const int64_t *tap_off, const float *wp, const float *b,
+      const struct onr_activation *act, int64_t oc0, const int R, const int NO, float *y0)
 {
-    const int64_t plane = s->OH * s->OW, taps = s->KH * s->KW;
+    const int64_t plane = s->OH * s->OW;
     for (int64_t ow = 0; ow < s->OW; ow += 16) {
-        __m512 acc[16];
-#pragma GCC unroll 16
-        for (int o = 0; o < OCB; o++)
-            acc[o] = b != NULL ? _mm512_set1_ps(b[oc0 + o]) : _mm512_setzero_ps();
-        for (int64_t c = 0; c < s->C; c++)
-            for (int64_t kh = kh0; kh < kh1; kh++) {
-                const float *prow = ph + (c * s->KH + kh) * s->stride_w * L;
-                const float *wt = w + (oc0 * s->C + c) * taps + kh * s->KW;
-                for (int64_t kw = 0; kw < s->KW; kw++) {
-                    const __m512 xv = _mm512_loadu_ps(prow + tap_off[kw] + ow);
-#pragma GCC unroll 16
-                    for (int k = 0; k < OCB; k++)
-                        acc[k] = _mm512_fmadd_ps(_mm512_set1_ps(wt[k * s->C * taps + kw]), xv,
-                                                 acc[k]);
-                }
+        __m512 acc[RB][OCB];
+#pragma GCC unroll 8
+        for (int o = 0; o < NO; o++) {
+            const __m512 b0 = b != NULL ? _mm512_set1_ps(b[oc0 + o]) : _mm512_setzero_ps();
+#pragma GCC unroll 3
+            for (int r = 0; r < R; r++) acc[r][o] = b0;
+        }
+        const float *wt = wp, *p = ph + ow;
+        for (int64_t t = 0; t < taps; t++, wt += NO) {
+            __m512 xv[RB];
+#pragma GCC unroll 3
+            for (int r = 0; r < R; r++) xv[r] = _mm512_loadu_ps(p + r * rs + tap_off[t]);
+#pragma GCC unroll 8
+            for (int o = 0; o < NO; o++) {
+                const __m512 wv = _mm512_set1_ps(wt[o]);
+#pragma GCC unroll 3
+                for (int r = 0; r < R; r++) acc[r][o] = _mm512_fmadd_ps(wv, xv[r], acc[r][o]);
             }
+        }
         const __mmask16 m = s->OW - ow >= 16 ? 0xffff : (__mmask16)((1u << (s->OW - ow)) - 1);
-#pragma GCC unroll 16
-        for (int o = 0; o < OCB; o++)
-            _mm512_mask_storeu_ps(yrow + (oc0 + o) * plane + ow, m, activate(act, acc[o]));
+        /* ReLU and Clip inline; the other activations by call. */
+        const bool inl = act->kind == ONR_ACT_RELU || act->kind == ONR_ACT_CLIP;
+        const __m512 lo = _mm512_set1_ps(act->kind == ONR_ACT_CLIP ? act->a : 0.0f);
+        const __m512 hi = _mm512_set1_ps(act->kind == ONR_ACT_CLIP ? act->b : INFINITY);
+#pragma GCC unroll 8
+        for (int o = 0; o < NO; o++)
+#pragma GCC unroll 3
+            for (int r = 0; r < R; r++) {
+                __m512 v = acc[r][o];
+                if (inl) v = _mm512_min_ps(hi, _mm512_max_ps(lo, v));
+                else if (act->kind != ONR_ACT_NONE) v = activate(act, v);
+                _mm512_mask_storeu_ps(y0 + r * s->OW + (oc0 + o) * plane + ow, m, v);
+            }
     }
 }
 
-/* x: (N, C, H, W)  w: (OC, C, KH, KW)  b: (OC) or NULL  y: (N, OC, OH, OW) */
+/* wp[t * NO + o] = w[oc0 + o][t] for the C * KH * KW taps t. */
+static void pack_weights(const float *w, int64_t taps, int64_t oc0, int NO, float *wp)
+{
+    for (int64_t t = 0; t < taps; t++)
+        for (int o = 0; o < NO; o++) wp[t * NO + o] = w[(oc0 + o) * taps + t];
+}
+
+/* All output channels of R rows (R = RB) or of rows [0, nr) one by one. */
+static void rows_all_oc(const struct onr_conv_shape *s, const float *ph, int64_t rs,
+                        const int64_t *tap_off, const float *w,
+                        const float *b, const struct onr_activation *act, int64_t nr, float *y0)
+{
+    float wp[OCB * MAX_TAPS];
+    const int64_t taps = s->C * s->KH * s->KW;
+    int64_t oc = 0;
+#define ONR_SMALLC_BLOCKS(NO)                                                                  \
+    do {                                                                                       \
+        pack_weights(w, taps, oc, NO, wp);                                                     \
+        if (nr == RB)                                                                          \
+            block(s, ph, rs, taps, tap_off, wp, b, act, oc, RB, NO, y0);          \
+        else                                                                                   \
+            for (int64_t r = 0; r < nr; r++)                                                   \
+                block(s, ph + r * rs, rs, taps, tap_off, wp, b, act, oc, 1, NO,                \
+                      y0 + r * s->OW);                                                         \
+    } while (0)
+    for (; oc + 8 <= s->OC; oc += 8) ONR_SMALLC_BLOCKS(8);
+    for (; oc + 4 <= s->OC; oc += 4) ONR_SMALLC_BLOCKS(4);
+    for (; oc < s->OC; oc++) ONR_SMALLC_BLOCKS(1);
+#undef ONR_SMALLC_BLOCKS
+}
+
+/* x: (N, C, H, W)  w: (OC, C, KH, KW)  b: (OC) or NULL  y: (N, OC, OH, OW)
+ * A task is RB output rows when the input rows under them fit the buffer
+ * (phase row i of channel c is input row ih0 + i, so kernel row kh of
+ * output row r is row r * stride_h + kh * dil_h), else one output row
+ * (phase row kh is input row ih0 + kh * dil_h). Rows outside the image
+ * are zeros. */
 void onr_conv2d_f32_smallc__avx512(const struct onr_conv_shape *s, const float *x,
                                    const float *w, const float *b,
                                    const struct onr_activation *act, float *y, int threads)
 {
-    const int64_t rows = s->N * s->OH, L = onr_conv2d_f32_smallc_phase_len(s);
-#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1 && rows > 1)
-    for (int64_t r = 0; r < rows; r++) {
+    const int64_t L = onr_conv2d_f32_smallc_phase_len(s), sw = s->stride_w;
+    const int64_t span = (RB - 1) * s->stride_h + (s->KH - 1) * s->dil_h + 1;
+    const bool blocked = s->C * span * sw * L <= ONR_CONV_SMALLC_BUF;
+    const int64_t R = blocked ? RB : 1, S = blocked ? span : s->KH;
+    const int64_t fstep = blocked ? 1 : s->dil_h, ks = (blocked ? s->dil_h : 1) * sw * L;
+    const int64_t rs = s->stride_h * sw * L, nblk = (s->OH + R - 1) / R, tasks = s->N * nblk;
+    int64_t tap_off[MAX_TAPS]; /* phase row and column of each tap, as one offset */
+    for (int64_t c = 0, t = 0; c < s->C; c++)
+        for (int64_t kh = 0; kh < s->KH; kh++)
+            for (int64_t kw = 0; kw < s->KW; kw++, t++)
+                tap_off[t] = c * S * sw * L + kh * ks + kw * s->dil_w % sw * L +
+                             kw * s->dil_w / sw;
+#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1 && tasks > 1)
+    for (int64_t t = 0; t < tasks; t++) {
         float ph[ONR_CONV_SMALLC_BUF];
-        const int64_t n = r / s->OH, oh = r % s->OH, ih0 = oh * s->stride_h - s->pad_top;
-        int64_t kh0 = 0, kh1 = 0;
-        for (int64_t kh = 0; kh < s->KH; kh++) { /* kernel rows inside the image */
-            const int64_t ih = ih0 + kh * s->dil_h;
-            if (ih < 0) kh0 = kh + 1;
-            else if (ih < s->H) kh1 = kh + 1;
-        }
+        const int64_t n = t / nblk, oh0 = t % nblk * R;
+        const int64_t nr = s->OH - oh0 < R ? s->OH - oh0 : R, ih0 = oh0 * s->stride_h - s->pad_top;
         for (int64_t c = 0; c < s->C; c++)
-            for (int64_t kh = kh0; kh < kh1; kh++)
-                fill_phases(s, x + ((n * s->C + c) * s->H + ih0 + kh * s->dil_h) * s->W, L,
-                            ph + (c * s->KH + kh) * s->stride_w * L);
-        int64_t tap_off[16]; /* phase row and column of tap kw, as one offset */
-        for (int64_t kw = 0; kw < s->KW; kw++)
-            tap_off[kw] = kw * s->dil_w % s->stride_w * L + kw * s->dil_w / s->stride_w;
-        float *yrow = y + n * s->OC * s->OH * s->OW + oh * s->OW;
-        int64_t oc = 0;
-        for (; oc + 16 <= s->OC; oc += 16)
-            row_block(s, ph, L, kh0, kh1, tap_off, w, b, act, oc, 16, yrow);
-        for (; oc + 8 <= s->OC; oc += 8)
-            row_block(s, ph, L, kh0, kh1, tap_off, w, b, act, oc, 8, yrow);
-        for (; oc + 4 <= s->OC; oc += 4)
-            row_block(s, ph, L, kh0, kh1, tap_off, w, b, act, oc, 4, yrow);
-        for (; oc < s->OC; oc++) row_block(s, ph, L, kh0, kh1, tap_off, w, b, act, oc, 1, yrow);
+            for (int64_t i = 0; i < S; i++) {
+                const int64_t ih = ih0 + i * fstep;
+                float *d = ph + (c * S + i) * sw * L;
+                if (ih < 0 || ih >= s->H) memset(d, 0, (size_t)(sw * L) * sizeof *d);
+                else fill_phases(s, x + ((n * s->C + c) * s->H + ih) * s->W, L, d);
+            }
+        rows_all_oc(s, ph, rs, tap_off, w, b, act, nr,
+                    y + n * s->OC * s->OH * s->OW + oh0 * s->OW);
     }
 }

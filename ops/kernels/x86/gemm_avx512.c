@@ -3,7 +3,7 @@
  * panel), specialised for every row count 1..12 and for 16- or 32-column
  * panels, with the epilogue (bias, residual, activation) applied in
  * registers before one store; partial columns use mask registers. A last
- * few columns go one column at a time with the rows in the vector lanes.
+ * few columns go together with the rows in the vector lanes.
  * Relu and Clip (Relu6) are applied in registers; the other activations
  * in a pass over the tile just stored (still in L1). Its own driver splits the output into tasks of 32-column x 12-row
  * multiples; each element is one FMA chain in k order whichever path
@@ -98,7 +98,7 @@ static void act_rows(float *y, int rows, int nr, int64_t ldy, const struct epi e
  * (kc x 32); MR, NV and ACT are constants, nr the valid columns. */
 ONR_INLINE void tile(const int MR, const int NV, const int ACT, int nr, int64_t kc, const float *a,
                      int64_t a_stride, const float *b, float *y, const struct epi ep,
-                     int64_t i, int64_t j)
+                     int64_t i, int64_t j, const float *pf0, const float *pf1)
 {
     const int64_t ldy = ep.ldy;
     const float *a0 = a, *a1 = MR > ONR_GEMM_MR ? a + a_stride : a;
@@ -112,6 +112,11 @@ ONR_INLINE void tile(const int MR, const int NV, const int ACT, int nr, int64_t 
     for (int64_t k = 0; k < kc; k++) {
         const __m512 b0 = _mm512_load_ps(b + k * NR);
         const __m512 b1 = NV > 1 ? _mm512_load_ps(b + k * NR + 16) : b0;
+        if (pf0 != NULL) {   /* a line of the next tile's A slices per k */
+            const int64_t o = k * 16, len = kc * ONR_GEMM_MR;
+            if (o < len) _mm_prefetch((const char *)(pf0 + o), _MM_HINT_T0);
+            else if (o < 2 * len) _mm_prefetch((const char *)(pf1 + (o - len)), _MM_HINT_T0);
+        }
 #pragma GCC unroll 12
         for (int r = 0; r < MR; r++) {
             const float *ar = r < ONR_GEMM_MR ? a0 + r : a1 + (r - ONR_GEMM_MR);
@@ -146,7 +151,7 @@ ONR_INLINE void tile(const int MR, const int NV, const int ACT, int nr, int64_t 
                                  const float *b, float *y, const struct epi ep,          \
                                  int64_t i, int64_t j)                                   \
     {                                                                                    \
-        tile(MR, NV, ACT_LATER, nr, kc, a, a_stride, b, y, ep, i, j);                    \
+        tile(MR, NV, ACT_LATER, nr, kc, a, a_stride, b, y, ep, i, j, NULL, NULL);        \
     }
 ONR_GEMM_TILE(1, 1) ONR_GEMM_TILE(2, 1) ONR_GEMM_TILE(3, 1) ONR_GEMM_TILE(4, 1)
 ONR_GEMM_TILE(5, 1) ONR_GEMM_TILE(6, 1) ONR_GEMM_TILE(7, 1) ONR_GEMM_TILE(8, 1)
@@ -164,47 +169,78 @@ static const tile_fn edge_tiles[2][TM] = {
      tile_7x2, tile_8x2, tile_9x2, tile_10x2, tile_11x2, tile_12x2},
 };
 
-/* Column j of y for up to 8 panels (48 rows) from row i of the block: the
- * 6 rows of a panel are lanes of one 8-float vector, so a narrow remainder
- * costs one FMA per panel and k. The epilogue runs on zmm as in tile(),
- * so every element gets the bits a tile would give it. */
-static void column(int64_t m, int64_t kc, const float *a, int64_t a_stride, const float *b,
-                   int64_t ldb, float *y, const struct epi ep, int64_t i, int64_t j)
+/* Columns [j, j + W) of y for up to 4 panels (24 rows) from row i of the
+ * block: the 6 rows of a panel are lanes of one 8-float vector (A_PAD
+ * keeps the 8-float loads inside packed A), so a narrow remainder costs
+ * one FMA per panel, column and k, and A is read once for all W columns.
+ * Missing panels re-read the first one and are dropped. The epilogue runs
+ * on zmm as in tile(), so every element gets the bits a tile would give it. */
+ONR_INLINE void columns(const int W, int64_t m, int64_t kc, const float *a, int64_t a_stride,
+                        const float *b, int64_t ldb, float *y, const struct epi ep, int64_t i,
+                        int64_t j)
 {
+    enum { P = 4 };
     const int64_t ldy = ep.ldy;
-    const int rows = (int)(m - i < 8 * ONR_GEMM_MR ? m - i : 8 * ONR_GEMM_MR);
-    const int P = (rows + ONR_GEMM_MR - 1) / ONR_GEMM_MR;
-    const __mmask8 six = 0x3F;
-    float t[8 * ONR_GEMM_MR] = {0};
+    const int rows = (int)(m - i < P * ONR_GEMM_MR ? m - i : P * ONR_GEMM_MR);
+    const float *ap[P];
+    for (int p = 0; p < P; p++) ap[p] = a + (p * ONR_GEMM_MR < rows ? p : 0) * a_stride;
+    float t[4][P * ONR_GEMM_MR + 2] = {{0}};   /* [column][row]; 2 spare lanes */
     if (!ep.first)
-        for (int r = 0; r < rows; r++) t[r] = y[(i + r) * ldy + j];
-    __m256 acc[8];
-    for (int p = 0; p < P; p++) acc[p] = _mm256_maskz_loadu_ps(six, t + p * ONR_GEMM_MR);
+        for (int c = 0; c < W; c++)
+            for (int r = 0; r < rows; r++) t[c][r] = y[(i + r) * ldy + j + c];
+    __m256 acc[4][P];
+#pragma GCC unroll 4
+    for (int c = 0; c < W; c++)
+#pragma GCC unroll 4
+        for (int p = 0; p < P; p++) acc[c][p] = _mm256_loadu_ps(t[c] + p * ONR_GEMM_MR);
     for (int64_t k = 0; k < kc; k++) {
-        const __m256 bk = _mm256_broadcast_ss(b + k * ldb + j);
-        for (int p = 0; p < P; p++)
-            acc[p] = _mm256_fmadd_ps(
-                _mm256_maskz_loadu_ps(six, a + p * a_stride + k * ONR_GEMM_MR), bk, acc[p]);
-    }
-    for (int p = 0; p < P; p++) _mm256_mask_storeu_ps(t + p * ONR_GEMM_MR, six, acc[p]);
-    if (ep.last) {
-        for (int r = 0; r < rows; r++) {
-            if (ep.bias_row != NULL) t[r] += ep.bias_row[i + r];
-            if (ep.bias_col != NULL) t[r] += ep.bias_col[j];
-            if (ep.res != NULL) t[r] += ep.res[(i + r) * ldy + j];
+        __m256 av[P];
+#pragma GCC unroll 4
+        for (int p = 0; p < P; p++) av[p] = _mm256_loadu_ps(ap[p] + k * ONR_GEMM_MR);
+#pragma GCC unroll 4
+        for (int c = 0; c < W; c++) {
+            const __m256 bk = _mm256_broadcast_ss(b + k * ldb + j + c);
+#pragma GCC unroll 4
+            for (int p = 0; p < P; p++) acc[c][p] = _mm256_fmadd_ps(av[p], bk, acc[c][p]);
         }
-        act_rows(t, 1, rows, 0, ep);
     }
-    for (int r = 0; r < rows; r++) y[(i + r) * ldy + j] = t[r];
+    /* 6 lanes per panel: lanes 6-7 would overwrite the next panel's rows. */
+#pragma GCC unroll 4
+    for (int c = 0; c < W; c++)
+#pragma GCC unroll 4
+        for (int p = 0; p < P; p++)
+            _mm256_mask_storeu_ps(t[c] + p * ONR_GEMM_MR, 0x3F, acc[c][p]);
+    for (int c = 0; c < W; c++) {
+        if (ep.last) {
+            for (int r = 0; r < rows; r++) {
+                if (ep.bias_row != NULL) t[c][r] += ep.bias_row[i + r];
+                if (ep.bias_col != NULL) t[c][r] += ep.bias_col[j + c];
+                if (ep.res != NULL) t[c][r] += ep.res[(i + r) * ldy + j + c];
+            }
+            act_rows(t[c], 1, rows, 0, ep);
+        }
+        for (int r = 0; r < rows; r++) y[(i + r) * ldy + j + c] = t[c][r];
+    }
 }
 
-/* Columns [j, j + w) of the block, 8 panels at a time. */
+#define ONR_GEMM_COLUMNS(W)                                                              \
+    static void columns_##W(int64_t m, int64_t kc, const float *a, int64_t a_stride,     \
+                            const float *b, int64_t ldb, float *y, const struct epi ep,  \
+                            int64_t i, int64_t j)                                        \
+    {                                                                                    \
+        columns(W, m, kc, a, a_stride, b, ldb, y, ep, i, j);                             \
+    }
+ONR_GEMM_COLUMNS(1) ONR_GEMM_COLUMNS(2) ONR_GEMM_COLUMNS(3) ONR_GEMM_COLUMNS(4)
+
+/* Columns [j, j + w) of the block (w <= NARROW), 4 panels at a time. */
 static void narrow_panel(int64_t m, int w, int64_t kc, const float *a, int64_t a_stride,
                          const float *b, int64_t ldb, float *y, const struct epi ep, int64_t j)
 {
-    for (int64_t i = 0; i < m; i += 8 * ONR_GEMM_MR)
-        for (int c = 0; c < w; c++)
-            column(m, kc, a + i / ONR_GEMM_MR * a_stride, a_stride, b, ldb, y, ep, i, j + c);
+    typedef void (*col_fn)(int64_t, int64_t, const float *, int64_t, const float *, int64_t,
+                           float *, const struct epi, int64_t, int64_t);
+    static const col_fn fns[NARROW] = {columns_1, columns_2, columns_3, columns_4};
+    for (int64_t i = 0; i < m; i += 4 * ONR_GEMM_MR)
+        fns[w - 1](m, kc, a + i / ONR_GEMM_MR * a_stride, a_stride, b, ldb, y, ep, i, j);
 }
 
 /* One B panel: (kc, w) of b, w <= NR, to kc x NR (zero padded up to the
@@ -244,15 +280,16 @@ ONR_INLINE void prefetch_tile(const float *y, int64_t rows, int64_t ldy)
 #define ONR_GEMM_FULL_TILE(NAME, ACT)                                                    \
     __attribute__((noinline)) static void full_##NAME(                                   \
         int64_t kc, const float *a, int64_t a_stride, const float *b, float *y,          \
-        const struct epi ep, int64_t i, int64_t j)                                       \
+        const struct epi ep, int64_t i, int64_t j, const float *pf0, const float *pf1)   \
     {                                                                                    \
-        tile(TM, 2, ACT, NR, kc, a, a_stride, b, y, ep, i, j);                           \
+        tile(TM, 2, ACT, NR, kc, a, a_stride, b, y, ep, i, j, pf0, pf1);                 \
     }
 ONR_GEMM_FULL_TILE(none, ONR_ACT_NONE) ONR_GEMM_FULL_TILE(relu, ONR_ACT_RELU)
 ONR_GEMM_FULL_TILE(clip, ONR_ACT_CLIP) ONR_GEMM_FULL_TILE(later, ACT_LATER)
 
 typedef void (*full_fn)(int64_t kc, const float *a, int64_t a_stride, const float *b,
-                        float *y, const struct epi ep, int64_t i, int64_t j);
+                        float *y, const struct epi ep, int64_t i, int64_t j, const float *pf0,
+                        const float *pf1);
 
 /* One K-block of the task: 32-column panels, each packed once and swept
  * down the rows, full 12x32 tiles by `full` (y of the next tile prefetched)
@@ -279,7 +316,11 @@ static void block(int64_t m, int64_t n, int64_t kc, const float *a, int64_t a_st
                     prefetch_tile(y + (i + TM) * ldy + j, m - i - TM < TM ? m - i - TM : TM, ldy);
                 else if (j + 2 * NR <= n)
                     prefetch_tile(y + j + NR, m < TM ? m : TM, ldy);
-                full(kc, a + i / ONR_GEMM_MR * a_stride, a_stride, bp, y + i * ldy + j, ep, i, j);
+                /* the next tile's A panels (the first sweep reads A from L3) */
+                const float *an = a + i / ONR_GEMM_MR * a_stride, *pf0 = an, *pf1 = an;
+                if (i + TM < m) pf0 = pf1 = an + 2 * a_stride;
+                if (i + TM + ONR_GEMM_MR < m) pf1 = an + 3 * a_stride;
+                full(kc, an, a_stride, bp, y + i * ldy + j, ep, i, j, pf0, pf1);
             }
         for (; i < m; i += TM) {
             const int mr = (int)(m - i < TM ? m - i : TM);
