@@ -38,6 +38,7 @@ struct conv_params {
     onr_gemm_f32_fn gemm_fn;
     float *packed_w;                    /* W packed by onr_gemm_f32_pack_a */
     bool im2col;
+    int64_t im2col_cols;                /* output positions per im2col block */
     size_t im2col_bytes;                /* at the start of the workspace */
     /* Fused expand -> depthwise (onr_conv_fuse_pointwise): this depthwise
      * Conv reads the 1x1 Conv's input and computes its output block by
@@ -380,6 +381,9 @@ static enum onr_status conv_infer(struct onr_op_ctx *ctx, struct onr_error *err)
 
 /* ---- prepare, run ---- */
 
+/* Bytes of one im2col block: about half of a core's L2. */
+#define IM2COL_BLOCK_BYTES (1024 * 1024)
+
 static size_t align64(size_t v)
 {
     return (v + 63) & ~(size_t)63;
@@ -396,8 +400,13 @@ static enum onr_status prepare_gemm(struct onr_op_ctx *ctx, struct conv_params *
     size_t gemm_ws = onr_gemm_f32_workspace_size(M, N, K, ctx->threads);
     p->im2col = !(s->KH == 1 && s->KW == 1 && s->stride_h == 1 && s->stride_w == 1 &&
                   s->pad_top == 0 && s->pad_left == 0 && s->pad_bottom == 0 && s->pad_right == 0);
+    /* im2col fills blocks of IM2COL_BLOCK_BYTES so the GEMM reads them from
+     * cache: whole 32-column tiles, at least one. */
+    p->im2col_cols = IM2COL_BLOCK_BYTES / ((int64_t)sizeof(float) * K) / 32 * 32;
+    if (p->im2col_cols < 32) p->im2col_cols = 32;
+    if (p->im2col_cols > N) p->im2col_cols = N;
     size_t cols = 0;
-    if (p->im2col && (onr_mul_overflow_size((size_t)K, (size_t)N, &cols) ||
+    if (p->im2col && (onr_mul_overflow_size((size_t)K, (size_t)p->im2col_cols, &cols) ||
                       onr_mul_overflow_size(cols, sizeof(float), &cols)))
         cols = SIZE_MAX;
     if (packed == 0 || gemm_ws == 0 || cols > SIZE_MAX / 2)
@@ -425,27 +434,36 @@ static enum onr_status prepare_gemm(struct onr_op_ctx *ctx, struct conv_params *
     return ONR_STATUS_OK;
 }
 
-/* cols (C*KH*KW, OH*OW): row (c, kh, kw) holds the input pixel each output
- * position reads through that kernel tap, 0 in the padding. */
-static void im2col(const struct onr_conv_shape *s, const float *x, float *cols, int threads)
+/* cols (C*KH*KW, nb): row (c, kh, kw) holds, for output positions
+ * p0 .. p0+nb-1 (p = oh*OW + ow), the input pixel each reads through that
+ * kernel tap, 0 in the padding. */
+static void im2col(const struct onr_conv_shape *s, const float *x, int64_t p0, int64_t nb,
+                   float *cols, int threads)
 {
-    const int64_t rows = s->C * s->KH * s->KW, N = s->OH * s->OW;
+    const int64_t rows = s->C * s->KH * s->KW;
 #pragma omp parallel for num_threads(threads) schedule(static)
     for (int64_t r = 0; r < rows; r++) {
         const int64_t c = r / (s->KH * s->KW), kh = r / s->KW % s->KH, kw = r % s->KW;
         const float *xc = x + c * s->H * s->W;
-        float *row = cols + r * N;
-        for (int64_t oh = 0; oh < s->OH; oh++) {
+        float *row = cols + r * nb;
+        int64_t oh = p0 / s->OW, ow = p0 % s->OW;
+        for (int64_t j = 0; j < nb;) {
+            /* The rest of output row oh, or what the block still needs of it. */
+            const int64_t run = s->OW - ow < nb - j ? s->OW - ow : nb - j;
             const int64_t ih = oh * s->stride_h - s->pad_top + kh * s->dil_h;
-            float *out = row + oh * s->OW;
+            float *out = row + j;
             if (ih < 0 || ih >= s->H) {
-                memset(out, 0, (size_t)s->OW * sizeof *out);
-                continue;
+                memset(out, 0, (size_t)run * sizeof *out);
+            } else {
+                const float *xr = xc + ih * s->W;
+                for (int64_t i = 0; i < run; i++) {
+                    const int64_t iw = (ow + i) * s->stride_w - s->pad_left + kw * s->dil_w;
+                    out[i] = iw >= 0 && iw < s->W ? xr[iw] : 0.0f;
+                }
             }
-            for (int64_t ow = 0; ow < s->OW; ow++) {
-                const int64_t iw = ow * s->stride_w - s->pad_left + kw * s->dil_w;
-                out[ow] = iw >= 0 && iw < s->W ? xc[ih * s->W + iw] : 0.0f;
-            }
+            j += run;
+            ow = 0;
+            oh++;
         }
     }
 }
@@ -454,19 +472,23 @@ static void run_gemm(const struct onr_op_ctx *ctx, const struct conv_params *p)
 {
     const struct onr_conv_shape *s = &p->shape;
     const struct onr_tensor *b = ctx->n_x > 2 ? ctx->x[2] : NULL;
-    const int64_t N = s->OH * s->OW;
-    const struct onr_gemm_shape g = {
-        .M = s->OC, .N = N, .K = s->C * s->KH * s->KW, .ldb = N, .ldy = N,
-        .bias_mode = b != NULL ? ONR_GEMM_BIAS_ROW : ONR_GEMM_BIAS_NONE,
-    };
+    const int64_t N = s->OH * s->OW, step = p->im2col ? p->im2col_cols : N;
     float *cols = ctx->workspace;
     void *gemm_ws = (char *)ctx->workspace + p->im2col_bytes;
     for (int64_t n = 0; n < s->N; n++) {
         const float *x = (const float *)ctx->x[0]->data + n * s->C * s->H * s->W;
         const float *r = p->residual ? (const float *)ctx->x[3]->data + n * s->OC * N : NULL;
-        if (p->im2col) im2col(s, x, cols, ctx->threads);
-        p->gemm_fn(&g, p->packed_w, p->im2col ? cols : x, b != NULL ? b->data : NULL, r,
-                   &p->act, (float *)ctx->y[0]->data + n * s->OC * N, gemm_ws, ctx->threads);
+        float *y = (float *)ctx->y[0]->data + n * s->OC * N;
+        for (int64_t p0 = 0; p0 < N; p0 += step) {
+            const int64_t nb = N - p0 < step ? N - p0 : step;
+            const struct onr_gemm_shape g = {
+                .M = s->OC, .N = nb, .K = s->C * s->KH * s->KW, .ldb = p->im2col ? nb : N,
+                .ldy = N, .bias_mode = b != NULL ? ONR_GEMM_BIAS_ROW : ONR_GEMM_BIAS_NONE,
+            };
+            if (p->im2col) im2col(s, x, p0, nb, cols, ctx->threads);
+            p->gemm_fn(&g, p->packed_w, p->im2col ? cols : x + p0, b != NULL ? b->data : NULL,
+                       r != NULL ? r + p0 : NULL, &p->act, y + p0, gemm_ws, ctx->threads);
+        }
     }
 }
 
