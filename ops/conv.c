@@ -16,17 +16,17 @@
 #include <string.h>
 
 #include "../runtime/cpu.h"
+#include "auto_pad.h"
 #include "conv.h"
 #include "kernels/dwconv.h"
 #include "kernels/gemm.h"
 
-enum conv_auto_pad { CONV_PAD_NOTSET, CONV_PAD_SAME_UPPER, CONV_PAD_SAME_LOWER, CONV_PAD_VALID };
 
 struct conv_params {
     /* attributes; pads are ONNX order: top, left, bottom, right */
     int64_t kernel[2], strides[2], dilations[2], pads[4], group;
     bool has_kernel;
-    enum conv_auto_pad auto_pad;
+    enum onr_auto_pad auto_pad;
     struct onr_activation act;          /* fused by a graph pass; NONE default */
     bool residual;                      /* input 3 is added before act (fused Add) */
     struct onr_conv_shape shape;        /* set by infer */
@@ -212,24 +212,6 @@ static enum onr_status read_ints(const struct onr_node *node, const char *name, 
     return ONR_STATUS_OK;
 }
 
-static enum onr_status read_auto_pad(const struct onr_node *node, struct conv_params *p,
-                                     struct onr_error *err)
-{
-    static const char *const names[] = {"NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID"};
-    const char *s;
-    enum onr_status st = onr_node_attr_string(node, "auto_pad", "NOTSET", &s, err);
-    if (st != ONR_STATUS_OK) return st;
-    if (s[0] == '\0') s = "NOTSET";
-    for (int i = 0; i < 4; i++)
-        if (strcmp(s, names[i]) == 0) {
-            p->auto_pad = (enum conv_auto_pad)i;
-            return ONR_STATUS_OK;
-        }
-    return onr_error_set(err, ONR_STATUS_INVALID_MODEL,
-                         "Conv '%s': auto_pad '%s', expected NOTSET, SAME_UPPER, "
-                         "SAME_LOWER or VALID", node->name, s);
-}
-
 static enum onr_status conv_init(struct onr_op_ctx *ctx, struct onr_error *err)
 {
     const struct onr_node *node = ctx->node;
@@ -246,14 +228,14 @@ static enum onr_status conv_init(struct onr_op_ctx *ctx, struct onr_error *err)
         (st = read_ints(node, "strides", 2, 1, p->strides, NULL, err)) ||
         (st = read_ints(node, "dilations", 2, 1, p->dilations, NULL, err)) ||
         (st = read_ints(node, "pads", 4, 0, p->pads, &has_pads, err)) ||
-        (st = read_auto_pad(node, p, err)) ||
+        (st = onr_read_auto_pad(node, &p->auto_pad, err)) ||
         (st = onr_node_attr_int(node, "group", 1, &p->group, err)))
         return st;
     if (p->group < 1)
         return onr_error_set(err, ONR_STATUS_INVALID_MODEL,
                              "Conv '%s': group %lld, expected >= 1", node->name,
                              (long long)p->group);
-    if (p->auto_pad != CONV_PAD_NOTSET && (p->pads[0] | p->pads[1] | p->pads[2] | p->pads[3]))
+    if (p->auto_pad != ONR_AUTO_PAD_NOTSET && (p->pads[0] | p->pads[1] | p->pads[2] | p->pads[3]))
         return onr_error_set(err, ONR_STATUS_INVALID_MODEL,
                              "Conv '%s': explicit pads given together with auto_pad",
                              node->name);
@@ -274,11 +256,11 @@ static enum onr_status out_dim(const struct onr_op_ctx *ctx, const struct conv_p
     *p1 = p->pads[axis + 2];
     if (onr_mul_overflow_i64(k - 1, d, &ek) || ek == INT64_MAX) goto overflow;
     ek += 1; /* extent of the dilated kernel */
-    if (p->auto_pad == CONV_PAD_SAME_UPPER || p->auto_pad == CONV_PAD_SAME_LOWER) {
+    if (p->auto_pad == ONR_AUTO_PAD_SAME_UPPER || p->auto_pad == ONR_AUTO_PAD_SAME_LOWER) {
         int64_t o = in / s + (in % s != 0), total;
         if (__builtin_add_overflow((o > 0 ? o - 1 : 0) * s, ek, &total)) goto overflow;
         total = total > in ? total - in : 0;
-        *p0 = p->auto_pad == CONV_PAD_SAME_UPPER ? total / 2 : total - total / 2;
+        *p0 = p->auto_pad == ONR_AUTO_PAD_SAME_UPPER ? total / 2 : total - total / 2;
         *p1 = total - *p0;
     }
     if (__builtin_add_overflow(in, *p0, &padded) ||

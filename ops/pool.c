@@ -19,16 +19,16 @@
 
 #include "../runtime/cpu.h"
 #include "kernels/pool.h"
+#include "auto_pad.h"
 #include "op.h"
 
 enum pool_kind { POOL_GLOBAL_AVG, POOL_GLOBAL_MAX, POOL_AVG, POOL_MAX };
-enum pool_auto_pad { POOL_PAD_NOTSET, POOL_PAD_SAME_UPPER, POOL_PAD_SAME_LOWER, POOL_PAD_VALID };
 
 struct pool_params {
     enum pool_kind kind;
     int64_t kernel[2], strides[2], dilations[2], pads[4];
     int64_t ceil_mode, count_include_pad;
-    enum pool_auto_pad auto_pad;
+    enum onr_auto_pad auto_pad;
     struct onr_pool_shape shape;        /* set by infer (2-D pools) */
     int64_t planes, plane_size;         /* set by infer (global pools) */
     onr_pool2d_f32_fn kernel_fn;        /* set by prepare (2-D pools) */
@@ -62,24 +62,6 @@ static enum onr_status read_ints(const struct onr_node *node, const char *name, 
     return ONR_STATUS_OK;
 }
 
-static enum onr_status read_auto_pad(const struct onr_node *node, struct pool_params *p,
-                                     struct onr_error *err)
-{
-    static const char *const names[] = {"NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID"};
-    const char *s;
-    enum onr_status st = onr_node_attr_string(node, "auto_pad", "NOTSET", &s, err);
-    if (st != ONR_STATUS_OK) return st;
-    if (s[0] == '\0') s = "NOTSET";
-    for (int i = 0; i < 4; i++)
-        if (strcmp(s, names[i]) == 0) {
-            p->auto_pad = (enum pool_auto_pad)i;
-            return ONR_STATUS_OK;
-        }
-    return onr_error_set(err, ONR_STATUS_INVALID_MODEL,
-                         "%s '%s': auto_pad '%s', expected NOTSET, SAME_UPPER, SAME_LOWER or "
-                         "VALID", node->op_type, node->name, s);
-}
-
 static enum onr_status pool_init(struct onr_op_ctx *ctx, struct onr_error *err)
 {
     const struct onr_node *node = ctx->node;
@@ -99,13 +81,13 @@ static enum onr_status pool_init(struct onr_op_ctx *ctx, struct onr_error *err)
     if ((st = read_ints(node, "kernel_shape", 2, 1, true, p->kernel, err)) ||
         (st = read_ints(node, "strides", 2, 1, false, p->strides, err)) ||
         (st = read_ints(node, "pads", 4, 0, false, p->pads, err)) ||
-        (st = read_auto_pad(node, p, err)) ||
+        (st = onr_read_auto_pad(node, &p->auto_pad, err)) ||
         (st = onr_node_attr_int(node, "ceil_mode", 0, &p->ceil_mode, err)) ||
         (st = onr_node_attr_int(node, "count_include_pad", 0, &p->count_include_pad, err)))
         return st;
     if (p->kind == POOL_MAX && (st = read_ints(node, "dilations", 2, 1, false, p->dilations, err)))
         return st;
-    if (p->auto_pad != POOL_PAD_NOTSET && (p->pads[0] | p->pads[1] | p->pads[2] | p->pads[3]))
+    if (p->auto_pad != ONR_AUTO_PAD_NOTSET && (p->pads[0] | p->pads[1] | p->pads[2] | p->pads[3]))
         return onr_error_set(err, ONR_STATUS_INVALID_MODEL,
                              "%s '%s': explicit pads given together with auto_pad", op,
                              node->name);
@@ -128,11 +110,11 @@ static enum onr_status out_dim(const struct onr_op_ctx *ctx, const struct pool_p
     const int64_t s = p->strides[axis], ek = (p->kernel[axis] - 1) * p->dilations[axis] + 1;
     *p0 = p->pads[axis];
     *p1 = p->pads[axis + 2];
-    if (p->auto_pad == POOL_PAD_SAME_UPPER || p->auto_pad == POOL_PAD_SAME_LOWER) {
+    if (p->auto_pad == ONR_AUTO_PAD_SAME_UPPER || p->auto_pad == ONR_AUTO_PAD_SAME_LOWER) {
         const int64_t o = in / s + (in % s != 0);
         int64_t total = (o > 0 ? o - 1 : 0) * s + ek - in;
         if (total < 0) total = 0;
-        *p0 = p->auto_pad == POOL_PAD_SAME_UPPER ? total / 2 : total - total / 2;
+        *p0 = p->auto_pad == ONR_AUTO_PAD_SAME_UPPER ? total / 2 : total - total / 2;
         *p1 = total - *p0;
         *out = o;
     } else {
