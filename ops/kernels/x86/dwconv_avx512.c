@@ -22,48 +22,11 @@
 #include <stdint.h>
 
 #include "../dwconv.h"
-#include "vmath_avx2.h"
+#include "act_avx512.h"
 
 #define TW 128     /* most output columns per tile */
 #define BUF 8192   /* floats of padded input per thread (32 KiB) */
 #define R 4        /* output rows per group */
-
-struct act_vec {
-    enum onr_activation_kind kind;
-    __m512 a, b, zero, one, six, half;
-};
-
-/* onr_activation_apply on 16 lanes, NaN and comparisons included. */
-static inline __m512 act_apply(const struct act_vec *av, __m512 v)
-{
-    switch (av->kind) {
-    case ONR_ACT_NONE: return v;
-    case ONR_ACT_RELU: return _mm512_max_ps(av->zero, v); /* NaN and -0 stay, as v < 0 ? 0 : v */
-    case ONR_ACT_CLIP: {
-        __m512 r = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(v, av->b, _CMP_GT_OQ), v, av->b);
-        return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(v, av->a, _CMP_LT_OQ), r, av->a);
-    }
-    case ONR_ACT_HARDSIGMOID: {
-        __m512 t = _mm512_add_ps(_mm512_mul_ps(av->a, v), av->b);
-        __m512 r = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(t, av->one, _CMP_GT_OQ), t, av->one);
-        return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(t, av->zero, _CMP_LT_OQ), r, av->zero);
-    }
-    case ONR_ACT_HARDSWISH: {
-        __m512 t = _mm512_add_ps(_mm512_div_ps(v, av->six), av->half);
-        __m512 r = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(t, av->one, _CMP_GT_OQ), t, av->one);
-        r = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(t, av->zero, _CMP_LT_OQ), r, av->zero);
-        return _mm512_mul_ps(v, r);
-    }
-    case ONR_ACT_SIGMOID:
-    case ONR_ACT_SILU: {
-        __m256 lo = _mm512_castps512_ps256(v), hi = _mm512_extractf32x8_ps(v, 1);
-        lo = av->kind == ONR_ACT_SIGMOID ? onr_sigmoid_avx2(lo) : onr_silu_avx2(lo);
-        hi = av->kind == ONR_ACT_SIGMOID ? onr_sigmoid_avx2(hi) : onr_silu_avx2(hi);
-        return _mm512_insertf32x8(_mm512_castps256_ps512(lo), hi, 1);
-    }
-    }
-    return v;
-}
 
 /* Lanes l < 16 with 0 <= c + l < W. */
 static inline __mmask16 col_mask(int64_t c, int64_t W)
@@ -107,7 +70,7 @@ fill_row(float *const dst[2], const float *xr, int64_t start, int Wq, const __mm
  * tap (kh, kw). Padded row t = r*S + kh is loaded once for all r. */
 static inline __attribute__((always_inline)) void
 rows_kxs(float *y, int64_t OW, const float *const sub[2][2], int Wq, int c, int valid,
-         const float *w, __m512 vb, const struct act_vec *av, const int K, const int S,
+         const float *w, __m512 vb, const struct onr_act512 *av, const int K, const int S,
          const int NR, const int V)
 {
     __m512 acc[R][2];
@@ -140,14 +103,14 @@ rows_kxs(float *y, int64_t OW, const float *const sub[2][2], int Wq, int c, int 
         for (int v = 0; v < V; v++) {
             const int n = valid - 16 * v;
             const __mmask16 m = n >= 16 ? 0xFFFF : (__mmask16)((1u << n) - 1u);
-            _mm512_mask_storeu_ps(y + r * OW + c + 16 * v, m, act_apply(av, acc[r][v]));
+            _mm512_mask_storeu_ps(y + r * OW + c + 16 * v, m, onr_act512_apply(av, acc[r][v]));
         }
 }
 
 /* Row mode: `rows` output rows of tw columns from the padded buffer. */
 static inline __attribute__((always_inline)) void
 chunk_rows(float *y, int64_t OW, const float *const sub[2][2], int Wq, int tw, int rows,
-           const float *w, __m512 vb, const struct act_vec *av, const int K, const int S)
+           const float *w, __m512 vb, const struct onr_act512 *av, const int K, const int S)
 {
     for (int r = 0; r < rows; r += R) {
         /* a last partial group is redone as the chunk's last R rows: the
@@ -174,7 +137,7 @@ chunk_rows(float *y, int64_t OW, const float *const sub[2][2], int Wq, int tw, i
  * position q = r*Wq + c of the buffer; lanes with c >= OW are dropped. */
 static inline __attribute__((always_inline)) void
 chunk_flat(float *y, int64_t OW, const float *const sub[2][2], int Wq, int rows,
-           const float *w, __m512 vb, const struct act_vec *av, const int K, const int S)
+           const float *w, __m512 vb, const struct onr_act512 *av, const int K, const int S)
 {
     const int qend = (rows - 1) * Wq + (int)OW;
     const __m512i wq = _mm512_set1_epi32(Wq), ow = _mm512_set1_epi32((int)OW);
@@ -196,7 +159,7 @@ chunk_flat(float *y, int64_t OW, const float *const sub[2][2], int Wq, int rows,
         if (qend - q < 16) m &= (__mmask16)((1u << (qend - q)) - 1u);
         const int n = __builtin_popcount(m);
         _mm512_mask_storeu_ps(y + pos, (__mmask16)((1u << n) - 1u),
-                              _mm512_maskz_compress_ps(m, act_apply(av, acc)));
+                              _mm512_maskz_compress_ps(m, onr_act512_apply(av, acc)));
         pos += n;
         col = _mm512_add_epi32(col, step);
         col = _mm512_mask_sub_epi32(col, _mm512_cmpge_epi32_mask(col, wq), col, wq);
@@ -206,7 +169,7 @@ chunk_flat(float *y, int64_t OW, const float *const sub[2][2], int Wq, int rows,
 /* x: (H, W)  w: (K, K)  y: (OH, OW), rows [oh0, oh1) of one plane. */
 static inline __attribute__((always_inline)) void
 block_kxs(const struct onr_conv_shape *s, const float *x, const float *w, float bias,
-          const struct act_vec *av, float *y, int64_t oh0, int64_t oh1, const int K,
+          const struct onr_act512 *av, float *y, int64_t oh0, int64_t oh1, const int K,
           const int S)
 {
     float buf[BUF] __attribute__((aligned(64)));
@@ -248,12 +211,12 @@ block_kxs(const struct onr_conv_shape *s, const float *x, const float *w, float 
 }
 
 typedef void (*block_fn)(const struct onr_conv_shape *s, const float *x, const float *w,
-                         float bias, const struct act_vec *av, float *y, int64_t oh0,
+                         float bias, const struct onr_act512 *av, float *y, int64_t oh0,
                          int64_t oh1);
 
 #define DEFINE_BLOCK(K, S)                                                                   \
     static void block_##K##x##K##s##S(const struct onr_conv_shape *s, const float *x,       \
-                                      const float *w, float bias, const struct act_vec *av, \
+                                      const float *w, float bias, const struct onr_act512 *av, \
                                       float *y, int64_t oh0, int64_t oh1)                   \
     {                                                                                        \
         block_kxs(s, x, w, bias, av, y, oh0, oh1, K, S);                                     \
@@ -268,9 +231,7 @@ static void run_blocks(const struct onr_conv_shape *s, const float *x, const flo
                        const float *b, const struct onr_activation *act, float *y,
                        int threads, block_fn fn)
 {
-    struct act_vec av = {act->kind,           _mm512_set1_ps(act->a), _mm512_set1_ps(act->b),
-                         _mm512_setzero_ps(), _mm512_set1_ps(1.0f),   _mm512_set1_ps(6.0f),
-                         _mm512_set1_ps(0.5f)};
+    struct onr_act512 av = onr_act512_make(act);
     const int64_t planes = s->N * s->C;
     const int64_t nrb = onr_dwconv2d_row_blocks(planes, s->OH, threads);
     const int64_t items = planes * nrb;

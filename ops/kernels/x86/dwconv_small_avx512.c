@@ -21,43 +21,11 @@
 #include <stdint.h>
 
 #include "../dwconv.h"
-#include "vmath_avx512.h"
+#include "act_avx512.h"
 
 /* Flat positions left over after whole groups of 16 that are moved by a
  * gather / scatter each instead of a transpose. */
 #define FEW 6
-
-struct act_vec {
-    enum onr_activation_kind kind;
-    __m512 a, b, zero, one, six, half;
-};
-
-/* onr_activation_apply on 16 lanes, NaN and comparisons included. */
-static inline __m512 act_apply(const struct act_vec *av, __m512 v)
-{
-    switch (av->kind) {
-    case ONR_ACT_NONE: return v;
-    case ONR_ACT_RELU: return _mm512_max_ps(av->zero, v); /* as v < 0 ? 0 : v, NaN kept */
-    case ONR_ACT_CLIP: {
-        __m512 r = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(v, av->b, _CMP_GT_OQ), v, av->b);
-        return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(v, av->a, _CMP_LT_OQ), r, av->a);
-    }
-    case ONR_ACT_HARDSIGMOID: {
-        __m512 t = _mm512_add_ps(_mm512_mul_ps(av->a, v), av->b);
-        __m512 r = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(t, av->one, _CMP_GT_OQ), t, av->one);
-        return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(t, av->zero, _CMP_LT_OQ), r, av->zero);
-    }
-    case ONR_ACT_HARDSWISH: {
-        __m512 t = _mm512_add_ps(_mm512_div_ps(v, av->six), av->half);
-        __m512 r = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(t, av->one, _CMP_GT_OQ), t, av->one);
-        r = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(t, av->zero, _CMP_LT_OQ), r, av->zero);
-        return _mm512_mul_ps(v, r);
-    }
-    case ONR_ACT_SIGMOID: return onr_sigmoid_avx512(v);
-    case ONR_ACT_SILU: return onr_silu_avx512(v);
-    }
-    return v;
-}
 
 /* In-place transpose of 16 vectors of 16 floats: r[i][j] <-> r[j][i]. */
 static inline __attribute__((always_inline)) void transpose16(__m512 r[16])
@@ -133,7 +101,7 @@ out_row(const float *in, int64_t TW, float *out, int64_t OW, const __m512 *wv, _
 /* One block of nc <= 16 channels: x (nc, H, W), w (nc, K, K), y (nc, OH, OW). */
 static inline __attribute__((always_inline)) void
 block_kxs(const struct onr_conv_shape *s, const float *x, const float *w, const float *b,
-          int nc, const struct act_vec *av, float *y, const int K, const int S)
+          int nc, const struct onr_act512 *av, float *y, const int K, const int S)
 {
     float in[ONR_DWCONV_SMALL_TILE * 16] __attribute__((aligned(64)));
     float out[ONR_DWCONV_SMALL_OUT * 16] __attribute__((aligned(64)));
@@ -193,23 +161,23 @@ block_kxs(const struct onr_conv_shape *s, const float *x, const float *w, const 
         const __mmask16 m = (__mmask16)((1u << n) - 1u);
         __m512 r[16];
         for (int i = 0; i < 16; i++)
-            r[i] = i < n ? act_apply(av, _mm512_load_ps(out + (o + i) * 16)) : zero;
+            r[i] = i < n ? onr_act512_apply(av, _mm512_load_ps(out + (o + i) * 16)) : zero;
         transpose16(r);
         for (int c = 0; c < nc; c++) _mm512_mask_storeu_ps(y + c * OHW + o, m, r[c]);
     }
     const __m512i yidx = _mm512_mullo_epi32(lane, _mm512_set1_epi32((int)OHW));
     for (; o < OHW; o++)
         _mm512_mask_i32scatter_ps(y + o, cmask, yidx,
-                                  act_apply(av, _mm512_load_ps(out + o * 16)), 4);
+                                  onr_act512_apply(av, _mm512_load_ps(out + o * 16)), 4);
 }
 
 typedef void (*block_fn)(const struct onr_conv_shape *s, const float *x, const float *w,
-                         const float *b, int nc, const struct act_vec *av, float *y);
+                         const float *b, int nc, const struct onr_act512 *av, float *y);
 
 #define DEFINE_BLOCK(K, S)                                                                   \
     static void block_##K##x##K##s##S(const struct onr_conv_shape *s, const float *x,       \
                                       const float *w, const float *b, int nc,               \
-                                      const struct act_vec *av, float *y)                   \
+                                      const struct onr_act512 *av, float *y)                   \
     {                                                                                        \
         block_kxs(s, x, w, b, nc, av, y, K, S);                                              \
     }
@@ -223,9 +191,7 @@ static void run_blocks(const struct onr_conv_shape *s, const float *x, const flo
                        const float *b, const struct onr_activation *act, float *y,
                        int threads, block_fn fn)
 {
-    const struct act_vec av = {act->kind,           _mm512_set1_ps(act->a), _mm512_set1_ps(act->b),
-                               _mm512_setzero_ps(), _mm512_set1_ps(1.0f),   _mm512_set1_ps(6.0f),
-                               _mm512_set1_ps(0.5f)};
+    const struct onr_act512 av = onr_act512_make(act);
     const int64_t nb = (s->C + 15) / 16, items = s->N * nb;
     const int64_t kk = s->KH * s->KW, HW = s->H * s->W, OHW = s->OH * s->OW;
     (void)threads;
