@@ -20,6 +20,7 @@
 #include "conv.h"
 #include "kernels/dwconv.h"
 #include "kernels/gemm.h"
+#include "kernels/nchwc.h"
 
 
 struct conv_params {
@@ -52,6 +53,14 @@ struct conv_params {
         size_t tile_bytes;              /* workspace: tile, then the GEMM's panels */
         int64_t macs;
     } pw;
+    /* NCHW16c (onr_conv_set_blocked): x, the residual and y are blocked;
+     * W and B packed for the blocked depthwise or 1x1 kernel. */
+    struct {
+        bool on;
+        float *w, *b;
+        onr_nchwc_dw_fn dw;             /* one of these two */
+        onr_nchwc_pw_fn pw;
+    } blk;
 };
 
 /* ---- kernel choice ---- */
@@ -479,6 +488,8 @@ static void conv_release(void *params)
     struct conv_params *p = params;
     if (p == NULL) return;
     onr_aligned_free(p->packed_w);
+    onr_aligned_free(p->blk.w);
+    onr_aligned_free(p->blk.b);
     free(p);
 }
 
@@ -493,6 +504,9 @@ static enum onr_status conv_prepare(struct onr_op_ctx *ctx, struct onr_error *er
     p->packed_w = NULL;
     p->gemm_fn = NULL;
     memset(&p->pw, 0, sizeof p->pw);
+    onr_aligned_free(p->blk.w);
+    onr_aligned_free(p->blk.b);
+    memset(&p->blk, 0, sizeof p->blk);
     if (ctx->reference) {
         p->kernel_fn = conv_ref;
         p->kernel_name = "conv2d__ref";
@@ -577,9 +591,92 @@ static void run_fused(const struct onr_op_ctx *ctx, const struct conv_params *p)
     }
 }
 
+/* ---- NCHW16c ---- */
+
+static bool is_blocked_dw(const struct onr_conv_shape *s)
+{
+    return s->group == s->C && s->OC == s->C;
+}
+
+bool onr_conv_blocked_fits(const struct onr_op_ctx *ctx)
+{
+    const struct conv_params *p = ctx->params;
+    if (p == NULL || !p->shaped || ctx->reference || p->pw.on || p->blk.on) return false;
+    const struct onr_tensor *b = ctx->n_x > 2 ? ctx->x[2] : NULL;
+    if (ctx->x[0] == NULL || ctx->x[0]->data != NULL || ctx->x[1]->data == NULL ||
+        (b != NULL && b->data == NULL))
+        return false;   /* x computed at run time, W and B constant */
+    const struct onr_conv_shape *s = &p->shape;
+    if (is_blocked_dw(s)) return !p->residual;
+    return s->group == 1 && fits_1x1(s);
+}
+
+enum onr_status onr_conv_set_blocked(struct onr_op_ctx *ctx, struct onr_error *err)
+{
+    struct conv_params *p = ctx->params;
+    if (!onr_conv_blocked_fits(ctx))
+        return onr_error_set(err, ONR_STATUS_UNSUPPORTED, "Conv '%s': cannot run on NCHW16c",
+                             ctx->node->name);
+    const struct onr_conv_shape *s = &p->shape;
+    const struct onr_tensor *b = ctx->n_x > 2 ? ctx->x[2] : NULL;
+    const bool dw = is_blocked_dw(s);
+    const int64_t wf = dw ? onr_nchwc_dw_weight_floats(s->C, s->KH, s->KW)
+                          : onr_nchwc_pw_weight_floats(s->OC, s->C);
+    const int64_t bf = onr_nchwc_blocks(s->OC) * ONR_NCHWC_LANES;
+    p->blk.w = onr_aligned_alloc((size_t)wf * sizeof(float));
+    p->blk.b = onr_aligned_alloc((size_t)bf * sizeof(float));
+    if (p->blk.w == NULL || p->blk.b == NULL) {
+        onr_aligned_free(p->blk.w);
+        onr_aligned_free(p->blk.b);
+        p->blk.w = p->blk.b = NULL;
+        return onr_error_set(err, ONR_STATUS_OUT_OF_MEMORY, "Conv '%s': cannot pack W for NCHW16c",
+                             ctx->node->name);
+    }
+    const float *bias = b != NULL ? b->data : NULL;
+    const bool avx512 = onr_cpu_has_avx512();
+    if (dw) {
+        onr_nchwc_pack_dw(s->C, s->KH, s->KW, ctx->x[1]->data, bias, p->blk.w, p->blk.b);
+#if defined(ONR_HAVE_X86)
+        p->blk.dw = avx512 ? onr_nchwc_dwconv_f32__avx512 : onr_nchwc_dwconv_f32__scalar;
+#else
+        p->blk.dw = onr_nchwc_dwconv_f32__scalar;
+#endif
+        p->kernel_name = avx512 ? "nchwc_dwconv__avx512" : "nchwc_dwconv__scalar";
+    } else {
+        onr_nchwc_pack_pw(s->OC, s->C, ctx->x[1]->data, bias, p->blk.w, p->blk.b);
+#if defined(ONR_HAVE_X86)
+        p->blk.pw = avx512 ? onr_nchwc_pwconv_f32__avx512 : onr_nchwc_pwconv_f32__scalar;
+#else
+        p->blk.pw = onr_nchwc_pwconv_f32__scalar;
+#endif
+        p->kernel_name = avx512 ? "nchwc_pwconv__avx512" : "nchwc_pwconv__scalar";
+    }
+    /* The plain-layout kernels' packing is no longer needed. */
+    onr_aligned_free(p->packed_w);
+    p->packed_w = NULL;
+    p->gemm_fn = NULL;
+    p->blk.on = true;
+    return ONR_STATUS_OK;
+}
+
+static void run_blocked(const struct onr_op_ctx *ctx, const struct conv_params *p)
+{
+    const struct onr_conv_shape *s = &p->shape;
+    if (p->blk.dw != NULL) {
+        p->blk.dw(s, ctx->x[0]->data, p->blk.w, p->blk.b, &p->act, ctx->y[0]->data, ctx->threads);
+        return;
+    }
+    p->blk.pw(s->N, s->C, s->OC, s->H * s->W, ctx->x[0]->data, p->blk.w, p->blk.b,
+              p->residual ? ctx->x[3]->data : NULL, &p->act, ctx->y[0]->data, ctx->threads);
+}
+
 static enum onr_status conv_run(struct onr_op_ctx *ctx, struct onr_error *err)
 {
     const struct conv_params *p = ctx->params;
+    if (p->blk.on) {
+        run_blocked(ctx, p);
+        return ONR_STATUS_OK;
+    }
     if (p->pw.on) {
         run_fused(ctx, p);
         return ONR_STATUS_OK;

@@ -22,7 +22,9 @@ static double now_seconds(void)
 static enum onr_status bind_values(struct onr_session *s, struct onr_error *err)
 {
     const struct onr_graph *g = &s->model->graph;
-    s->cap_values = g->n_values + 4 * g->n_nodes + 16;
+    /* Passes add values: BatchNorm folding two per node, the layout pass
+     * at most one twin per value. */
+    s->cap_values = 2 * g->n_values + 4 * g->n_nodes + 16;
     s->values = calloc((size_t)s->cap_values, sizeof *s->values);
     if (s->values == NULL) return onr_error_set(err, ONR_STATUS_OUT_OF_MEMORY, "out of memory");
     s->n_values = g->n_values;
@@ -343,6 +345,7 @@ enum onr_status onr_session_prepare(struct onr_session *s, struct onr_error *err
         st = onr_session_optimize(s, err);
     }
     if (st == ONR_STATUS_OK) st = infer_and_prepare(s, err);
+    if (st == ONR_STATUS_OK) st = onr_session_layout(s, err);
     if (st == ONR_STATUS_OK) st = plan_memory(s, err);
     if (st != ONR_STATUS_OK) {
         onr_session_unprepare(s);
@@ -368,6 +371,10 @@ void onr_session_unprepare(struct onr_session *s)
     free(s->xnodes);
     s->xnodes = NULL;
     s->n_xnodes = 0;
+    for (int i = 0; i < s->n_layout_nodes; i++) free(s->layout_nodes[i].name);
+    free(s->layout_nodes);
+    s->layout_nodes = NULL;
+    s->n_layout_nodes = 0;
     for (int v = 0; v < s->n_values; v++) {
         if (s->values[v].t.owned) onr_tensor_free(&s->values[v].t);
         if (s->value_buffers != NULL) onr_aligned_free(s->value_buffers[v]);

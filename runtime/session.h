@@ -48,6 +48,9 @@ struct onr_session {
     struct onr_svalue *values;
     int n_xnodes;
     struct onr_xnode *xnodes;
+    /* Nodes the layout pass added (reorders): their names and op types. */
+    int n_layout_nodes;
+    struct onr_node *layout_nodes;
     struct onr_shape *prepared_inputs; /* one per graph input */
     /* Small integer inputs (shapes, axes, pads fed as inputs) are constants
      * of the prepared session: their values may decide shapes. Owned copies;
@@ -77,5 +80,7 @@ enum onr_status onr_session_optimize(struct onr_session *s, struct onr_error *er
 bool onr_session_fuse_late(struct onr_session *s, int i);
 /* Fusions of prepared nodes: called right after node i's prepare. */
 void onr_session_fuse_prepared(struct onr_session *s, int i);
+/* layout.c: the NCHW16c pass, after every node is prepared. */
+enum onr_status onr_session_layout(struct onr_session *s, struct onr_error *err);
 
 #endif

@@ -1,0 +1,117 @@
+/* The channel-blocked layout NCHW16c and the kernels that run on it: the
+ * depthwise and pointwise Convs of a depthwise-separable chain, which the
+ * runtime's layout pass (runtime/layout.c) keeps in this layout from one
+ * Conv to the next, converting only where the chain meets other nodes.
+ *
+ * A logical (N, C, H, W) tensor is stored as (N, CB, H, W, 16) with
+ * CB = ceil(C / 16): element (n, c, h, w) lives at
+ *     ((n * CB + c / 16) * H * W + h * W + w) * 16 + c % 16.
+ * The lanes of the last block past C are padding: onr_nchwc_from_nchw
+ * writes them as 0, and every blocked kernel writes them finite (their
+ * packed weights and bias are 0 there, so the lane is act(0 [+ r])).
+ * Readers never depend on them.
+ *
+ * Each kernel has an obviously correct scalar version (__scalar, portable
+ * OpenMP C) and an AVX-512 one (x86 builds only, after onr_cpu_has_avx512()).
+ * Every output element is computed by one thread in a fixed order, so the
+ * result does not depend on the thread count. x and y never overlap. */
+#ifndef ONR_KERNELS_NCHWC_H
+#define ONR_KERNELS_NCHWC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../op.h"
+#include "conv.h"
+
+#define ONR_NCHWC_LANES 16
+
+static inline int64_t onr_nchwc_blocks(int64_t C)
+{
+    return (C + ONR_NCHWC_LANES - 1) / ONR_NCHWC_LANES;
+}
+
+/* Floats of a blocked (N, C, HW) tensor: N * CB * HW * 16. */
+static inline int64_t onr_nchwc_floats(int64_t N, int64_t C, int64_t HW)
+{
+    return N * onr_nchwc_blocks(C) * HW * ONR_NCHWC_LANES;
+}
+
+/* ---- reorders: x (N, C, HW) plain <-> y blocked ---- */
+
+typedef void (*onr_nchwc_reorder_fn)(int64_t N, int64_t C, int64_t HW, const float *x,
+                                     float *y, int threads);
+/* plain -> blocked; padding lanes of y are set to 0 */
+void onr_nchwc_from_nchw__scalar(int64_t N, int64_t C, int64_t HW, const float *x, float *y,
+                                 int threads);
+void onr_nchwc_from_nchw__avx512(int64_t N, int64_t C, int64_t HW, const float *x, float *y,
+                                 int threads);
+/* blocked -> plain; padding lanes of x are not read */
+void onr_nchwc_to_nchw__scalar(int64_t N, int64_t C, int64_t HW, const float *x, float *y,
+                               int threads);
+void onr_nchwc_to_nchw__avx512(int64_t N, int64_t C, int64_t HW, const float *x, float *y,
+                               int threads);
+
+/* ---- depthwise Conv: group == C == OC (channel multiplier 1) ---- */
+
+/* Floats of packed weights: CB * KH * KW * 16; of packed bias: CB * 16. */
+static inline int64_t onr_nchwc_dw_weight_floats(int64_t C, int64_t KH, int64_t KW)
+{
+    return onr_nchwc_blocks(C) * KH * KW * ONR_NCHWC_LANES;
+}
+/* w (C, 1, KH, KW) -> wp (CB, KH, KW, 16); b (C) or NULL -> bp (CB * 16);
+ * zero in the padding lanes (and everywhere in bp when b is NULL). */
+void onr_nchwc_pack_dw(int64_t C, int64_t KH, int64_t KW, const float *w, const float *b,
+                       float *wp, float *bp);
+
+/* y = act(depthwise(x) + bias) on blocked x (N, C, H, W) and y (N, C, OH, OW),
+ * with s->group == s->C == s->OC; any kernel size, stride, pads, dilation.
+ * Per output: bias, then taps in (kh, kw) order, padding taps skipped or
+ * added as 0 * w. */
+typedef void (*onr_nchwc_dw_fn)(const struct onr_conv_shape *s, const float *x,
+                                const float *wp, const float *bp,
+                                const struct onr_activation *act, float *y, int threads);
+void onr_nchwc_dwconv_f32__scalar(const struct onr_conv_shape *s, const float *x,
+                                  const float *wp, const float *bp,
+                                  const struct onr_activation *act, float *y, int threads);
+void onr_nchwc_dwconv_f32__avx512(const struct onr_conv_shape *s, const float *x,
+                                  const float *wp, const float *bp,
+                                  const struct onr_activation *act, float *y, int threads);
+
+/* ---- pointwise (1x1, stride 1, no pads, group 1) Conv ---- */
+
+/* Floats of packed weights: OCB * C * 16; of packed bias: OCB * 16. */
+static inline int64_t onr_nchwc_pw_weight_floats(int64_t OC, int64_t C)
+{
+    return onr_nchwc_blocks(OC) * C * ONR_NCHWC_LANES;
+}
+/* w (OC, C) (a (OC, C, 1, 1) Conv weight) -> wp (OCB, C, 16): wp[(ob * C + c)
+ * * 16 + l] = w[ob * 16 + l][c]; b (OC) or NULL -> bp (OCB * 16); zero in the
+ * padding lanes. */
+void onr_nchwc_pack_pw(int64_t OC, int64_t C, const float *w, const float *b, float *wp,
+                       float *bp);
+
+/* y = act(W x + bias + r) on blocked x (N, C, HW), r and y (N, OC, HW);
+ * r may be NULL. Per output: the sum over c in ascending order (input
+ * padding lanes are never read), then + bias, then + r, then act. */
+typedef void (*onr_nchwc_pw_fn)(int64_t N, int64_t C, int64_t OC, int64_t HW, const float *x,
+                                const float *wp, const float *bp, const float *r,
+                                const struct onr_activation *act, float *y, int threads);
+void onr_nchwc_pwconv_f32__scalar(int64_t N, int64_t C, int64_t OC, int64_t HW, const float *x,
+                                  const float *wp, const float *bp, const float *r,
+                                  const struct onr_activation *act, float *y, int threads);
+void onr_nchwc_pwconv_f32__avx512(int64_t N, int64_t C, int64_t OC, int64_t HW, const float *x,
+                                  const float *wp, const float *bp, const float *r,
+                                  const struct onr_activation *act, float *y, int threads);
+
+/* ---- squeeze-excite (nchwc_misc.c, portable) ---- */
+
+/* x blocked (N, C, HW) -> y plain (N, C): the mean over HW */
+void onr_nchwc_global_avgpool(int64_t N, int64_t C, int64_t HW, const float *x, float *y,
+                              int threads);
+/* y = x * g per channel: x, y blocked (N, C, HW); g plain, the gate of
+ * image n channel c at g[n * g_stride + c] (g_stride 0: one gate for all) */
+void onr_nchwc_channel_mul(int64_t N, int64_t C, int64_t HW, const float *x, const float *g,
+                           int64_t g_stride, float *y, int threads);
+
+#endif

@@ -1,0 +1,54 @@
+/* Pointwise (1x1) Conv on the channel-blocked layout NCHW16c (nchwc.h):
+ * the weight/bias packing and the portable OpenMP C kernel, the plain
+ * reference for the blocked layout that the AVX-512 kernel is tested
+ * against. */
+#include "nchwc.h"
+
+#include <string.h>
+
+/* w: (OC, C)  b: (OC) or NULL  ->  wp: (OCB, C, 16)  bp: (OCB * 16) */
+void onr_nchwc_pack_pw(int64_t OC, int64_t C, const float *w, const float *b, float *wp,
+                       float *bp)
+{
+    const int64_t OCB = onr_nchwc_blocks(OC);
+    memset(wp, 0, (size_t)onr_nchwc_pw_weight_floats(OC, C) * sizeof(float));
+    memset(bp, 0, (size_t)(OCB * ONR_NCHWC_LANES) * sizeof(float));
+    for (int64_t oc = 0; oc < OC; oc++) {
+        const int64_t ob = oc / ONR_NCHWC_LANES, l = oc % ONR_NCHWC_LANES;
+        for (int64_t c = 0; c < C; c++)
+            wp[(ob * C + c) * ONR_NCHWC_LANES + l] = w[oc * C + c];
+        if (b) bp[oc] = b[oc];
+    }
+}
+
+/* x: (N, CB, HW, 16)  wp: (OCB, C, 16)  bp: (OCB * 16)  r, y: (N, OCB, HW, 16)
+ * Threads split the (n, ob, pixel) items; each output is the c-sum in
+ * ascending order from 0, then + bias, + r, act, all 16 lanes of a block
+ * (padding lanes: weights and bias are 0 there, so act(0 [+ r])). */
+void onr_nchwc_pwconv_f32__scalar(int64_t N, int64_t C, int64_t OC, int64_t HW, const float *x,
+                                  const float *wp, const float *bp, const float *r,
+                                  const struct onr_activation *act, float *y, int threads)
+{
+    const int64_t CB = onr_nchwc_blocks(C), OCB = onr_nchwc_blocks(OC);
+    const int64_t items = N * OCB * HW;
+    (void)threads;
+#pragma omp parallel for num_threads(threads) schedule(static)
+    for (int64_t i = 0; i < items; i++) {
+        const int64_t n = i / (OCB * HW), ob = i / HW % OCB, p = i % HW;
+        const float *xn = x + n * CB * HW * ONR_NCHWC_LANES;
+        const float *wo = wp + ob * C * ONR_NCHWC_LANES;
+        float acc[ONR_NCHWC_LANES] = {0};
+        for (int64_t c = 0; c < C; c++) {
+            const float xv =
+                xn[((c / ONR_NCHWC_LANES) * HW + p) * ONR_NCHWC_LANES + c % ONR_NCHWC_LANES];
+            for (int l = 0; l < ONR_NCHWC_LANES; l++)
+                acc[l] += wo[c * ONR_NCHWC_LANES + l] * xv;
+        }
+        const int64_t o = ((n * OCB + ob) * HW + p) * ONR_NCHWC_LANES;
+        for (int l = 0; l < ONR_NCHWC_LANES; l++) {
+            float v = acc[l] + bp[ob * ONR_NCHWC_LANES + l];
+            if (r) v += r[o + l];
+            y[o + l] = onr_activation_apply(act, v);
+        }
+    }
+}

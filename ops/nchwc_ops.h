@@ -1,0 +1,27 @@
+/* Nodes the layout pass (runtime/layout.c) uses on NCHW16c tensors: the
+ * reorders it inserts where a blocked chain meets the rest of the graph,
+ * and blocked forms of the squeeze-excite nodes inside a chain, which it
+ * swaps in for GlobalAveragePool and Mul. They are not in the registry, so
+ * a model file cannot name them. */
+#ifndef ONR_OPS_NCHWC_OPS_H
+#define ONR_OPS_NCHWC_OPS_H
+
+#include "op.h"
+
+/* x (N, C, ...) plain -> y the same logical tensor, blocked */
+extern const struct onr_op_def onr_op_nchwc_reorder_in;
+/* x blocked -> y plain */
+extern const struct onr_op_def onr_op_nchwc_reorder_out;
+/* GlobalAveragePool of a blocked (N, C, H, W) x into a plain (N, C, 1, 1) y */
+extern const struct onr_op_def onr_op_nchwc_global_avgpool;
+/* Mul of a blocked (N, C, H, W) x and a plain per-channel gate g
+ * ((N or 1, C, 1, 1), either input) into a blocked y */
+extern const struct onr_op_def onr_op_nchwc_channel_mul;
+
+/* Whether a prepared GlobalAveragePool can read a blocked x. */
+bool onr_nchwc_global_avgpool_fits(const struct onr_op_ctx *ctx);
+/* For a prepared Mul: the input that can be read blocked (the other being a
+ * per-channel gate), or -1. */
+int onr_nchwc_channel_mul_fits(const struct onr_op_ctx *ctx);
+
+#endif

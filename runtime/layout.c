@@ -1,0 +1,334 @@
+/* The NCHW16c layout pass (ONR_PASS_NCHWC_LAYOUT), after every node is
+ * inferred and prepared and before memory is planned.
+ *
+ * Depthwise and 1x1 Convs that can run on channel-blocked tensors
+ * (onr_conv_blocked_fits) and that form a connected chain of at least
+ * MIN_CHAIN of them (through their X or residual inputs) switch to blocked
+ * X, residual and Y. Inside such a chain, a squeeze-excite block's
+ * GlobalAveragePool and per-channel Mul become their blocked forms
+ * (ops/nchwc_ops.h) when a blocked node produces their input. A value a
+ * blocked node writes becomes a new blocked value; a value it reads from
+ * elsewhere gets a blocked copy. Reorder nodes are inserted only where a
+ * chain meets other nodes: after a blocked node whose output is also read
+ * plain (or is a graph output), and after the producer of a plain value
+ * that a blocked node reads. Short chains stay plain: the two reorders
+ * would cost more than the blocked kernels save. Only with AVX-512, where
+ * the blocked kernels are fast. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../ops/conv.h"
+#include "../ops/kernels/nchwc.h"
+#include "../ops/nchwc_ops.h"
+#include "cpu.h"
+#include "error.h"
+#include "session.h"
+
+#define MIN_CHAIN 3
+
+/* What a node does on blocked tensors. */
+enum role {
+    ROLE_NONE,
+    ROLE_CONV,   /* reads X (0) and the residual (3) blocked, writes blocked */
+    ROLE_POOL,   /* GlobalAveragePool: reads blocked, writes plain */
+    ROLE_MUL,    /* per-channel Mul: reads input `big` blocked, writes blocked */
+};
+
+static int find_root(int *parent, int i)
+{
+    while (parent[i] != i) i = parent[i] = parent[parent[i]];
+    return i;
+}
+
+/* One reorder node to insert after xnode `after` (-1: before the first). */
+struct insert {
+    int after;
+    bool to_blocked;
+    int from, to;   /* values */
+};
+
+struct pass {
+    struct onr_session *s;
+    int *producer;          /* per value: xnode index, or -1 */
+    bool *on;               /* per xnode: runs blocked */
+    enum role *role;        /* per xnode: what it would do blocked */
+    signed char *big;       /* per xnode: ROLE_MUL's blocked input */
+    struct insert *ins;
+    int n_ins;
+};
+
+static bool is_op(const struct onr_xnode *xn, const char *op_type)
+{
+    return !xn->removed && !xn->folded && xn->def != NULL && xn->def->domain[0] == '\0' &&
+           strcmp(xn->def->name, op_type) == 0 && xn->n_out == 1;
+}
+
+static enum role role_of(const struct onr_xnode *xn, signed char *big)
+{
+    if (is_op(xn, "Conv")) return onr_conv_blocked_fits(&xn->ctx) ? ROLE_CONV : ROLE_NONE;
+    if (is_op(xn, "GlobalAveragePool"))
+        return onr_nchwc_global_avgpool_fits(&xn->ctx) ? ROLE_POOL : ROLE_NONE;
+    if (is_op(xn, "Mul")) {
+        *big = (signed char)onr_nchwc_channel_mul_fits(&xn->ctx);
+        return *big >= 0 ? ROLE_MUL : ROLE_NONE;
+    }
+    return ROLE_NONE;
+}
+
+/* Whether node j, if blocked, reads its input k blocked. */
+static bool reads_blocked(const struct pass *p, int j, int k)
+{
+    switch (p->role[j]) {
+    case ROLE_CONV: return k == 0 || k == 3;
+    case ROLE_POOL: return k == 0;
+    case ROLE_MUL: return k == p->big[j];
+    default: return false;
+    }
+}
+
+static bool writes_blocked(const struct pass *p, int i)
+{
+    return i >= 0 && p->on[i] && (p->role[i] == ROLE_CONV || p->role[i] == ROLE_MUL);
+}
+
+/* Marks the candidates, drops those in chains with fewer than MIN_CHAIN
+ * Convs, then pools and Muls whose input no blocked node writes. */
+static enum onr_status mark_chains(struct pass *p)
+{
+    struct onr_session *s = p->s;
+    const size_t n = s->n_xnodes > 0 ? (size_t)s->n_xnodes : 1;
+    int *parent = malloc(n * sizeof *parent);
+    int *size = calloc(n, sizeof *size);
+    if (parent == NULL || size == NULL) {
+        free(parent);
+        free(size);
+        return ONR_STATUS_OUT_OF_MEMORY;
+    }
+    for (int i = 0; i < s->n_xnodes; i++) {
+        parent[i] = i;
+        p->role[i] = role_of(&s->xnodes[i], &p->big[i]);
+        p->on[i] = p->role[i] != ROLE_NONE;
+    }
+    for (int j = 0; j < s->n_xnodes; j++) {
+        if (!p->on[j]) continue;
+        const struct onr_xnode *xn = &s->xnodes[j];
+        for (int k = 0; k < xn->n_in; k++) {
+            int v = xn->in[k];
+            if (!reads_blocked(p, j, k) || v < 0 || !writes_blocked(p, p->producer[v])) continue;
+            int a = find_root(parent, j), b = find_root(parent, p->producer[v]);
+            if (a != b) parent[a] = b;
+        }
+    }
+    for (int i = 0; i < s->n_xnodes; i++)
+        if (p->on[i] && p->role[i] == ROLE_CONV) size[find_root(parent, i)]++;
+    for (int i = 0; i < s->n_xnodes; i++)
+        if (p->on[i] && size[find_root(parent, i)] < MIN_CHAIN) p->on[i] = false;
+    /* In order, so a producer is decided before its readers. */
+    for (int i = 0; i < s->n_xnodes; i++) {
+        if (!p->on[i] || p->role[i] == ROLE_CONV) continue;
+        const int v = s->xnodes[i].in[p->role[i] == ROLE_MUL ? p->big[i] : 0];
+        p->on[i] = writes_blocked(p, p->producer[v]);
+    }
+    free(parent);
+    free(size);
+    return ONR_STATUS_OK;
+}
+
+/* A new blocked value with v's logical shape; -1 when the table is full or
+ * the size overflows. */
+static int add_blocked_value(struct onr_session *s, int v)
+{
+    if (s->n_values >= s->cap_values) return -1;
+    const struct onr_tensor *t = &s->values[v].t;
+    if (t->shape.rank < 2) return -1;
+    int64_t plane = 1;
+    for (int d = 2; d < t->shape.rank; d++)
+        if (__builtin_mul_overflow(plane, t->shape.dims[d], &plane)) return -1;
+    int64_t floats, bytes;
+    if (__builtin_mul_overflow(t->shape.dims[0], onr_nchwc_blocks(t->shape.dims[1]), &floats) ||
+        __builtin_mul_overflow(floats, plane, &floats) ||
+        __builtin_mul_overflow(floats, (int64_t)ONR_NCHWC_LANES * (int64_t)sizeof(float), &bytes))
+        return -1;
+    struct onr_svalue *b = &s->values[s->n_values];
+    memset(b, 0, sizeof *b);
+    b->name = s->values[v].name;
+    b->t.dtype = ONR_DTYPE_FLOAT;
+    b->t.shape = t->shape;
+    b->t.nbytes = (size_t)bytes;
+    b->alias = -1;
+    b->producer = -1;
+    b->last_use = -1;
+    return s->n_values++;
+}
+
+/* Gives value v a blocked twin when blocked Convs write or read it. */
+static enum onr_status block_value(struct pass *p, int v, struct onr_error *err)
+{
+    struct onr_session *s = p->s;
+    const int prod = p->producer[v];
+    const bool prod_on = writes_blocked(p, prod);
+    bool need_blocked = false, need_plain = s->values[v].is_output;
+    for (int j = 0; j < s->n_xnodes; j++) {
+        const struct onr_xnode *xn = &s->xnodes[j];
+        if (xn->removed || xn->folded) continue;
+        for (int k = 0; k < xn->n_in; k++) {
+            if (xn->in[k] != v) continue;
+            if (p->on[j] && reads_blocked(p, j, k)) need_blocked = true;
+            else need_plain = true;
+        }
+    }
+    if (!prod_on && !need_blocked) return ONR_STATUS_OK;
+    const int vb = add_blocked_value(s, v);
+    if (vb < 0)
+        return onr_error_set(err, ONR_STATUS_INTERNAL, "layout pass: no room for '%s'",
+                             s->values[v].name);
+    if (prod_on) {
+        s->xnodes[prod].out[0] = vb;
+        s->xnodes[prod].y[0] = &s->values[vb].t;
+    }
+    if (prod_on ? need_plain : true)
+        p->ins[p->n_ins++] = (struct insert){
+            .after = prod, .to_blocked = !prod_on, .from = prod_on ? vb : v, .to = prod_on ? v : vb,
+        };
+    for (int j = 0; j < s->n_xnodes; j++) {
+        struct onr_xnode *xn = &s->xnodes[j];
+        if (!p->on[j]) continue;
+        for (int k = 0; k < xn->n_in; k++)
+            if (xn->in[k] == v && reads_blocked(p, j, k)) {
+                xn->in[k] = vb;
+                xn->x[k] = &s->values[vb].t;
+            }
+    }
+    return ONR_STATUS_OK;
+}
+
+/* Node i to its blocked form: a Conv packs its weights for the blocked
+ * kernels; a pool or Mul gets the blocked op's definition. */
+static enum onr_status switch_node(struct pass *p, int i, struct onr_error *err)
+{
+    struct onr_xnode *xn = &p->s->xnodes[i];
+    if (p->role[i] == ROLE_CONV) return onr_conv_set_blocked(&xn->ctx, err);
+    if (xn->initialised) {
+        if (xn->def->release != NULL) xn->def->release(xn->ctx.params);
+        else free(xn->ctx.params);
+    }
+    xn->ctx.params = NULL;
+    xn->ctx.workspace_bytes = 0;
+    xn->def = p->role[i] == ROLE_POOL ? &onr_op_nchwc_global_avgpool : &onr_op_nchwc_channel_mul;
+    xn->initialised = true;
+    enum onr_status st = xn->def->init != NULL ? xn->def->init(&xn->ctx, err) : ONR_STATUS_OK;
+    if (st == ONR_STATUS_OK) st = xn->def->infer(&xn->ctx, err);
+    return st;
+}
+
+/* The reorder node for `in`, named after its value; node owns its name. */
+static enum onr_status make_reorder(struct onr_session *s, const struct insert *in,
+                                    struct onr_node *node, struct onr_xnode *xn,
+                                    struct onr_error *err)
+{
+    const char *vname = s->values[in->to_blocked ? in->from : in->to].name;
+    const char *suffix = in->to_blocked ? "/to_nchw16c" : "/to_nchw";
+    size_t len = strlen(vname) + strlen(suffix) + 1;
+    memset(node, 0, sizeof *node);
+    memset(xn, 0, sizeof *xn);
+    node->name = malloc(len);
+    xn->in = malloc(sizeof *xn->in);
+    xn->out = malloc(sizeof *xn->out);
+    xn->x = calloc(1, sizeof *xn->x);
+    xn->y = calloc(1, sizeof *xn->y);
+    if (!node->name || !xn->in || !xn->out || !xn->x || !xn->y)
+        return onr_error_set(err, ONR_STATUS_OUT_OF_MEMORY, "layout pass: out of memory");
+    snprintf(node->name, len, "%s%s", vname, suffix);
+    xn->def = in->to_blocked ? &onr_op_nchwc_reorder_in : &onr_op_nchwc_reorder_out;
+    node->op_type = (char *)xn->def->name;
+    node->domain = (char *)xn->def->domain;
+    xn->node = node;
+    xn->n_in = xn->n_out = 1;
+    xn->in[0] = in->from;
+    xn->out[0] = in->to;
+    xn->x[0] = &s->values[in->from].t;
+    xn->y[0] = &s->values[in->to].t;
+    xn->ctx = (struct onr_op_ctx){
+        .node = node, .opset = 1, .n_x = 1, .x = xn->x, .n_y = 1, .y = xn->y,
+        .threads = s->threads,
+    };
+    xn->initialised = true;
+    enum onr_status st = xn->def->init(&xn->ctx, err);
+    if (st == ONR_STATUS_OK) st = xn->def->infer(&xn->ctx, err);
+    return st;
+}
+
+/* The xnode list with the reorders in place, in an order that runs. */
+static enum onr_status insert_reorders(struct pass *p, struct onr_error *err)
+{
+    struct onr_session *s = p->s;
+    if (p->n_ins == 0) return ONR_STATUS_OK;
+    s->layout_nodes = calloc((size_t)p->n_ins, sizeof *s->layout_nodes);
+    struct onr_xnode *all = calloc((size_t)(s->n_xnodes + p->n_ins), sizeof *all);
+    if (s->layout_nodes == NULL || all == NULL) {
+        free(all);
+        return onr_error_set(err, ONR_STATUS_OUT_OF_MEMORY, "layout pass: out of memory");
+    }
+    s->n_layout_nodes = p->n_ins;
+    int n = 0;
+    enum onr_status st = ONR_STATUS_OK;
+    for (int i = -1; i < s->n_xnodes; i++) {
+        if (i >= 0) all[n++] = s->xnodes[i];
+        for (int k = 0; k < p->n_ins; k++) {
+            if (p->ins[k].after != i) continue;
+            enum onr_status r = make_reorder(s, &p->ins[k], &s->layout_nodes[k], &all[n++], err);
+            if (st == ONR_STATUS_OK) st = r;
+        }
+    }
+    /* Even on failure the new list owns everything, for unprepare. */
+    free(s->xnodes);
+    s->xnodes = all;
+    s->n_xnodes = n;
+    return st;
+}
+
+enum onr_status onr_session_layout(struct onr_session *s, struct onr_error *err)
+{
+    if (!(s->options.passes & ONR_PASS_NCHWC_LAYOUT) || s->options.reference_kernels ||
+        !onr_cpu_has_avx512() || s->n_xnodes <= 0)
+        return ONR_STATUS_OK;
+    struct pass p = {.s = s};
+    const int n_values = s->n_values;
+    p.producer = malloc((size_t)n_values * sizeof *p.producer);
+    p.on = calloc((size_t)s->n_xnodes, sizeof *p.on);
+    p.role = calloc((size_t)s->n_xnodes, sizeof *p.role);
+    p.big = calloc((size_t)s->n_xnodes, sizeof *p.big);
+    p.ins = calloc((size_t)n_values, sizeof *p.ins);
+    enum onr_status st = ONR_STATUS_OK;
+    if (p.producer == NULL || p.on == NULL || p.role == NULL || p.big == NULL || p.ins == NULL) {
+        st = onr_error_set(err, ONR_STATUS_OUT_OF_MEMORY, "layout pass: out of memory");
+        goto done;
+    }
+    for (int v = 0; v < n_values; v++) p.producer[v] = -1;
+    for (int i = 0; i < s->n_xnodes; i++) {
+        const struct onr_xnode *xn = &s->xnodes[i];
+        if (xn->removed || xn->folded) continue;
+        for (int k = 0; k < xn->n_out; k++)
+            if (xn->out[k] >= 0) p.producer[xn->out[k]] = i;
+    }
+    if (mark_chains(&p) != ONR_STATUS_OK) {
+        st = onr_error_set(err, ONR_STATUS_OUT_OF_MEMORY, "layout pass: out of memory");
+        goto done;
+    }
+    /* Room for a twin of every value: else leave the graph as it is. */
+    int blocked = 0;
+    for (int i = 0; i < s->n_xnodes; i++) blocked += p.on[i];
+    if (blocked == 0 || s->n_values + n_values > s->cap_values) goto done;
+    for (int i = 0; i < s->n_xnodes && st == ONR_STATUS_OK; i++)
+        if (p.on[i]) st = switch_node(&p, i, err);
+    for (int v = 0; v < n_values && st == ONR_STATUS_OK; v++) st = block_value(&p, v, err);
+    if (st == ONR_STATUS_OK) st = insert_reorders(&p, err);
+done:
+    free(p.producer);
+    free(p.on);
+    free(p.role);
+    free(p.big);
+    free(p.ins);
+    return st;
+}

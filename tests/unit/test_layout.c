@@ -1,0 +1,207 @@
+/* The NCHW16c layout pass (runtime/layout.c): a chain of 1x1 and depthwise
+ * Convs with a fused residual and activations, whose intermediate values
+ * are also read by plain nodes and are graph outputs, runs blocked with
+ * reorders only at the chain's edges, and gives the reference kernels'
+ * results (bitwise the same for 1, 2 and 3 threads); a chain of two Convs
+ * stays plain. On CPUs without AVX-512 the pass must leave graphs alone. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "model_builder.h"
+#include "runtime/cpu.h"
+#include "testutil.h"
+
+enum { N = 2, C = 20, HW = 9, M = 24, OC = 17, HW2 = 5 };
+
+static float x[N * M * HW * HW]; /* C or M channels */
+static float wa[M * C], ba[M], wb[M * 9], bb[M], wc[M * M], bc[M], wf[M * 25], wg[OC * M], bg[OC];
+static struct onr_error err;
+
+static void fill(void)
+{
+    onr_test_fill(x, sizeof x / 4, 1, -1.0f, 1.0f);
+    onr_test_fill(wa, sizeof wa / 4, 2, -0.4f, 0.4f);
+    onr_test_fill(ba, sizeof ba / 4, 3, -0.2f, 0.2f);
+    onr_test_fill(wb, sizeof wb / 4, 4, -0.5f, 0.5f);
+    onr_test_fill(bb, sizeof bb / 4, 5, -0.2f, 0.2f);
+    onr_test_fill(wc, sizeof wc / 4, 6, -0.3f, 0.3f);
+    onr_test_fill(bc, sizeof bc / 4, 7, -0.2f, 0.2f);
+    onr_test_fill(wf, sizeof wf / 4, 8, -0.3f, 0.3f);
+    onr_test_fill(wg, sizeof wg / 4, 9, -0.3f, 0.3f);
+    onr_test_fill(bg, sizeof bg / 4, 10, -0.2f, 0.2f);
+}
+
+static void conv_attrs(struct mb_model *m, Onnx__NodeProto *n, int64_t group, int64_t k,
+                       int64_t stride)
+{
+    const int64_t pads[4] = {k / 2, k / 2, k / 2, k / 2}, strides[2] = {stride, stride};
+    mb_attr_int(m, n, "group", group);
+    mb_attr_ints(m, n, "pads", pads, 4);
+    mb_attr_ints(m, n, "strides", strides, 2);
+}
+
+/* x -> a = relu(pw) -> b = clip(dw3x3) -> relu(pw(b) + a) -> dw5x5 s2 -> g = pw;
+ * h = sigmoid(a); outputs g, h, b. */
+static struct mb_model *chain_model(void)
+{
+    struct mb_model *m = mb_new(13);
+    const int64_t xd[4] = {N, C, HW, HW}, gd[4] = {N, OC, HW2, HW2}, ad[4] = {N, M, HW, HW};
+    const int64_t wad[4] = {M, C, 1, 1}, wbd[4] = {M, 1, 3, 3}, wcd[4] = {M, M, 1, 1};
+    const int64_t wfd[4] = {M, 1, 5, 5}, wgd[4] = {OC, M, 1, 1}, md[1] = {M}, od[1] = {OC};
+    const int64_t sd[1] = {1};
+    const float lo = 0.0f, hi = 0.5f;
+    mb_input(m, "x", ONR_DTYPE_FLOAT, 4, xd);
+    mb_output(m, "g", ONR_DTYPE_FLOAT, 4, gd);
+    mb_output(m, "h", ONR_DTYPE_FLOAT, 4, ad);
+    mb_output(m, "b", ONR_DTYPE_FLOAT, 4, ad);
+    mb_init_f32(m, "wa", 4, wad, wa);
+    mb_init_f32(m, "ba", 1, md, ba);
+    mb_init_f32(m, "wb", 4, wbd, wb);
+    mb_init_f32(m, "bb", 1, md, bb);
+    mb_init_f32(m, "wc", 4, wcd, wc);
+    mb_init_f32(m, "bc", 1, md, bc);
+    mb_init_f32(m, "wf", 4, wfd, wf);
+    mb_init_f32(m, "wg", 4, wgd, wg);
+    mb_init_f32(m, "bg", 1, od, bg);
+    mb_init_f32(m, "lo", 0, sd, &lo);
+    mb_init_f32(m, "hi", 0, sd, &hi);
+    conv_attrs(m, mb_node(m, "Conv", "pw1", "x,wa,ba", "a0"), 1, 1, 1);
+    mb_node(m, "Relu", "", "a0", "a");
+    conv_attrs(m, mb_node(m, "Conv", "dw1", "a,wb,bb", "b0"), M, 3, 1);
+    mb_node(m, "Clip", "", "b0,lo,hi", "b");
+    conv_attrs(m, mb_node(m, "Conv", "pw2", "b,wc,bc", "c"), 1, 1, 1);
+    mb_node(m, "Add", "", "c,a", "d");
+    mb_node(m, "Relu", "", "d", "e");
+    conv_attrs(m, mb_node(m, "Conv", "dw2", "e,wf,", "f"), M, 5, 2);
+    conv_attrs(m, mb_node(m, "Conv", "pw3", "f,wg,bg", "g"), 1, 1, 1);
+    mb_node(m, "Sigmoid", "", "a", "h");
+    return m;
+}
+
+/* x -> dw3x3 -> pw: too short a chain to convert. */
+static struct mb_model *pair_model(void)
+{
+    struct mb_model *m = mb_new(13);
+    const int64_t xd[4] = {N, M, HW, HW}, yd[4] = {N, OC, HW, HW};
+    const int64_t wbd[4] = {M, 1, 3, 3}, wgd[4] = {OC, M, 1, 1}, md[1] = {M}, od[1] = {OC};
+    mb_input(m, "x", ONR_DTYPE_FLOAT, 4, xd);
+    mb_output(m, "y", ONR_DTYPE_FLOAT, 4, yd);
+    mb_init_f32(m, "wb", 4, wbd, wb);
+    mb_init_f32(m, "bb", 1, md, bb);
+    mb_init_f32(m, "wg", 4, wgd, wg);
+    mb_init_f32(m, "bg", 1, od, bg);
+    conv_attrs(m, mb_node(m, "Conv", "dw", "x,wb,bb", "t"), M, 3, 1);
+    conv_attrs(m, mb_node(m, "Conv", "pw", "t,wg,bg", "y"), 1, 1, 1);
+    return m;
+}
+
+struct run {
+    int n_out;
+    float *y[3];
+    size_t n[3];
+    int reorders_in, reorders_out, blocked_convs;
+};
+
+static void run_free(struct run *r)
+{
+    for (int k = 0; k < 3; k++) free(r->y[k]);
+    memset(r, 0, sizeof *r);
+}
+
+static bool run(const struct onr_model *model, const float *in, size_t in_bytes, int in_c,
+                unsigned passes, int reference, int threads, struct run *r)
+{
+    memset(r, 0, sizeof *r);
+    struct onr_session_options opt;
+    onr_session_options_init(&opt);
+    opt.passes = passes;
+    opt.reference_kernels = reference;
+    opt.threads = threads;
+    struct onr_session *s = NULL;
+    struct onr_tensor_ref xin = {.name = "x", .dtype = ONR_DTYPE_FLOAT, .rank = 4,
+                                 .dims = {N, in_c, HW, HW}, .data = in, .nbytes = in_bytes};
+    enum onr_status st = onr_session_create(model, &opt, &s, &err);
+    if (st == ONR_STATUS_OK) st = onr_session_run(s, &xin, 1, &err);
+    if (st != ONR_STATUS_OK) {
+        fprintf(stderr, "passes 0x%x ref %d threads %d: %s: %s\n", passes, reference, threads,
+                onr_status_name(st), err.message);
+        onr_test_failures++;
+        onr_session_free(s);
+        return false;
+    }
+    for (int i = 0; i < onr_session_node_count(s); i++) {
+        struct onr_node_info info;
+        if (onr_session_node_info(s, i, &info) != ONR_STATUS_OK) continue;
+        r->reorders_in += strcmp(info.op_type, "ReorderToNCHW16c") == 0;
+        r->reorders_out += strcmp(info.op_type, "ReorderToNCHW") == 0;
+        r->blocked_convs += strcmp(info.op_type, "Conv") == 0 && strstr(info.params, "nchwc_") != NULL;
+    }
+    r->n_out = onr_model_output_count(model);
+    for (int k = 0; k < r->n_out && k < 3; k++) {
+        struct onr_tensor_ref out;
+        if (onr_session_output(s, k, &out) != ONR_STATUS_OK || (r->y[k] = malloc(out.nbytes)) == NULL) {
+            onr_test_failures++;
+            continue;
+        }
+        memcpy(r->y[k], out.data, out.nbytes);
+        r->n[k] = out.nbytes / sizeof(float);
+    }
+    onr_session_free(s);
+    return true;
+}
+
+static void check_model(struct mb_model *m, const char *what, int in_c, int want_in,
+                        int want_out, int want_blocked)
+{
+    struct onr_model *model = NULL;
+    enum onr_status st = mb_load(m, &model, &err);
+    mb_free(m);
+    if (st != ONR_STATUS_OK) {
+        fprintf(stderr, "%s: load: %s\n", what, err.message);
+        onr_test_failures++;
+        return;
+    }
+    const bool avx512 = onr_cpu_has_avx512();
+    if (!avx512) want_in = want_out = want_blocked = 0;
+    const size_t in_bytes = (size_t)(N * in_c * HW * HW) * sizeof(float);
+    struct run ref, plain, blocked[3];
+    bool ok = run(model, x, in_bytes, in_c, ONR_PASS_DEFAULT, 1, 1, &ref);
+    ok &= run(model, x, in_bytes, in_c, ONR_PASS_DEFAULT & ~ONR_PASS_NCHWC_LAYOUT, 0, 2, &plain);
+    for (int t = 0; t < 3; t++) ok &= run(model, x, in_bytes, in_c, ONR_PASS_DEFAULT, 0, t + 1, &blocked[t]);
+    if (ok) {
+        CHECK(plain.reorders_in == 0 && plain.reorders_out == 0 && plain.blocked_convs == 0);
+        CHECK(ref.reorders_in == 0 && ref.reorders_out == 0 && ref.blocked_convs == 0);
+        if (blocked[0].reorders_in != want_in || blocked[0].reorders_out != want_out ||
+            blocked[0].blocked_convs != want_blocked) {
+            fprintf(stderr, "%s: %d reorders in, %d out, %d blocked Convs; expected %d, %d, %d\n",
+                    what, blocked[0].reorders_in, blocked[0].reorders_out,
+                    blocked[0].blocked_convs, want_in, want_out, want_blocked);
+            onr_test_failures++;
+        }
+        for (int k = 0; k < ref.n_out; k++) {
+            char label[96];
+            snprintf(label, sizeof label, "%s: output %d, layout pass vs reference", what, k);
+            CHECK(onr_test_close(label, blocked[0].y[k], ref.y[k], ref.n[k], ONR_TEST_ATOL, ONR_TEST_RTOL));
+            snprintf(label, sizeof label, "%s: output %d, plain vs reference", what, k);
+            CHECK(onr_test_close(label, plain.y[k], ref.y[k], ref.n[k], ONR_TEST_ATOL, ONR_TEST_RTOL));
+            for (int t = 1; t < 3; t++) {
+                snprintf(label, sizeof label, "%s: output %d, 1 vs %d threads", what, k, t + 1);
+                CHECK(onr_test_bitwise(label, blocked[0].y[k], blocked[t].y[k], ref.n[k]));
+            }
+        }
+    }
+    run_free(&ref);
+    run_free(&plain);
+    for (int t = 0; t < 3; t++) run_free(&blocked[t]);
+    onr_model_free(model);
+}
+
+int main(void)
+{
+    fill();
+    /* x in; a (read by Sigmoid), b (an output) and g out; five Convs. */
+    check_model(chain_model(), "chain", C, 1, 3, 5);
+    check_model(pair_model(), "pair", M, 0, 0, 0);
+    if (!onr_cpu_has_avx512()) printf("note: no AVX-512: checked that the pass stays off\n");
+    return onr_test_failures != 0;
+}
