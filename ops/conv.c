@@ -58,8 +58,9 @@ struct conv_params {
     struct {
         bool on;
         float *w, *b;
-        onr_nchwc_dw_fn dw;             /* one of these two */
+        onr_nchwc_dw_fn dw;             /* one of these three */
         onr_nchwc_pw_fn pw;
+        onr_nchwc_conv_fn dense;        /* plain X: the first Conv of a chain */
     } blk;
 };
 
@@ -598,17 +599,25 @@ static bool is_blocked_dw(const struct onr_conv_shape *s)
     return s->group == s->C && s->OC == s->C;
 }
 
-bool onr_conv_blocked_fits(const struct onr_op_ctx *ctx)
+/* Input channels up to which a dense Conv reads its plain X and writes a
+ * blocked Y (a network's stem: RGB in). */
+#define BLOCKED_DENSE_MAX_C 4
+
+enum onr_conv_blocked onr_conv_blocked_fits(const struct onr_op_ctx *ctx)
 {
     const struct conv_params *p = ctx->params;
-    if (p == NULL || !p->shaped || ctx->reference || p->pw.on || p->blk.on) return false;
+    if (p == NULL || !p->shaped || ctx->reference || p->pw.on || p->blk.on)
+        return ONR_CONV_BLOCKED_NO;
     const struct onr_tensor *b = ctx->n_x > 2 ? ctx->x[2] : NULL;
     if (ctx->x[0] == NULL || ctx->x[0]->data != NULL || ctx->x[1]->data == NULL ||
         (b != NULL && b->data == NULL))
-        return false;   /* x computed at run time, W and B constant */
+        return ONR_CONV_BLOCKED_NO;   /* x computed at run time, W and B constant */
     const struct onr_conv_shape *s = &p->shape;
-    if (is_blocked_dw(s)) return !p->residual;
-    return s->group == 1 && fits_1x1(s);
+    if (is_blocked_dw(s)) return p->residual ? ONR_CONV_BLOCKED_NO : ONR_CONV_BLOCKED_IN_OUT;
+    if (s->group != 1) return ONR_CONV_BLOCKED_NO;
+    if (fits_1x1(s)) return ONR_CONV_BLOCKED_IN_OUT;
+    return s->C <= BLOCKED_DENSE_MAX_C && !p->residual ? ONR_CONV_BLOCKED_OUT
+                                                        : ONR_CONV_BLOCKED_NO;
 }
 
 enum onr_status onr_conv_set_blocked(struct onr_op_ctx *ctx, struct onr_error *err)
@@ -619,9 +628,10 @@ enum onr_status onr_conv_set_blocked(struct onr_op_ctx *ctx, struct onr_error *e
                              ctx->node->name);
     const struct onr_conv_shape *s = &p->shape;
     const struct onr_tensor *b = ctx->n_x > 2 ? ctx->x[2] : NULL;
-    const bool dw = is_blocked_dw(s);
-    const int64_t wf = dw ? onr_nchwc_dw_weight_floats(s->C, s->KH, s->KW)
-                          : onr_nchwc_pw_weight_floats(s->OC, s->C);
+    const bool dw = is_blocked_dw(s), dense = !dw && !fits_1x1(s);
+    const int64_t wf = dw      ? onr_nchwc_dw_weight_floats(s->C, s->KH, s->KW)
+                       : dense ? onr_nchwc_conv_weight_floats(s->OC, s->C, s->KH, s->KW)
+                               : onr_nchwc_pw_weight_floats(s->OC, s->C);
     const int64_t bf = onr_nchwc_blocks(s->OC) * ONR_NCHWC_LANES;
     p->blk.w = onr_aligned_alloc((size_t)wf * sizeof(float));
     p->blk.b = onr_aligned_alloc((size_t)bf * sizeof(float));
@@ -642,6 +652,14 @@ enum onr_status onr_conv_set_blocked(struct onr_op_ctx *ctx, struct onr_error *e
         p->blk.dw = onr_nchwc_dwconv_f32__scalar;
 #endif
         p->kernel_name = avx512 ? "nchwc_dwconv__avx512" : "nchwc_dwconv__scalar";
+    } else if (dense) {
+        onr_nchwc_pack_conv(s->OC, s->C, s->KH, s->KW, ctx->x[1]->data, bias, p->blk.w, p->blk.b);
+#if defined(ONR_HAVE_X86)
+        p->blk.dense = avx512 ? onr_nchwc_conv_f32__avx512 : onr_nchwc_conv_f32__scalar;
+#else
+        p->blk.dense = onr_nchwc_conv_f32__scalar;
+#endif
+        p->kernel_name = avx512 ? "nchwc_conv__avx512" : "nchwc_conv__scalar";
     } else {
         onr_nchwc_pack_pw(s->OC, s->C, ctx->x[1]->data, bias, p->blk.w, p->blk.b);
 #if defined(ONR_HAVE_X86)
@@ -664,6 +682,11 @@ static void run_blocked(const struct onr_op_ctx *ctx, const struct conv_params *
     const struct onr_conv_shape *s = &p->shape;
     if (p->blk.dw != NULL) {
         p->blk.dw(s, ctx->x[0]->data, p->blk.w, p->blk.b, &p->act, ctx->y[0]->data, ctx->threads);
+        return;
+    }
+    if (p->blk.dense != NULL) {
+        p->blk.dense(s, ctx->x[0]->data, p->blk.w, p->blk.b, &p->act, ctx->y[0]->data,
+                     ctx->threads);
         return;
     }
     p->blk.pw(s->N, s->C, s->OC, s->H * s->W, ctx->x[0]->data, p->blk.w, p->blk.b,

@@ -28,13 +28,20 @@ enum onr_status onr_conv_set_residual(void *conv_params, bool on, struct onr_err
  * UNSUPPORTED when the pair does not qualify (the graph stays as it is). */
 enum onr_status onr_conv_fuse_pointwise(struct onr_op_ctx *dw_ctx, const struct onr_op_ctx *pw_ctx,
                                         struct onr_error *err);
-/* Whether the prepared Conv can run on channel-blocked NCHW16c tensors
- * (ops/kernels/nchwc.h): a depthwise Conv (group == C == OC) without a
- * residual, or a 1x1 stride-1 unpadded group-1 Conv; W and B constant, X
- * computed at run time; not with reference kernels. */
-bool onr_conv_blocked_fits(const struct onr_op_ctx *ctx);
-/* Switches a Conv that fits to blocked X, residual and Y (the layout pass
- * then gives it blocked tensors): packs W and B for the blocked kernel. */
+/* How the prepared Conv can run on channel-blocked NCHW16c tensors
+ * (ops/kernels/nchwc.h); W and B constant, X computed at run time, not
+ * with reference kernels. */
+enum onr_conv_blocked {
+    ONR_CONV_BLOCKED_NO,
+    /* blocked X, residual and Y: a depthwise Conv (group == C == OC)
+     * without a residual, or a 1x1 stride-1 unpadded group-1 Conv */
+    ONR_CONV_BLOCKED_IN_OUT,
+    /* plain X, blocked Y: a dense Conv with few input channels (a stem) */
+    ONR_CONV_BLOCKED_OUT,
+};
+enum onr_conv_blocked onr_conv_blocked_fits(const struct onr_op_ctx *ctx);
+/* Switches a Conv that fits to its blocked tensors (the layout pass then
+ * gives it them): packs W and B for the blocked kernel. */
 enum onr_status onr_conv_set_blocked(struct onr_op_ctx *ctx, struct onr_error *err);
 /* The activation currently set (kind ONR_ACT_NONE when none). */
 struct onr_activation onr_conv_get_activation(const void *conv_params);

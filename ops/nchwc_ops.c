@@ -85,7 +85,7 @@ const struct onr_op_def onr_op_nchwc_reorder_out = {
     .init = init_out, .infer = reorder_infer, .run = reorder_run, .describe = describe_out,
 };
 
-/* ---- GlobalAveragePool: x blocked (N, C, H, W) -> y plain (N, C, 1, 1) ---- */
+/* ---- GlobalAveragePool: x blocked (N, C, H, W) -> y blocked (N, C, 1, 1) ---- */
 
 bool onr_nchwc_global_avgpool_fits(const struct onr_op_ctx *ctx)
 {
@@ -122,10 +122,10 @@ const struct onr_op_def onr_op_nchwc_global_avgpool = {
     .infer = gap_infer, .run = gap_run, .describe = describe_blocked,
 };
 
-/* ---- Mul: x blocked (N, C, H, W) times a plain gate (N or 1, C, 1, 1) ---- */
+/* ---- Mul: x blocked (N, C, H, W) times a blocked gate (N or 1, C, 1, 1) ---- */
 
 struct mul_params {
-    int big;   /* the blocked input */
+    int big;   /* the (N, C, H, W) input; the other is the gate */
 };
 
 /* g: float (N or 1, C, 1, 1) for x (N, C, H, W) */
@@ -173,8 +173,9 @@ static enum onr_status mul_run(struct onr_op_ctx *ctx, struct onr_error *err)
     const struct mul_params *p = ctx->params;
     const struct onr_tensor *x = ctx->x[p->big], *g = ctx->x[1 - p->big];
     const struct onr_shape *sh = &x->shape;
-    onr_nchwc_channel_mul(sh->dims[0], sh->dims[1], plane_of(sh), x->data, g->data,
-                          g->shape.dims[0] == 1 ? 0 : sh->dims[1], ctx->y[0]->data, ctx->threads);
+    const int64_t g_stride = g->shape.dims[0] == 1 ? 0 : onr_nchwc_floats(1, sh->dims[1], 1);
+    onr_nchwc_channel_mul(sh->dims[0], sh->dims[1], plane_of(sh), x->data, g->data, g_stride,
+                          ctx->y[0]->data, ctx->threads);
     return ONR_STATUS_OK;
 }
 

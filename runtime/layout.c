@@ -4,7 +4,8 @@
  * Depthwise and 1x1 Convs that can run on channel-blocked tensors
  * (onr_conv_blocked_fits) and that form a connected chain of at least
  * MIN_CHAIN of them (through their X or residual inputs) switch to blocked
- * X, residual and Y. Inside such a chain, a squeeze-excite block's
+ * X, residual and Y; a stem Conv (few input channels) feeding the chain
+ * reads its plain X and writes blocked Y. Inside such a chain, a squeeze-excite block's
  * GlobalAveragePool and per-channel Mul become their blocked forms
  * (ops/nchwc_ops.h) when a blocked node produces their input. A value a
  * blocked node writes becomes a new blocked value; a value it reads from
@@ -31,8 +32,9 @@
 enum role {
     ROLE_NONE,
     ROLE_CONV,   /* reads X (0) and the residual (3) blocked, writes blocked */
-    ROLE_POOL,   /* GlobalAveragePool: reads blocked, writes plain */
-    ROLE_MUL,    /* per-channel Mul: reads input `big` blocked, writes blocked */
+    ROLE_CONV_IN,/* reads X plain, writes blocked: a chain's first Conv */
+    ROLE_POOL,   /* GlobalAveragePool: reads and writes blocked */
+    ROLE_MUL,    /* per-channel Mul: reads x (input `big`) and the gate blocked */
 };
 
 static int find_root(int *parent, int i)
@@ -53,7 +55,7 @@ struct pass {
     int *producer;          /* per value: xnode index, or -1 */
     bool *on;               /* per xnode: runs blocked */
     enum role *role;        /* per xnode: what it would do blocked */
-    signed char *big;       /* per xnode: ROLE_MUL's blocked input */
+    signed char *big;       /* per xnode: ROLE_MUL's (N, C, H, W) input */
     struct insert *ins;
     int n_ins;
 };
@@ -66,7 +68,13 @@ static bool is_op(const struct onr_xnode *xn, const char *op_type)
 
 static enum role role_of(const struct onr_xnode *xn, signed char *big)
 {
-    if (is_op(xn, "Conv")) return onr_conv_blocked_fits(&xn->ctx) ? ROLE_CONV : ROLE_NONE;
+    if (is_op(xn, "Conv")) {
+        switch (onr_conv_blocked_fits(&xn->ctx)) {
+        case ONR_CONV_BLOCKED_IN_OUT: return ROLE_CONV;
+        case ONR_CONV_BLOCKED_OUT: return ROLE_CONV_IN;
+        default: return ROLE_NONE;
+        }
+    }
     if (is_op(xn, "GlobalAveragePool"))
         return onr_nchwc_global_avgpool_fits(&xn->ctx) ? ROLE_POOL : ROLE_NONE;
     if (is_op(xn, "Mul")) {
@@ -82,14 +90,14 @@ static bool reads_blocked(const struct pass *p, int j, int k)
     switch (p->role[j]) {
     case ROLE_CONV: return k == 0 || k == 3;
     case ROLE_POOL: return k == 0;
-    case ROLE_MUL: return k == p->big[j];
+    case ROLE_MUL: return k == 0 || k == 1;
     default: return false;
     }
 }
 
 static bool writes_blocked(const struct pass *p, int i)
 {
-    return i >= 0 && p->on[i] && (p->role[i] == ROLE_CONV || p->role[i] == ROLE_MUL);
+    return i >= 0 && p->on[i];
 }
 
 /* Marks the candidates, drops those in chains with fewer than MIN_CHAIN
@@ -121,12 +129,13 @@ static enum onr_status mark_chains(struct pass *p)
         }
     }
     for (int i = 0; i < s->n_xnodes; i++)
-        if (p->on[i] && p->role[i] == ROLE_CONV) size[find_root(parent, i)]++;
+        if (p->on[i] && (p->role[i] == ROLE_CONV || p->role[i] == ROLE_CONV_IN))
+            size[find_root(parent, i)]++;
     for (int i = 0; i < s->n_xnodes; i++)
         if (p->on[i] && size[find_root(parent, i)] < MIN_CHAIN) p->on[i] = false;
     /* In order, so a producer is decided before its readers. */
     for (int i = 0; i < s->n_xnodes; i++) {
-        if (!p->on[i] || p->role[i] == ROLE_CONV) continue;
+        if (!p->on[i] || p->role[i] == ROLE_CONV || p->role[i] == ROLE_CONV_IN) continue;
         const int v = s->xnodes[i].in[p->role[i] == ROLE_MUL ? p->big[i] : 0];
         p->on[i] = writes_blocked(p, p->producer[v]);
     }
@@ -208,7 +217,8 @@ static enum onr_status block_value(struct pass *p, int v, struct onr_error *err)
 static enum onr_status switch_node(struct pass *p, int i, struct onr_error *err)
 {
     struct onr_xnode *xn = &p->s->xnodes[i];
-    if (p->role[i] == ROLE_CONV) return onr_conv_set_blocked(&xn->ctx, err);
+    if (p->role[i] == ROLE_CONV || p->role[i] == ROLE_CONV_IN)
+        return onr_conv_set_blocked(&xn->ctx, err);
     if (xn->initialised) {
         if (xn->def->release != NULL) xn->def->release(xn->ctx.params);
         else free(xn->ctx.params);

@@ -104,13 +104,37 @@ void onr_nchwc_pwconv_f32__avx512(int64_t N, int64_t C, int64_t OC, int64_t HW, 
                                   const float *wp, const float *bp, const float *r,
                                   const struct onr_activation *act, float *y, int threads);
 
+/* ---- dense Conv from a plain input: the first Conv of a chain ---- */
+
+/* Floats of packed weights: OCB * C * KH * KW * 16; of packed bias: OCB * 16. */
+static inline int64_t onr_nchwc_conv_weight_floats(int64_t OC, int64_t C, int64_t KH, int64_t KW)
+{
+    return onr_nchwc_blocks(OC) * C * KH * KW * ONR_NCHWC_LANES;
+}
+/* w (OC, C, KH, KW) -> wp (OCB, C, KH, KW, 16); b (OC) or NULL -> bp (OCB * 16);
+ * zero in the padding lanes. */
+void onr_nchwc_pack_conv(int64_t OC, int64_t C, int64_t KH, int64_t KW, const float *w,
+                         const float *b, float *wp, float *bp);
+/* y = act(conv(x) + bias), group 1: x plain (N, C, H, W), y blocked
+ * (N, OC, OH, OW); any kernel, stride, pads, dilation. Per output: bias,
+ * then taps in (c, kh, kw) order; padding taps skipped. */
+typedef void (*onr_nchwc_conv_fn)(const struct onr_conv_shape *s, const float *x,
+                                  const float *wp, const float *bp,
+                                  const struct onr_activation *act, float *y, int threads);
+void onr_nchwc_conv_f32__scalar(const struct onr_conv_shape *s, const float *x, const float *wp,
+                                const float *bp, const struct onr_activation *act, float *y,
+                                int threads);
+void onr_nchwc_conv_f32__avx512(const struct onr_conv_shape *s, const float *x, const float *wp,
+                                const float *bp, const struct onr_activation *act, float *y,
+                                int threads);
+
 /* ---- squeeze-excite (nchwc_misc.c, portable) ---- */
 
-/* x blocked (N, C, HW) -> y plain (N, C): the mean over HW */
+/* x blocked (N, C, HW) -> y blocked (N, C, 1): the mean over HW */
 void onr_nchwc_global_avgpool(int64_t N, int64_t C, int64_t HW, const float *x, float *y,
                               int threads);
-/* y = x * g per channel: x, y blocked (N, C, HW); g plain, the gate of
- * image n channel c at g[n * g_stride + c] (g_stride 0: one gate for all) */
+/* y = x * g per channel: x, y blocked (N, C, HW); g blocked (N or 1, C, 1),
+ * image n's gates at g + n * g_stride (g_stride 0: one gate for all) */
 void onr_nchwc_channel_mul(int64_t N, int64_t C, int64_t HW, const float *x, const float *g,
                            int64_t g_stride, float *y, int threads);
 

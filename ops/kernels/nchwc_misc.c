@@ -3,7 +3,8 @@
  * over the 16 lanes of a pixel, which the compiler vectorises. */
 #include "nchwc.h"
 
-/* x: blocked (N, C, HW)  y: plain (N, C), the mean over HW in pixel order */
+/* x: blocked (N, C, HW)  y: blocked (N, C, 1): the mean over HW in pixel
+ * order (padding lanes too: finite) */
 void onr_nchwc_global_avgpool(int64_t N, int64_t C, int64_t HW, const float *x, float *y,
                               int threads)
 {
@@ -11,17 +12,17 @@ void onr_nchwc_global_avgpool(int64_t N, int64_t C, int64_t HW, const float *x, 
     (void)threads;
 #pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1 && items > 1)
     for (int64_t it = 0; it < items; it++) {
-        const int64_t n = it / CB, cb = it % CB;
         const float *xp = x + it * HW * ONR_NCHWC_LANES;
         float sum[ONR_NCHWC_LANES] = {0};
         for (int64_t p = 0; p < HW; p++)
             for (int l = 0; l < ONR_NCHWC_LANES; l++) sum[l] += xp[p * ONR_NCHWC_LANES + l];
-        for (int l = 0; l < ONR_NCHWC_LANES && cb * ONR_NCHWC_LANES + l < C; l++)
-            y[n * C + cb * ONR_NCHWC_LANES + l] = sum[l] / (float)HW;
+        for (int l = 0; l < ONR_NCHWC_LANES; l++)
+            y[it * ONR_NCHWC_LANES + l] = sum[l] / (float)HW;
     }
 }
 
-/* x, y: blocked (N, C, HW)  g: plain, g[n * g_stride + c]; y = x * g per channel */
+/* x, y: blocked (N, C, HW)  g: blocked (N or 1, C, 1), image n's at
+ * g + n * g_stride; y = x * g per channel */
 void onr_nchwc_channel_mul(int64_t N, int64_t C, int64_t HW, const float *x, const float *g,
                            int64_t g_stride, float *y, int threads)
 {
@@ -30,11 +31,7 @@ void onr_nchwc_channel_mul(int64_t N, int64_t C, int64_t HW, const float *x, con
 #pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1 && items > 1)
     for (int64_t it = 0; it < items; it++) {
         const int64_t n = it / CB, cb = it % CB;
-        float gv[ONR_NCHWC_LANES];
-        for (int l = 0; l < ONR_NCHWC_LANES; l++) {
-            const int64_t c = cb * ONR_NCHWC_LANES + l;
-            gv[l] = c < C ? g[n * g_stride + c] : 0.0f;   /* padding lanes stay finite */
-        }
+        const float *gv = g + n * g_stride + cb * ONR_NCHWC_LANES;
         const float *xp = x + it * HW * ONR_NCHWC_LANES;
         float *yp = y + it * HW * ONR_NCHWC_LANES;
         for (int64_t p = 0; p < HW; p++)

@@ -2,8 +2,8 @@
  * Convs with a fused residual and activations, whose intermediate values
  * are also read by plain nodes and are graph outputs, runs blocked with
  * reorders only at the chain's edges, and gives the reference kernels'
- * results (bitwise the same for 1, 2 and 3 threads); a chain of two Convs
- * stays plain. On CPUs without AVX-512 the pass must leave graphs alone. */
+ * results (bitwise the same for 1, 2 and 3 threads); a stem Conv reads
+ * its plain input and writes blocked; a chain of two Convs stays plain. On CPUs without AVX-512 the pass must leave graphs alone. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +15,7 @@ enum { N = 2, C = 20, HW = 9, M = 24, OC = 17, HW2 = 5 };
 
 static float x[N * M * HW * HW]; /* C or M channels */
 static float wa[M * C], ba[M], wb[M * 9], bb[M], wc[M * M], bc[M], wf[M * 25], wg[OC * M], bg[OC];
+static float ws[M * 3 * 9];
 static struct onr_error err;
 
 static void fill(void)
@@ -29,6 +30,7 @@ static void fill(void)
     onr_test_fill(wf, sizeof wf / 4, 8, -0.3f, 0.3f);
     onr_test_fill(wg, sizeof wg / 4, 9, -0.3f, 0.3f);
     onr_test_fill(bg, sizeof bg / 4, 10, -0.2f, 0.2f);
+    onr_test_fill(ws, sizeof ws / 4, 11, -0.4f, 0.4f);
 }
 
 static void conv_attrs(struct mb_model *m, Onnx__NodeProto *n, int64_t group, int64_t k,
@@ -75,6 +77,29 @@ static struct mb_model *chain_model(void)
     conv_attrs(m, mb_node(m, "Conv", "dw2", "e,wf,", "f"), M, 5, 2);
     conv_attrs(m, mb_node(m, "Conv", "pw3", "f,wg,bg", "g"), 1, 1, 1);
     mb_node(m, "Sigmoid", "", "a", "h");
+    return m;
+}
+
+/* x (3 channels) -> stem 3x3 stride 2 -> dw3x3 -> pw: the stem reads x
+ * plain and writes blocked, so the chain needs no reorder at its start. */
+static struct mb_model *stem_model(void)
+{
+    struct mb_model *m = mb_new(13);
+    const int64_t xd[4] = {N, 3, HW, HW}, yd[4] = {N, OC, HW2, HW2};
+    const int64_t wsd[4] = {M, 3, 3, 3}, wbd[4] = {M, 1, 3, 3}, wgd[4] = {OC, M, 1, 1};
+    const int64_t md[1] = {M}, od[1] = {OC};
+    mb_input(m, "x", ONR_DTYPE_FLOAT, 4, xd);
+    mb_output(m, "y", ONR_DTYPE_FLOAT, 4, yd);
+    mb_init_f32(m, "ws", 4, wsd, ws);
+    mb_init_f32(m, "bs", 1, md, bc);
+    mb_init_f32(m, "wb", 4, wbd, wb);
+    mb_init_f32(m, "bb", 1, md, bb);
+    mb_init_f32(m, "wg", 4, wgd, wg);
+    mb_init_f32(m, "bg", 1, od, bg);
+    conv_attrs(m, mb_node(m, "Conv", "stem", "x,ws,bs", "s0"), 1, 3, 2);
+    mb_node(m, "Relu", "", "s0", "s");
+    conv_attrs(m, mb_node(m, "Conv", "dw", "s,wb,bb", "t"), M, 3, 1);
+    conv_attrs(m, mb_node(m, "Conv", "pw", "t,wg,bg", "y"), 1, 1, 1);
     return m;
 }
 
@@ -202,6 +227,7 @@ int main(void)
     /* x in; a (read by Sigmoid), b (an output) and g out; five Convs. */
     check_model(chain_model(), "chain", C, 1, 3, 5);
     check_model(pair_model(), "pair", M, 0, 0, 0);
+    check_model(stem_model(), "stem", 3, 0, 1, 3);
     if (!onr_cpu_has_avx512()) printf("note: no AVX-512: checked that the pass stays off\n");
     return onr_test_failures != 0;
 }

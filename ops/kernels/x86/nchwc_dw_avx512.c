@@ -125,6 +125,10 @@ void onr_nchwc_to_nchw__avx512(int64_t N, int64_t C, int64_t HW, const float *x,
     reorder(N, C, HW, x, y, threads, true);
 }
 
+/* Most output pixels per group: accumulators + one kernel row of weights
+ * + the input vectors in flight fit the 32 registers. */
+enum { G_MAX = 12 };
+
 /* The sizes of one depthwise Conv, compile-time constants in the fast
  * paths (K == 0 there means "run-time, read from here"). */
 struct dw_geom {
@@ -146,6 +150,7 @@ static inline __attribute__((always_inline)) void store_act(const struct onr_act
         return;                                                                              \
     }
     switch (av->kind) {
+    default: /* every kind is listed; NONE for anything else */
         STORE_ACT(ONR_ACT_NONE)
         STORE_ACT(ONR_ACT_RELU)
         STORE_ACT(ONR_ACT_CLIP)
@@ -155,8 +160,6 @@ static inline __attribute__((always_inline)) void store_act(const struct onr_act
         STORE_ACT(ONR_ACT_SILU)
     }
 #undef STORE_ACT
-#pragma GCC unroll 16
-    for (int p = 0; p < NP; p++) _mm512_storeu_ps(yo + p * L, onr_act512_apply(av, acc[p]));
 }
 
 /* NP output pixels (oh, ow..ow+NP-1) of one block: taps kh in [kh0, kh1),
@@ -169,7 +172,7 @@ pixels(const float *xb, int64_t ih, int64_t iw, const float *wb, __m512 vb, int 
 {
     const int64_t kh_n = KH ? KH : g->KH, kw_n = KW ? KW : g->KW;
     const int64_t sw = KH ? S : g->SW, dh = KH ? 1 : g->DH, dw = KH ? 1 : g->DW;
-    __m512 acc[8];
+    __m512 acc[G_MAX];
 #pragma GCC unroll 16
     for (int p = 0; p < NP; p++) acc[p] = vb;
 #pragma GCC unroll 5
@@ -246,22 +249,36 @@ rows(const struct dw_geom *g, const float *xb, const float *wb, __m512 vb,
             pixels(xb, ih, iw, wb, vb, kh0, kh1, tap_lo(iw, dw, kw_n), tap_hi(iw, dw, kw_n, W),
                    g, av, yr + ow * L, KH, KW, S, 1);
         }
+        /* interior: 5x5 in ceil(n / 12) groups of near-equal size (14
+         * columns: one group of 12, not 8 + 4); others in groups of 8 and a
+         * tail, which measured faster for 3x3 */
+        const int64_t n = owb - owa, ng = KH == 5 ? (n + G_MAX - 1) / G_MAX : 0;
         int64_t ow = owa;
-        for (; ow + 8 <= owb; ow += 8)
-            pixels(xb, ih, ow * sw - pl, wb, vb, kh0, kh1, 0, (int)kw_n, g, av, yr + ow * L, KH,
-                   KW, S, 8);
-        const int64_t iw = ow * sw - pl;
-        float *yo = yr + ow * L;
-        switch (owb - ow) {
-        case 1: pixels(xb, ih, iw, wb, vb, kh0, kh1, 0, (int)kw_n, g, av, yo, KH, KW, S, 1); break;
-        case 2: pixels(xb, ih, iw, wb, vb, kh0, kh1, 0, (int)kw_n, g, av, yo, KH, KW, S, 2); break;
-        case 3: pixels(xb, ih, iw, wb, vb, kh0, kh1, 0, (int)kw_n, g, av, yo, KH, KW, S, 3); break;
-        case 4: pixels(xb, ih, iw, wb, vb, kh0, kh1, 0, (int)kw_n, g, av, yo, KH, KW, S, 4); break;
-        case 5: pixels(xb, ih, iw, wb, vb, kh0, kh1, 0, (int)kw_n, g, av, yo, KH, KW, S, 5); break;
-        case 6: pixels(xb, ih, iw, wb, vb, kh0, kh1, 0, (int)kw_n, g, av, yo, KH, KW, S, 6); break;
-        case 7: pixels(xb, ih, iw, wb, vb, kh0, kh1, 0, (int)kw_n, g, av, yo, KH, KW, S, 7); break;
-        default: break;
+#define GROUP(NP)                                                                            \
+    case NP: pixels(xb, ih, iw, wb, vb, kh0, kh1, 0, (int)kw_n, g, av, yo, KH, KW, S, NP); break;
+        for (int64_t q = 0; q < ng; q++) {
+            const int np = (int)(n / ng + (q < n % ng));
+            const int64_t iw = ow * sw - pl;
+            float *yo = yr + ow * L;
+            switch (np) {
+                GROUP(1) GROUP(2) GROUP(3) GROUP(4) GROUP(5) GROUP(6) GROUP(7) GROUP(8)
+                GROUP(9) GROUP(10) GROUP(11) GROUP(12)
+            default: break;
+            }
+            ow += np;
         }
+        if (KH != 5) {
+            for (; ow + 8 <= owb; ow += 8)
+                pixels(xb, ih, ow * sw - pl, wb, vb, kh0, kh1, 0, (int)kw_n, g, av, yr + ow * L,
+                       KH, KW, S, 8);
+            const int64_t iw = ow * sw - pl;
+            float *yo = yr + ow * L;
+            switch (owb - ow) {
+                GROUP(1) GROUP(2) GROUP(3) GROUP(4) GROUP(5) GROUP(6) GROUP(7)
+            default: break;
+            }
+        }
+#undef GROUP
         for (ow = owb; ow < OW; ow++) {
             const int64_t iwb = ow * sw - pl;
             pixels(xb, ih, iwb, wb, vb, kh0, kh1, tap_lo(iwb, dw, kw_n),

@@ -7,15 +7,19 @@
  * weight vectors (packed: contiguous along c) and broadcasts P input
  * scalars straight from the blocked x (one per pixel, 16 channels of a
  * pixel share a cache line), so unlike the GEMM path nothing is packed at
- * run time. The epilogue adds bias and r, applies the activation and
- * stores each vector once. Every lane's sum is 0, then one FMA per c in
- * ascending order, then + bias, + r, act: the same in every tile shape, so
- * results do not depend on how the output is split between threads.
+ * run time. The epilogue adds bias and r and stores each vector once,
+ * None/Relu/Clip applied in registers; the costlier activations then run
+ * over the just-stored tile (in L1), their switch taken once per tile (a
+ * switch per vector cost up to 20% when C is small). Every lane's sum is
+ * 0, then one FMA per c in ascending order, then + bias, + r, act: the
+ * same in every tile shape, so results do not depend on how the output is
+ * split between threads.
  *
  * Tiles: output blocks are spread evenly over groups of at most OB_MAX,
  * pixels evenly over tiles of at most tile_p[OB]; leftovers become smaller
  * compile-time tiles (a table over (OB, P)) rather than masked ones. */
 #include <immintrin.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "../nchwc.h"
@@ -186,9 +190,11 @@ void onr_nchwc_pwconv_f32__avx512(int64_t N, int64_t C, int64_t OC, int64_t HW, 
     if (pc > max_chunks) pc = max_chunks;
     if (pc < 1) pc = 1;
     const int64_t items = rows * pc;
+    /* below ~1e5 multiply-adds (about a microsecond) a fork costs more than it saves */
+    const bool par = threads > 1 && items > 1 && N * OC * C * HW >= (1 << 17);
     const struct onr_act512 av = onr_act512_make(act);
-    (void)threads;
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads) if (threads > 1 && items > 1)
+    (void)par; /* unused without OpenMP */
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads) if (par)
     for (int64_t i = 0; i < items; i++) {
         const int64_t n = i / (ng * pc), g = i / pc % ng, k = i % pc;
         const int OB = (int)(gbase + (g < gextra));

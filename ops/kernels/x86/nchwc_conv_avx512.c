@@ -1,0 +1,149 @@
+/* Dense Conv from a plain input into a blocked output (nchwc.h), AVX-512:
+ * the first Conv of a blocked chain (a network's RGB stem), so the chain
+ * needs no reorder at its start.
+ *
+ * One task is one output row of one image for two output-channel blocks
+ * (32 channels). Its interior pixels (every tap inside the image along the
+ * row) go in tiles of 12 pixels x 2 blocks = 24 accumulators: per tap, two
+ * weight vectors and 12 input floats broadcast from the plain row, 24 FMAs.
+ * Border pixels go one at a time with the taps outside the image skipped;
+ * rows outside the image are skipped for the whole row. Each output starts
+ * at its bias and adds the taps in (c, kh, kw) order, so any thread count
+ * gives the same bits. */
+#include <immintrin.h>
+
+#include "../nchwc.h"
+#include "act_avx512.h"
+
+#define L ONR_NCHWC_LANES
+#define TILE_P 12   /* pixels per interior tile */
+
+struct row {
+    const struct onr_conv_shape *s;
+    const float *x;        /* image n */
+    const float *w, *b;    /* the task's first output block */
+    int64_t w_ob;          /* floats between output blocks of wp */
+    int64_t y_ob;          /* floats between output blocks of y */
+    int kh[16];            /* kernel rows inside the image, ascending */
+    int64_t ih[16];        /* their input rows */
+    int nkh;
+    const struct onr_act512 *av;
+};
+
+/* P pixels from ow (all taps inside the row) for OB output blocks. */
+static inline __attribute__((always_inline)) void tile(const int OB, const int P,
+                                                       const struct row *r, int64_t ow, float *y)
+{
+    const struct onr_conv_shape *s = r->s;
+    const int64_t sw = s->stride_w, dw = s->dil_w, KW = s->KW;
+    __m512 acc[2][TILE_P];
+    for (int o = 0; o < OB; o++) {
+        const __m512 bias = _mm512_loadu_ps(r->b + o * L);
+        for (int p = 0; p < P; p++) acc[o][p] = bias;
+    }
+    for (int64_t c = 0; c < s->C; c++)
+        for (int k = 0; k < r->nkh; k++) {
+            const float *xr = r->x + (c * s->H + r->ih[k]) * s->W + ow * sw - s->pad_left;
+            const float *wr = r->w + ((c * s->KH + r->kh[k]) * KW) * L;
+            for (int64_t kw = 0; kw < KW; kw++) {
+                __m512 wv[2];
+                for (int o = 0; o < OB; o++) wv[o] = _mm512_loadu_ps(wr + kw * L + o * r->w_ob);
+                for (int p = 0; p < P; p++) {
+                    const __m512 xv = _mm512_set1_ps(xr[p * sw + kw * dw]);
+                    for (int o = 0; o < OB; o++) acc[o][p] = _mm512_fmadd_ps(xv, wv[o], acc[o][p]);
+                }
+            }
+        }
+    for (int o = 0; o < OB; o++)
+        for (int p = 0; p < P; p++)
+            _mm512_storeu_ps(y + o * r->y_ob + p * L, onr_act512_apply(r->av, acc[o][p]));
+}
+
+/* One pixel whose taps may leave the row: those are skipped. */
+static inline __attribute__((always_inline)) void border(const int OB, const struct row *r,
+                                                         int64_t ow, float *y)
+{
+    const struct onr_conv_shape *s = r->s;
+    __m512 acc[2];
+    for (int o = 0; o < OB; o++) acc[o] = _mm512_loadu_ps(r->b + o * L);
+    for (int64_t c = 0; c < s->C; c++)
+        for (int k = 0; k < r->nkh; k++) {
+            const float *xr = r->x + (c * s->H + r->ih[k]) * s->W;
+            const float *wr = r->w + ((c * s->KH + r->kh[k]) * s->KW) * L;
+            for (int64_t kw = 0; kw < s->KW; kw++) {
+                const int64_t iw = ow * s->stride_w - s->pad_left + kw * s->dil_w;
+                if (iw < 0 || iw >= s->W) continue;
+                const __m512 xv = _mm512_set1_ps(xr[iw]);
+                for (int o = 0; o < OB; o++)
+                    acc[o] = _mm512_fmadd_ps(xv, _mm512_loadu_ps(wr + kw * L + o * r->w_ob), acc[o]);
+            }
+        }
+    for (int o = 0; o < OB; o++) _mm512_storeu_ps(y + o * r->y_ob, onr_act512_apply(r->av, acc[o]));
+}
+
+typedef void (*tile_fn)(const struct row *r, int64_t ow, float *y);
+#define DEFINE_TILE(OB, P)                                                        \
+    static void tile_##OB##_##P(const struct row *r, int64_t ow, float *y)        \
+    {                                                                             \
+        tile(OB, P, r, ow, y);                                                    \
+    }
+#define DEFINE_TILES(OB)                                                                          \
+    DEFINE_TILE(OB, 1) DEFINE_TILE(OB, 2) DEFINE_TILE(OB, 3) DEFINE_TILE(OB, 4)                  \
+    DEFINE_TILE(OB, 5) DEFINE_TILE(OB, 6) DEFINE_TILE(OB, 7) DEFINE_TILE(OB, 8)                   \
+    DEFINE_TILE(OB, 9) DEFINE_TILE(OB, 10) DEFINE_TILE(OB, 11) DEFINE_TILE(OB, 12)
+DEFINE_TILES(1)
+DEFINE_TILES(2)
+static const tile_fn tiles[2][TILE_P] = {
+    {tile_1_1, tile_1_2, tile_1_3, tile_1_4, tile_1_5, tile_1_6, tile_1_7, tile_1_8, tile_1_9,
+     tile_1_10, tile_1_11, tile_1_12},
+    {tile_2_1, tile_2_2, tile_2_3, tile_2_4, tile_2_5, tile_2_6, tile_2_7, tile_2_8, tile_2_9,
+     tile_2_10, tile_2_11, tile_2_12},
+};
+
+static void border_1(const struct row *r, int64_t ow, float *y) { border(1, r, ow, y); }
+static void border_2(const struct row *r, int64_t ow, float *y) { border(2, r, ow, y); }
+
+/* x: (N, C, H, W) plain  wp: (OCB, C, KH, KW, 16)  y: (N, OCB, OH, OW, 16) */
+void onr_nchwc_conv_f32__avx512(const struct onr_conv_shape *s, const float *x, const float *wp,
+                                const float *bp, const struct onr_activation *act, float *y,
+                                int threads)
+{
+    if (s->KH > 16) {   /* the row's kernel-row list is fixed-size */
+        onr_nchwc_conv_f32__scalar(s, x, wp, bp, act, y, threads);
+        return;
+    }
+    const struct onr_act512 av = onr_act512_make(act);
+    const int64_t OCB = onr_nchwc_blocks(s->OC), pairs = (OCB + 1) / 2;
+    const int64_t taps = s->C * s->KH * s->KW, items = s->N * pairs * s->OH;
+    /* Interior columns [lo, hi): every tap inside the row. */
+    const int64_t sw = s->stride_w, reach = (s->KW - 1) * s->dil_w;
+    int64_t lo = (s->pad_left + sw - 1) / sw;
+    const int64_t last = s->W - 1 - reach + s->pad_left;   /* ow * sw <= last */
+    int64_t hi = last < 0 ? 0 : last / sw + 1;
+    if (hi > s->OW) hi = s->OW;
+    if (lo > hi) lo = hi;
+    (void)threads;
+#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1 && items > 1)
+    for (int64_t it = 0; it < items; it++) {
+        const int64_t n = it / (pairs * s->OH), pair = it / s->OH % pairs, oh = it % s->OH;
+        const int64_t ob = 2 * pair;
+        const int OB = OCB - ob >= 2 ? 2 : 1;
+        struct row r = {
+            .s = s, .x = x + n * s->C * s->H * s->W, .w = wp + ob * taps * L, .b = bp + ob * L,
+            .w_ob = taps * L, .y_ob = s->OH * s->OW * L, .av = &av,
+        };
+        for (int kh = 0; kh < s->KH; kh++) {
+            const int64_t ih = oh * s->stride_h - s->pad_top + kh * s->dil_h;
+            if (ih < 0 || ih >= s->H) continue;
+            r.kh[r.nkh] = kh;
+            r.ih[r.nkh++] = ih;
+        }
+        float *yr = y + ((n * OCB + ob) * s->OH + oh) * s->OW * L;
+        void (*edge)(const struct row *, int64_t, float *) = OB == 2 ? border_2 : border_1;
+        for (int64_t ow = 0; ow < lo; ow++) edge(&r, ow, yr + ow * L);
+        int64_t ow = lo;
+        for (; ow + TILE_P <= hi; ow += TILE_P) tiles[OB - 1][TILE_P - 1](&r, ow, yr + ow * L);
+        if (ow < hi) tiles[OB - 1][hi - ow - 1](&r, ow, yr + ow * L);
+        for (ow = hi; ow < s->OW; ow++) edge(&r, ow, yr + ow * L);
+    }
+}
