@@ -104,6 +104,43 @@ void onr_nchwc_pwconv_f32__avx512(int64_t N, int64_t C, int64_t OC, int64_t HW, 
                                   const float *wp, const float *bp, const float *r,
                                   const struct onr_activation *act, float *y, int threads);
 
+/* The pointwise Conv of a gated input (the 1x1 Conv after a squeeze-excite
+ * channel_mul, fused): y = act(sum_c (g[c] * W[oc][c]) * x[c] + bias + r)
+ * on blocked x (N, C, HW), r and y (N, OC, HW); image n's gate of channel c
+ * is g[n * g_stride + c] (g blocked (N or 1, C, 1): g_stride CB * 16, or 0
+ * for one gate shared by all images; its padding lanes are never read).
+ * Per output: the c-sum of (g * w) * x in ascending order, then + bias,
+ * + r, act. */
+typedef void (*onr_nchwc_pw_gated_fn)(int64_t N, int64_t C, int64_t OC, int64_t HW,
+                                      const float *x, const float *g, int64_t g_stride,
+                                      const float *wp, const float *bp, const float *r,
+                                      const struct onr_activation *act, float *y, int threads);
+void onr_nchwc_pwconv_gated_f32__scalar(int64_t N, int64_t C, int64_t OC, int64_t HW,
+                                        const float *x, const float *g, int64_t g_stride,
+                                        const float *wp, const float *bp, const float *r,
+                                        const struct onr_activation *act, float *y,
+                                        int threads);
+void onr_nchwc_pwconv_gated_f32__avx512(int64_t N, int64_t C, int64_t OC, int64_t HW,
+                                        const float *x, const float *g, int64_t g_stride,
+                                        const float *wp, const float *bp, const float *r,
+                                        const struct onr_activation *act, float *y,
+                                        int threads);
+
+/* Matrix-vector product with pointwise-packed weights (the batch-1 Gemm or
+ * MatMul of a classifier): y = act(W x + bias) with x PLAIN (C floats) and
+ * y PLAIN (exactly OC floats written); wp, bp from onr_nchwc_pack_pw.
+ * Per output: the c-sum in ascending order, then + bias, act. Bound by
+ * reading the weights once. */
+typedef void (*onr_nchwc_gemv_fn)(int64_t C, int64_t OC, const float *x, const float *wp,
+                                  const float *bp, const struct onr_activation *act, float *y,
+                                  int threads);
+void onr_nchwc_gemv_f32__scalar(int64_t C, int64_t OC, const float *x, const float *wp,
+                                const float *bp, const struct onr_activation *act, float *y,
+                                int threads);
+void onr_nchwc_gemv_f32__avx512(int64_t C, int64_t OC, const float *x, const float *wp,
+                                const float *bp, const struct onr_activation *act, float *y,
+                                int threads);
+
 /* ---- dense Conv from a plain input: the first Conv of a chain ---- */
 
 /* Floats of packed weights: OCB * C * KH * KW * 16; of packed bias: OCB * 16. */

@@ -5,11 +5,13 @@
  * In the blocked layout one pixel of a 16-channel block is one vector, so
  * a depthwise output pixel is bias + one FMA per tap, with no shuffles.
  * Per output row the valid kernel rows are found once; the columns whose
- * taps are all inside the row run in groups of 8 pixels (8 independent
- * accumulators hide the FMA latency), the border columns and the last few
- * pixels one group of fewer. 3x3 and 5x5 with stride 1 or 2 and dilation 1
- * get compile-time tap loops (the 3x3 weights stay in registers); every
- * other shape runs the same code with run-time sizes.
+ * taps are all inside the row run in groups of up to 8 pixels (12 for 5x5;
+ * at least 8 independent accumulators hide the FMA latency), the border
+ * columns one pixel at a time with their valid kw range. 3x3 and 5x5 with
+ * stride 1 or 2 and dilation 1 get compile-time tap loops that load each
+ * input vector once per kernel row for all the pixels it reaches; every
+ * other shape runs the same code with run-time sizes. One thread runs
+ * without a parallel region (its cost shows on 7x7 planes).
  *
  * Order per output: bias, then taps in (kh, kw) order, padding taps
  * skipped; one FMA each. Threads split (image, channel block, band of

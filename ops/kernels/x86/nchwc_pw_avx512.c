@@ -17,7 +17,14 @@
  *
  * Tiles: output blocks are spread evenly over groups of at most OB_MAX,
  * pixels evenly over tiles of at most tile_p[OB]; leftovers become smaller
- * compile-time tiles (a table over (OB, P)) rather than masked ones. */
+ * compile-time tiles (a table over (OB, P)) rather than masked ones.
+ *
+ * Gated (squeeze-excite: the Conv of x * g fused), each tile scales its OB
+ * weight vectors of channel c by g[c] once, 1/P of the FMAs' cost, instead
+ * of a memory pass over x. HW == 1 (squeeze-excite Convs on 1x1 maps, the
+ * batch-1 classifier as onr_nchwc_gemv) is bound by streaming the weights:
+ * each thread takes one contiguous range of output blocks and reads its
+ * weights once, in the same per-lane order as the tiles. */
 #include <immintrin.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -84,11 +91,14 @@ static void act_tile(float *y, int64_t bs, int OB, int P, const struct onr_act51
     }
 }
 
-/* One tile. x: at (image, block 0, first pixel)  w: wp at the first output
- * block  b: bp at it  r, y: at (image, first output block, first pixel). */
+/* One tile. x: at (image, block 0, first pixel)  g: the image's gates
+ * (GATED only)  w: wp at the first output block  b: bp at it  r, y: at
+ * (image, first output block, first pixel). Gated, the OB weight vectors of
+ * channel c are scaled by g[c] once for the P pixels. */
 static inline __attribute__((always_inline)) void
-tile(int64_t C, int64_t HW, const float *x, const float *w, const float *b, const float *r,
-     float *y, const struct onr_act512 *av, const int OB, const int P)
+tile(int64_t C, int64_t HW, const float *x, const float *g, const float *w, const float *b,
+     const float *r, float *y, const struct onr_act512 *av, const int OB, const int P,
+     const bool GATED)
 {
     __m512 acc[4][P_MAX];
     UNROLL for (int o = 0; o < OB; o++)
@@ -101,6 +111,10 @@ tile(int64_t C, int64_t HW, const float *x, const float *w, const float *b, cons
         for (int64_t l = 0; l < nl; l++) {
             __m512 wv[4];
             UNROLL for (int o = 0; o < OB; o++) wv[o] = _mm512_loadu_ps(wc + o * ws + l * L);
+            if (GATED) {
+                const __m512 gv = _mm512_set1_ps(g[c0 + l]);
+                UNROLL for (int o = 0; o < OB; o++) wv[o] = _mm512_mul_ps(gv, wv[o]);
+            }
             UNROLL for (int p = 0; p < P; p++) {
                 const __m512 xv = _mm512_set1_ps(xc[p * L + l]);
                 UNROLL for (int o = 0; o < OB; o++)
@@ -119,15 +133,22 @@ tile(int64_t C, int64_t HW, const float *x, const float *w, const float *b, cons
     }
 }
 
-typedef void (*tile_fn)(int64_t C, int64_t HW, const float *x, const float *w, const float *b,
-                        const float *r, float *y, const struct onr_act512 *av);
+typedef void (*tile_fn)(int64_t C, int64_t HW, const float *x, const float *g, const float *w,
+                        const float *b, const float *r, float *y, const struct onr_act512 *av);
 
+/* tile_OBxP without gate, gtile_OBxP with */
 #define DEF_TILE(OB, P)                                                                     \
-    static void tile_##OB##x##P(int64_t C, int64_t HW, const float *x, const float *w,     \
-                                const float *b, const float *r, float *y,                  \
+    static void tile_##OB##x##P(int64_t C, int64_t HW, const float *x, const float *g,     \
+                                const float *w, const float *b, const float *r, float *y,  \
                                 const struct onr_act512 *av)                               \
     {                                                                                       \
-        tile(C, HW, x, w, b, r, y, av, OB, P);                                              \
+        tile(C, HW, x, g, w, b, r, y, av, OB, P, false);                                    \
+    }                                                                                       \
+    static void gtile_##OB##x##P(int64_t C, int64_t HW, const float *x, const float *g,    \
+                                 const float *w, const float *b, const float *r, float *y, \
+                                 const struct onr_act512 *av)                              \
+    {                                                                                       \
+        tile(C, HW, x, g, w, b, r, y, av, OB, P, true);                                     \
     }
 #define DEF_TILES_6(OB)                                                                     \
     DEF_TILE(OB, 1) DEF_TILE(OB, 2) DEF_TILE(OB, 3) DEF_TILE(OB, 4) DEF_TILE(OB, 5)         \
@@ -144,42 +165,141 @@ DEF_TILES_12(2)
 DEF_TILES_8(3)
 DEF_TILES_6(4)
 
-#define T6(OB) tile_##OB##x1, tile_##OB##x2, tile_##OB##x3, tile_##OB##x4, tile_##OB##x5, \
-               tile_##OB##x6
-#define T8(OB) T6(OB), tile_##OB##x7, tile_##OB##x8
-#define T12(OB) T8(OB), tile_##OB##x9, tile_##OB##x10, tile_##OB##x11, tile_##OB##x12
-#define T24(OB)                                                                             \
-    T12(OB), tile_##OB##x13, tile_##OB##x14, tile_##OB##x15, tile_##OB##x16,                \
-        tile_##OB##x17, tile_##OB##x18, tile_##OB##x19, tile_##OB##x20, tile_##OB##x21,     \
-        tile_##OB##x22, tile_##OB##x23, tile_##OB##x24
-/* tiles[OB][P - 1] */
-static const tile_fn tiles[5][P_MAX] = {{0}, {T24(1)}, {T12(2)}, {T8(3)}, {T6(4)}};
+#define T6(T, OB) T##_##OB##x1, T##_##OB##x2, T##_##OB##x3, T##_##OB##x4, T##_##OB##x5, \
+                  T##_##OB##x6
+#define T8(T, OB) T6(T, OB), T##_##OB##x7, T##_##OB##x8
+#define T12(T, OB) T8(T, OB), T##_##OB##x9, T##_##OB##x10, T##_##OB##x11, T##_##OB##x12
+#define T24(T, OB)                                                                          \
+    T12(T, OB), T##_##OB##x13, T##_##OB##x14, T##_##OB##x15, T##_##OB##x16, T##_##OB##x17,  \
+        T##_##OB##x18, T##_##OB##x19, T##_##OB##x20, T##_##OB##x21, T##_##OB##x22,          \
+        T##_##OB##x23, T##_##OB##x24
+/* tiles[gated][OB][P - 1] */
+static const tile_fn tiles[2][5][P_MAX] = {
+    {{0}, {T24(tile, 1)}, {T12(tile, 2)}, {T8(tile, 3)}, {T6(tile, 4)}},
+    {{0}, {T24(gtile, 1)}, {T12(gtile, 2)}, {T8(gtile, 3)}, {T6(gtile, 4)}}};
 
 /* Pixels [p0, p1) of output blocks [ob0, ob0 + OB) of one image: spread
  * evenly over the fewest tiles of at most tile_p[OB] pixels. */
-static void pixel_range(int64_t C, int64_t HW, const float *x, const float *w, const float *b,
-                        const float *r, float *y, const struct onr_act512 *av, int OB,
-                        int64_t p0, int64_t p1)
+static void pixel_range(int64_t C, int64_t HW, const float *x, const float *g, const float *w,
+                        const float *b, const float *r, float *y, const struct onr_act512 *av,
+                        int OB, int64_t p0, int64_t p1)
 {
     const int64_t len = p1 - p0, pm = tile_p[OB];
     const int64_t nt = (len + pm - 1) / pm, base = len / nt, extra = len % nt;
     int64_t p = p0;
     for (int64_t t = 0; t < nt; t++) {
         const int64_t np = base + (t < extra);
-        tiles[OB][np - 1](C, HW, x + p * L, w, b, r ? r + p * L : NULL, y + p * L, av);
+        tiles[g != NULL][OB][np - 1](C, HW, x + p * L, g, w, b, r ? r + p * L : NULL, y + p * L,
+                                     av);
         p += np;
     }
 }
 
-/* x: (N, CB, HW, 16)  wp: (OCB, C, 16)  bp: (OCB * 16)  r, y: (N, OCB, HW, 16)
+/* ---- HW == 1: matrix-vector products, bound by streaming the weights ---- */
+
+/* OB output vectors of one image with HW == 1, where x[c] is channel c
+ * (blocked or plain alike): one FMA chain per vector over c ascending,
+ * bitwise the same sums as a tile. Each block's weights are one contiguous
+ * stream of C lines; OB streams are read at once, which the hardware
+ * prefetcher follows (software prefetch measured no gain). The last vector
+ * is stored through `last` (a plain y's final partial block). */
+static inline __attribute__((always_inline)) void
+vec_group(int64_t C, const float *x, const float *g, const float *w, const float *b,
+          const float *r, float *y, const struct onr_act512 *av, __mmask16 last, const int OB,
+          const bool GATED)
+{
+    __m512 acc[4];
+    UNROLL for (int o = 0; o < OB; o++) acc[o] = _mm512_setzero_ps();
+    const int64_t ws = C * L;
+    for (int64_t c = 0; c < C; c++) {
+        const __m512 xv = _mm512_set1_ps(x[c]);
+        const __m512 gv = GATED ? _mm512_set1_ps(g[c]) : xv;
+        UNROLL for (int o = 0; o < OB; o++) {
+            __m512 wv = _mm512_loadu_ps(w + o * ws + c * L);
+            if (GATED) wv = _mm512_mul_ps(gv, wv);
+            acc[o] = _mm512_fmadd_ps(wv, xv, acc[o]);
+        }
+    }
+    UNROLL for (int o = 0; o < OB; o++) {
+        __m512 v = _mm512_add_ps(acc[o], _mm512_loadu_ps(b + o * L));
+        if (r) v = _mm512_add_ps(v, _mm512_loadu_ps(r + o * L));
+        v = onr_act512_apply(av, v);
+        if (o == OB - 1)
+            _mm512_mask_storeu_ps(y + o * L, last, v);
+        else
+            _mm512_storeu_ps(y + o * L, v);
+    }
+}
+
+typedef void (*vec_fn)(int64_t C, const float *x, const float *g, const float *w, const float *b,
+                       const float *r, float *y, const struct onr_act512 *av, __mmask16 last);
+#define DEF_VEC(OB)                                                                         \
+    static void vec_##OB(int64_t C, const float *x, const float *g, const float *w,         \
+                         const float *b, const float *r, float *y,                          \
+                         const struct onr_act512 *av, __mmask16 last)                       \
+    {                                                                                       \
+        vec_group(C, x, g, w, b, r, y, av, last, OB, false);                                \
+    }                                                                                       \
+    static void gvec_##OB(int64_t C, const float *x, const float *g, const float *w,        \
+                          const float *b, const float *r, float *y,                         \
+                          const struct onr_act512 *av, __mmask16 last)                      \
+    {                                                                                       \
+        vec_group(C, x, g, w, b, r, y, av, last, OB, true);                                 \
+    }
+DEF_VEC(1)
+DEF_VEC(2)
+DEF_VEC(3)
+DEF_VEC(4)
+/* vecs[gated][OB] */
+static const vec_fn vecs[2][5] = {{0, vec_1, vec_2, vec_3, vec_4},
+                                  {0, gvec_1, gvec_2, gvec_3, gvec_4}};
+
+/* HW == 1: x (N, C) with x[n * xs + c] channel c, g as in the gated Conv or
+ * NULL, y (N, OC) at y + n * ys with the last block stored through `last`.
+ * Each thread takes one contiguous range of output blocks (one weight
+ * stream, read once per image): the split changes no sum. */
+static void matvec(int64_t N, int64_t C, int64_t OC, const float *x, int64_t xs, const float *g,
+                   int64_t g_stride, const float *wp, const float *bp, const float *r,
+                   const struct onr_activation *act, float *y, int64_t ys, __mmask16 last,
+                   int threads)
+{
+    const int64_t OCB = onr_nchwc_blocks(OC);
+    /* below ~64 KB of weights (a few microseconds) a fork costs more than it saves */
+    int64_t T = N * OCB * C * L >= (1 << 14) ? threads : 1;
+    if (T > OCB) T = OCB;
+    if (T < 1) T = 1;
+    const struct onr_act512 av = onr_act512_make(act);
+    const vec_fn *vf = vecs[g != NULL];
+#pragma omp parallel for schedule(static) num_threads((int)T) if (T > 1)
+    for (int64_t t = 0; t < T; t++) {
+        const int64_t ob0 = OCB * t / T, ob1 = OCB * (t + 1) / T;
+        for (int64_t n = 0; n < N; n++)
+            for (int64_t ob = ob0; ob < ob1; ob += 4) {
+                const int OB = ob1 - ob < 4 ? (int)(ob1 - ob) : 4;
+                vf[OB](C, x + n * xs, g ? g + n * g_stride : NULL, wp + ob * C * L, bp + ob * L,
+                       r ? r + n * ys + ob * L : NULL, y + n * ys + ob * L, &av,
+                       ob + OB == OCB ? last : (__mmask16)0xFFFF);
+            }
+    }
+}
+
+/* ---- entry points ---- */
+
+/* x: (N, CB, HW, 16)  g: (N or 1, CB * 16) or NULL  wp: (OCB, C, 16)
+ * bp: (OCB * 16)  r, y: (N, OCB, HW, 16)
  * Work items: (image, group of output blocks, pixel chunk), enough of them
  * to keep the threads busy when HW or OC is small. */
-void onr_nchwc_pwconv_f32__avx512(int64_t N, int64_t C, int64_t OC, int64_t HW, const float *x,
-                                  const float *wp, const float *bp, const float *r,
-                                  const struct onr_activation *act, float *y, int threads)
+static void pwconv(int64_t N, int64_t C, int64_t OC, int64_t HW, const float *x, const float *g,
+                   int64_t g_stride, const float *wp, const float *bp, const float *r,
+                   const struct onr_activation *act, float *y, int threads)
 {
     if (N < 1 || C < 1 || OC < 1 || HW < 1) return;
     const int64_t CB = onr_nchwc_blocks(C), OCB = onr_nchwc_blocks(OC);
+    if (HW == 1) {
+        matvec(N, C, OC, x, CB * L, g, g_stride, wp, bp, r, act, y, OCB * L,
+               (__mmask16)0xFFFF, threads);
+        return;
+    }
     /* ng groups of gbase or gbase + 1 <= OB_MAX output blocks */
     const int64_t ng = (OCB + OB_MAX - 1) / OB_MAX;
     const int64_t gbase = OCB / ng, gextra = OCB % ng;
@@ -196,12 +316,39 @@ void onr_nchwc_pwconv_f32__avx512(int64_t N, int64_t C, int64_t OC, int64_t HW, 
     (void)par; /* unused without OpenMP */
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads) if (par)
     for (int64_t i = 0; i < items; i++) {
-        const int64_t n = i / (ng * pc), g = i / pc % ng, k = i % pc;
-        const int OB = (int)(gbase + (g < gextra));
-        const int64_t ob0 = g * gbase + (g < gextra ? g : gextra);
+        const int64_t n = i / (ng * pc), gi = i / pc % ng, k = i % pc;
+        const int OB = (int)(gbase + (gi < gextra));
+        const int64_t ob0 = gi * gbase + (gi < gextra ? gi : gextra);
         const int64_t p0 = HW * k / pc, p1 = HW * (k + 1) / pc;
         const int64_t yo = (n * OCB + ob0) * HW * L;
-        pixel_range(C, HW, x + n * CB * HW * L, wp + ob0 * C * L, bp + ob0 * L,
-                    r ? r + yo : NULL, y + yo, &av, OB, p0, p1);
+        pixel_range(C, HW, x + n * CB * HW * L, g ? g + n * g_stride : NULL, wp + ob0 * C * L,
+                    bp + ob0 * L, r ? r + yo : NULL, y + yo, &av, OB, p0, p1);
     }
+}
+
+void onr_nchwc_pwconv_f32__avx512(int64_t N, int64_t C, int64_t OC, int64_t HW, const float *x,
+                                  const float *wp, const float *bp, const float *r,
+                                  const struct onr_activation *act, float *y, int threads)
+{
+    pwconv(N, C, OC, HW, x, NULL, 0, wp, bp, r, act, y, threads);
+}
+
+void onr_nchwc_pwconv_gated_f32__avx512(int64_t N, int64_t C, int64_t OC, int64_t HW,
+                                        const float *x, const float *g, int64_t g_stride,
+                                        const float *wp, const float *bp, const float *r,
+                                        const struct onr_activation *act, float *y,
+                                        int threads)
+{
+    pwconv(N, C, OC, HW, x, g, g_stride, wp, bp, r, act, y, threads);
+}
+
+/* x: (C) plain  wp: (OCB, C, 16)  bp: (OCB * 16)  y: (OC) plain, its last
+ * partial block stored masked. */
+void onr_nchwc_gemv_f32__avx512(int64_t C, int64_t OC, const float *x, const float *wp,
+                                const float *bp, const struct onr_activation *act, float *y,
+                                int threads)
+{
+    if (C < 1 || OC < 1) return;
+    const __mmask16 last = (__mmask16)(OC % L ? (1u << (OC % L)) - 1 : 0xFFFFu);
+    matvec(1, C, OC, x, 0, NULL, 0, wp, bp, NULL, act, y, 0, last, threads);
 }
