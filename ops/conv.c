@@ -61,6 +61,8 @@ struct conv_params {
         onr_nchwc_dw_fn dw;             /* one of these three */
         onr_nchwc_pw_fn pw;
         onr_nchwc_conv_fn dense;        /* plain X: the first Conv of a chain */
+        onr_nchwc_pw_gated_fn gated;    /* 1x1 with input 4 a per-channel gate */
+        bool gate;                      /* onr_conv_set_gate */
     } blk;
 };
 
@@ -666,8 +668,11 @@ enum onr_status onr_conv_set_blocked(struct onr_op_ctx *ctx, struct onr_error *e
         onr_nchwc_pack_pw(s->OC, s->C, ctx->x[1]->data, bias, p->blk.w, p->blk.b);
 #if defined(ONR_HAVE_X86)
         p->blk.pw = avx512 ? onr_nchwc_pwconv_f32__avx512 : onr_nchwc_pwconv_f32__scalar;
+        p->blk.gated = avx512 ? onr_nchwc_pwconv_gated_f32__avx512
+                              : onr_nchwc_pwconv_gated_f32__scalar;
 #else
         p->blk.pw = onr_nchwc_pwconv_f32__scalar;
+        p->blk.gated = onr_nchwc_pwconv_gated_f32__scalar;
 #endif
         p->kernel_name = avx512 ? "nchwc_pwconv__avx512" : "nchwc_pwconv__scalar";
     }
@@ -691,8 +696,29 @@ static void run_blocked(const struct onr_op_ctx *ctx, const struct conv_params *
                      ctx->threads);
         return;
     }
-    p->blk.pw(s->N, s->C, s->OC, s->H * s->W, ctx->x[0]->data, p->blk.w, p->blk.b,
-              p->residual ? ctx->x[3]->data : NULL, &p->act, ctx->y[0]->data, ctx->threads);
+    const float *r = p->residual ? ctx->x[3]->data : NULL;
+    if (p->blk.gate) {
+        /* the gate: blocked (N or 1, C, 1, 1) */
+        const struct onr_tensor *g = ctx->x[4];
+        const int64_t g_stride = g->shape.dims[0] == 1 ? 0 : onr_nchwc_floats(1, s->C, 1);
+        p->blk.gated(s->N, s->C, s->OC, s->H * s->W, ctx->x[0]->data, g->data, g_stride,
+                     p->blk.w, p->blk.b, r, &p->act, ctx->y[0]->data, ctx->threads);
+        return;
+    }
+    p->blk.pw(s->N, s->C, s->OC, s->H * s->W, ctx->x[0]->data, p->blk.w, p->blk.b, r, &p->act,
+              ctx->y[0]->data, ctx->threads);
+}
+
+enum onr_status onr_conv_set_gate(struct onr_op_ctx *ctx, struct onr_error *err)
+{
+    struct conv_params *p = ctx->params;
+    if (!p->blk.on || p->blk.pw == NULL)
+        return onr_error_set(err, ONR_STATUS_UNSUPPORTED,
+                             "Conv '%s': only a blocked 1x1 Conv takes a gate", ctx->node->name);
+    p->blk.gate = true;
+    p->kernel_name = p->blk.gated == onr_nchwc_pwconv_gated_f32__scalar
+                         ? "nchwc_pwconv_gated__scalar" : "nchwc_pwconv_gated__avx512";
+    return ONR_STATUS_OK;
 }
 
 static enum onr_status conv_run(struct onr_op_ctx *ctx, struct onr_error *err)

@@ -43,6 +43,10 @@ enum onr_conv_blocked onr_conv_blocked_fits(const struct onr_op_ctx *ctx);
 /* Switches a Conv that fits to its blocked tensors (the layout pass then
  * gives it them): packs W and B for the blocked kernel. */
 enum onr_status onr_conv_set_blocked(struct onr_op_ctx *ctx, struct onr_error *err);
+/* Makes a blocked 1x1 Conv scale input channel c of image n by a gate
+ * g[n, c] first (the squeeze-excite Mul before it, fused): the caller gives
+ * it g, blocked (N or 1, C, 1, 1), as input 4. UNSUPPORTED for other Convs. */
+enum onr_status onr_conv_set_gate(struct onr_op_ctx *ctx, struct onr_error *err);
 /* The activation currently set (kind ONR_ACT_NONE when none). */
 struct onr_activation onr_conv_get_activation(const void *conv_params);
 /* The shape fixed by the last infer (pads resolved from auto_pad), or NULL

@@ -13,6 +13,10 @@
  *              its K products in k order, threads split the columns
  *   tiled      ops/kernels/gemm.h (AVX2 when the CPU has it): A' packed into
  *              the workspace at run time, B' read as (K, N) rows
+ *   gemv       M == 1 with a constant B, AVX-512 (batch-1 classifiers): B'^T
+ *              packed once in the blocked layout of ops/kernels/nchwc.h and
+ *              streamed by onr_nchwc_gemv, which reads weights at the
+ *              machine's bandwidth; C fused as the bias when it can be
  *   weights    small M with a constant B (classifiers, batch < 16): the
  *              transposed product Y^T (N, M) = B'^T (N, K) * A'^T (K, M) with
  *              B'^T packed once in prepare as the kernel's A: the weights are
@@ -28,9 +32,10 @@
 
 #include "../runtime/cpu.h"
 #include "kernels/gemm.h"
+#include "kernels/nchwc.h"
 #include "op.h"
 
-enum gemm_path { GEMM_PATH_REF, GEMM_PATH_ROWS, GEMM_PATH_TILED, GEMM_PATH_WEIGHTS };
+enum gemm_path { GEMM_PATH_REF, GEMM_PATH_ROWS, GEMM_PATH_TILED, GEMM_PATH_WEIGHTS, GEMM_PATH_GEMV };
 
 /* Largest M (batch) for the weights path. */
 #define GEMM_WEIGHTS_MAX_M 16
@@ -51,6 +56,8 @@ struct gemm_params {
     onr_gemm_f32_fn tiled_fn;
     float *bt;                     /* constant B transposed to (K, N), owned */
     float *packed_w;               /* weights path: B'^T (N, K) packed, owned */
+    float *gemv_b;                 /* gemv path: the bias (C) packed, owned */
+    bool gemv_fused;               /* gemv path: C is in gemv_b */
     size_t ws_at, ws_yt, ws_work;  /* weights path: A'^T (K, M), Y^T (N, M), kernel */
     bool transpose_b_at_run;
     size_t ws_bt, ws_pack;         /* workspace offsets of B^T and packed A */
@@ -62,6 +69,7 @@ static void gemm_release(void *params)
     if (p != NULL) {
         onr_aligned_free(p->bt);
         onr_aligned_free(p->packed_w);
+        onr_aligned_free(p->gemv_b);
     }
     free(p);
 }
@@ -232,6 +240,36 @@ static void transpose(int64_t N, int64_t K, const float *src, float *dst)
 
 static size_t align64(size_t n) { return (n + 63) / 64 * 64; }
 
+/* The gemv path: B'^T (N, K) packed for onr_nchwc_gemv_f32__avx512, with a
+ * constant per-column C as its bias when alpha = beta = 1. */
+static enum onr_status prepare_gemv(struct onr_op_ctx *ctx, struct gemm_params *p,
+                                    struct onr_error *err)
+{
+    const float *b = ctx->x[1]->data;
+    const struct onr_tensor *c = ctx->n_x > 2 ? ctx->x[2] : NULL;
+    float *bt = NULL;
+    p->packed_w = onr_aligned_alloc((size_t)onr_nchwc_pw_weight_floats(p->N, p->K) * sizeof(float));
+    p->gemv_b = onr_aligned_alloc((size_t)onr_nchwc_floats(1, p->N, 1) * sizeof(float));
+    if (!p->trans_b) bt = malloc((size_t)(p->N * p->K) * sizeof(float));
+    if (p->packed_w == NULL || p->gemv_b == NULL || (!p->trans_b && bt == NULL)) {
+        free(bt);
+        return onr_error_set(err, ONR_STATUS_OUT_OF_MEMORY, "Gemm '%s': cannot pack B",
+                             ctx->node->name);
+    }
+    /* B'^T row-major: B itself with transB, else B transposed. */
+    if (bt != NULL) {
+        for (int64_t n = 0; n < p->N; n++)
+            for (int64_t k = 0; k < p->K; k++) bt[n * p->K + k] = b[k * p->N + n];
+    }
+    p->gemv_fused = p->alpha == 1.0f && p->beta == 1.0f && c != NULL && c->data != NULL &&
+                    p->c_sm == 0 && p->c_sn == 1;
+    onr_nchwc_pack_pw(p->N, p->K, bt != NULL ? bt : b, p->gemv_fused ? c->data : NULL,
+                      p->packed_w, p->gemv_b);
+    free(bt);
+    p->path = GEMM_PATH_GEMV;
+    return ONR_STATUS_OK;
+}
+
 /* The weights path: pack B'^T (N, K) once; the workspace holds A'^T and Y^T
  * (when M > 1) and the kernel's panels. */
 static enum onr_status prepare_weights(struct onr_op_ctx *ctx, struct gemm_params *p,
@@ -269,6 +307,8 @@ static enum onr_status gemm_prepare(struct onr_op_ctx *ctx, struct onr_error *er
     p->bt = NULL;
     onr_aligned_free(p->packed_w);
     p->packed_w = NULL;
+    onr_aligned_free(p->gemv_b);
+    p->gemv_b = NULL;
     p->transpose_b_at_run = false;
     if (ctx->reference || p->M == 0 || p->N == 0) {
         p->path = GEMM_PATH_REF;
@@ -278,6 +318,10 @@ static enum onr_status gemm_prepare(struct onr_op_ctx *ctx, struct onr_error *er
 #ifdef ONR_HAVE_X86
     if (onr_cpu_has_avx2_fma()) p->tiled_fn = onr_gemm_f32__avx2;
     if (onr_cpu_has_avx512()) p->tiled_fn = onr_gemm_f32__avx512;
+#endif
+#ifdef ONR_HAVE_X86
+    if (!p->matmul && b->data != NULL && p->M == 1 && p->K >= 1 && onr_cpu_has_avx512())
+        return prepare_gemv(ctx, p, err);
 #endif
     if (!p->matmul && b->data != NULL && p->M <= GEMM_WEIGHTS_MAX_M && p->K >= 1)
         return prepare_weights(ctx, p, err);
@@ -417,6 +461,15 @@ static enum onr_status gemm_run(struct onr_op_ctx *ctx, struct onr_error *err)
         gemm_weights(ctx, p, a, c, y);
         return ONR_STATUS_OK;
     }
+#ifdef ONR_HAVE_X86
+    if (p->path == GEMM_PATH_GEMV) {
+        /* A' (1, K) is A's K values whether or not transA. */
+        const struct onr_activation none = {ONR_ACT_NONE, 0.0f, 0.0f};
+        onr_nchwc_gemv_f32__avx512(p->K, p->N, a, p->packed_w, p->gemv_b, &none, y, ctx->threads);
+        if (!p->gemv_fused) apply_alpha_beta(p, c, y);
+        return ONR_STATUS_OK;
+    }
+#endif
     if (p->bt != NULL) b = p->bt;
     if (p->transpose_b_at_run) {
         float *bt = (float *)((char *)ctx->workspace + p->ws_bt);
@@ -438,7 +491,7 @@ static enum onr_status gemm_run(struct onr_op_ctx *ctx, struct onr_error *err)
 static void gemm_describe(const struct onr_op_ctx *ctx, char *buf, size_t size, int64_t *macs)
 {
     const struct gemm_params *p = ctx->params;
-    static const char *const paths[] = {"ref", "rows", "tiled"};
+    static const char *const paths[] = {"ref", "rows", "tiled", "weights", "gemv"};
     if (p == NULL) {
         if (size) buf[0] = '\0';
         if (macs) *macs = 0;

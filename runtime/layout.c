@@ -8,7 +8,8 @@
  * its plain X and writes blocked Y, and makes its chain worth converting
  * on its own. Inside such a chain, a squeeze-excite block's
  * GlobalAveragePool and per-channel Mul become their blocked forms
- * (ops/nchwc_ops.h) when a blocked node produces their input. A value a
+ * (ops/nchwc_ops.h) when a blocked node produces their input, and the Mul
+ * folds into the 1x1 Conv that reads it. A value a
  * blocked node writes becomes a new blocked value; a value it reads from
  * elsewhere gets a blocked copy. Reorder nodes are inserted only where a
  * chain meets other nodes: after a blocked node whose output is also read
@@ -35,7 +36,7 @@
 /* What a node does on blocked tensors. */
 enum role {
     ROLE_NONE,
-    ROLE_CONV,   /* reads X (0) and the residual (3) blocked, writes blocked */
+    ROLE_CONV,   /* reads X (0), the residual (3) and a gate (4) blocked, writes blocked */
     ROLE_CONV_IN,/* reads X plain, writes blocked: a chain's first Conv */
     ROLE_POOL,   /* GlobalAveragePool: reads and writes blocked */
     ROLE_MUL,    /* per-channel Mul: reads x (input `big`) and the gate blocked */
@@ -92,7 +93,7 @@ static enum role role_of(const struct onr_xnode *xn, signed char *big)
 static bool reads_blocked(const struct pass *p, int j, int k)
 {
     switch (p->role[j]) {
-    case ROLE_CONV: return k == 0 || k == 3;
+    case ROLE_CONV: return k == 0 || k == 3 || k == 4;
     case ROLE_POOL: return k == 0;
     case ROLE_MUL: return k == 0 || k == 1;
     default: return false;
@@ -236,6 +237,43 @@ static enum onr_status switch_node(struct pass *p, int i, struct onr_error *err)
     return st;
 }
 
+/* A blocked Mul by a per-channel gate whose only reader is a blocked 1x1
+ * Conv: the Conv scales its input channels by the gate itself
+ * (onr_conv_set_gate), saving a pass over the tensor. */
+static void fuse_gates(struct pass *p)
+{
+    struct onr_session *s = p->s;
+    for (int i = 0; i < s->n_xnodes; i++) {
+        struct onr_xnode *mul = &s->xnodes[i];
+        if (!p->on[i] || p->role[i] != ROLE_MUL) continue;
+        const int v = mul->out[0];
+        if (s->values[v].is_output) continue;
+        int reader = -1, reads = 0;
+        for (int j = 0; j < s->n_xnodes; j++) {
+            const struct onr_xnode *xn = &s->xnodes[j];
+            if (xn->removed || xn->folded) continue;
+            for (int k = 0; k < xn->n_in; k++)
+                if (xn->in[k] == v) reader = j, reads++;
+        }
+        if (reads != 1 || !p->on[reader] || p->role[reader] != ROLE_CONV) continue;
+        struct onr_xnode *conv = &s->xnodes[reader];
+        if (conv->in[0] != v || conv->n_in > 4 || onr_conv_set_gate(&conv->ctx, NULL) != ONR_STATUS_OK)
+            continue;
+        const int big = p->big[i];
+        while (conv->n_in < 4) {
+            conv->in[conv->n_in] = -1;
+            conv->x[conv->n_in++] = NULL;
+        }
+        conv->in[0] = mul->in[big];
+        conv->x[0] = mul->x[big];
+        conv->in[4] = mul->in[1 - big];
+        conv->x[4] = mul->x[1 - big];
+        conv->n_in = conv->ctx.n_x = 5;
+        mul->removed = true;
+        p->on[i] = false;
+    }
+}
+
 /* The reorder node for `in`, named after its value; node owns its name. */
 static enum onr_status make_reorder(struct onr_session *s, const struct insert *in,
                                     struct onr_node *node, struct onr_xnode *xn,
@@ -336,6 +374,7 @@ enum onr_status onr_session_layout(struct onr_session *s, struct onr_error *err)
     if (blocked == 0 || s->n_values + n_values > s->cap_values) goto done;
     for (int i = 0; i < s->n_xnodes && st == ONR_STATUS_OK; i++)
         if (p.on[i]) st = switch_node(&p, i, err);
+    if (st == ONR_STATUS_OK) fuse_gates(&p);
     for (int v = 0; v < n_values && st == ONR_STATUS_OK; v++) st = block_value(&p, v, err);
     if (st == ONR_STATUS_OK) st = insert_reorders(&p, err);
 done:

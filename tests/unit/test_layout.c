@@ -3,7 +3,9 @@
  * are also read by plain nodes and are graph outputs, runs blocked with
  * reorders only at the chain's edges, and gives the reference kernels'
  * results (bitwise the same for 1, 2 and 3 threads); a stem Conv reads
- * its plain input and writes blocked; a lone depthwise Conv stays plain. On CPUs without AVX-512 the pass must leave graphs alone. */
+ * its plain input and writes blocked; a squeeze-excite block's pool and
+ * gate run blocked and its Mul folds into the next Conv; a lone depthwise
+ * Conv stays plain. On CPUs without AVX-512 the pass must leave graphs alone. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -124,7 +126,7 @@ struct run {
     int n_out;
     float *y[3];
     size_t n[3];
-    int reorders_in, reorders_out, blocked_convs;
+    int reorders_in, reorders_out, blocked_convs, muls;
 };
 
 static void run_free(struct run *r)
@@ -160,6 +162,7 @@ static bool run(const struct onr_model *model, const float *in, size_t in_bytes,
         r->reorders_in += strcmp(info.op_type, "ReorderToNCHW16c") == 0;
         r->reorders_out += strcmp(info.op_type, "ReorderToNCHW") == 0;
         r->blocked_convs += strcmp(info.op_type, "Conv") == 0 && strstr(info.params, "nchwc_") != NULL;
+        r->muls += strcmp(info.op_type, "Mul") == 0;
     }
     r->n_out = onr_model_output_count(model);
     for (int k = 0; k < r->n_out && k < 3; k++) {
@@ -176,7 +179,7 @@ static bool run(const struct onr_model *model, const float *in, size_t in_bytes,
 }
 
 static void check_model(struct mb_model *m, const char *what, int in_c, int want_in,
-                        int want_out, int want_blocked)
+                        int want_out, int want_blocked, int want_muls)
 {
     struct onr_model *model = NULL;
     enum onr_status st = mb_load(m, &model, &err);
@@ -188,6 +191,7 @@ static void check_model(struct mb_model *m, const char *what, int in_c, int want
     }
     const bool avx512 = onr_cpu_has_avx512();
     if (!avx512) want_in = want_out = want_blocked = 0;
+    if (!avx512 && want_muls >= 0) want_muls = 1;
     const size_t in_bytes = (size_t)(N * in_c * HW * HW) * sizeof(float);
     struct run ref, plain, blocked[3];
     bool ok = run(model, x, in_bytes, in_c, ONR_PASS_DEFAULT, 1, 1, &ref);
@@ -197,10 +201,12 @@ static void check_model(struct mb_model *m, const char *what, int in_c, int want
         CHECK(plain.reorders_in == 0 && plain.reorders_out == 0 && plain.blocked_convs == 0);
         CHECK(ref.reorders_in == 0 && ref.reorders_out == 0 && ref.blocked_convs == 0);
         if (blocked[0].reorders_in != want_in || blocked[0].reorders_out != want_out ||
-            blocked[0].blocked_convs != want_blocked) {
-            fprintf(stderr, "%s: %d reorders in, %d out, %d blocked Convs; expected %d, %d, %d\n",
-                    what, blocked[0].reorders_in, blocked[0].reorders_out,
-                    blocked[0].blocked_convs, want_in, want_out, want_blocked);
+            blocked[0].blocked_convs != want_blocked ||
+            (want_muls >= 0 && blocked[0].muls != want_muls)) {
+            fprintf(stderr, "%s: %d reorders in, %d out, %d blocked Convs, %d Muls; expected "
+                    "%d, %d, %d, %d\n", what, blocked[0].reorders_in, blocked[0].reorders_out,
+                    blocked[0].blocked_convs, blocked[0].muls, want_in, want_out, want_blocked,
+                    want_muls);
             onr_test_failures++;
         }
         for (int k = 0; k < ref.n_out; k++) {
@@ -221,6 +227,41 @@ static void check_model(struct mb_model *m, const char *what, int in_c, int want
     onr_model_free(model);
 }
 
+/* Squeeze-excite: t = dw(relu(pw(x))); g = hardsigmoid(pw(relu(pw(GAP(t)))));
+ * y = pw(t * g). Everything blocked; the Mul folds into the last Conv. */
+static struct mb_model *se_model(void)
+{
+    enum { S = 8 };
+    struct mb_model *m = mb_new(13);
+    const int64_t xd[4] = {N, M, HW, HW}, yd[4] = {N, OC, HW, HW};
+    const int64_t wcd[4] = {M, M, 1, 1}, wbd[4] = {M, 1, 3, 3}, w1d[4] = {S, M, 1, 1};
+    const int64_t w2d[4] = {M, S, 1, 1}, wgd[4] = {OC, M, 1, 1}, md[1] = {M}, od[1] = {OC};
+    const int64_t sd[1] = {S};
+    mb_input(m, "x", ONR_DTYPE_FLOAT, 4, xd);
+    mb_output(m, "y", ONR_DTYPE_FLOAT, 4, yd);
+    mb_init_f32(m, "wc", 4, wcd, wc);
+    mb_init_f32(m, "bc", 1, md, bc);
+    mb_init_f32(m, "wb", 4, wbd, wb);
+    mb_init_f32(m, "bb", 1, md, bb);
+    mb_init_f32(m, "w1", 4, w1d, wa);          /* 192 of wa's floats */
+    mb_init_f32(m, "b1", 1, sd, ba);
+    mb_init_f32(m, "w2", 4, w2d, wa + S * M);  /* the next 192 */
+    mb_init_f32(m, "b2", 1, md, bb);
+    mb_init_f32(m, "wg", 4, wgd, wg);
+    mb_init_f32(m, "bg", 1, od, bg);
+    conv_attrs(m, mb_node(m, "Conv", "expand", "x,wc,bc", "e0"), 1, 1, 1);
+    mb_node(m, "Relu", "", "e0", "e");
+    conv_attrs(m, mb_node(m, "Conv", "dw", "e,wb,bb", "t"), M, 3, 1);
+    mb_node(m, "GlobalAveragePool", "", "t", "p");
+    conv_attrs(m, mb_node(m, "Conv", "se1", "p,w1,b1", "q0"), 1, 1, 1);
+    mb_node(m, "Relu", "", "q0", "q");
+    conv_attrs(m, mb_node(m, "Conv", "se2", "q,w2,b2", "g0"), 1, 1, 1);
+    mb_node(m, "HardSigmoid", "", "g0", "g");
+    mb_node(m, "Mul", "", "t,g", "u");
+    conv_attrs(m, mb_node(m, "Conv", "project", "u,wg,bg", "y"), 1, 1, 1);
+    return m;
+}
+
 /* x -> dw3x3 alone: stays plain. */
 static struct mb_model *lone_model(void)
 {
@@ -238,10 +279,11 @@ int main(void)
 {
     fill();
     /* x in; a (read by Sigmoid), b (an output) and g out; five Convs. */
-    check_model(chain_model(), "chain", C, 1, 3, 5);
-    check_model(pair_model(), "pair", M, 1, 1, 2);
-    check_model(lone_model(), "lone", M, 0, 0, 0);
-    check_model(stem_model(), "stem", 3, 0, 1, 3);
+    check_model(chain_model(), "chain", C, 1, 3, 5, -1);
+    check_model(pair_model(), "pair", M, 1, 1, 2, -1);
+    check_model(lone_model(), "lone", M, 0, 0, 0, -1);
+    check_model(stem_model(), "stem", 3, 0, 1, 3, -1);
+    check_model(se_model(), "squeeze-excite", M, 1, 1, 5, 0);
     if (!onr_cpu_has_avx512()) printf("note: no AVX-512: checked that the pass stays off\n");
     return onr_test_failures != 0;
 }
