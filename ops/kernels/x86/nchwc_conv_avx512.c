@@ -30,12 +30,14 @@ struct row {
     const struct onr_act512 *av;
 };
 
-/* P pixels from ow (all taps inside the row) for OB output blocks. */
-static inline __attribute__((always_inline)) void tile(const int OB, const int P,
+/* P pixels from ow (all taps inside the row) for OB output blocks; SW > 0:
+ * the column stride (and dilation 1) as compile-time constants, which
+ * keeps the 12 broadcast addresses simple; SW = 0: run-time. */
+static inline __attribute__((always_inline)) void tile(const int OB, const int P, const int SW,
                                                        const struct row *r, int64_t ow, float *y)
 {
     const struct onr_conv_shape *s = r->s;
-    const int64_t sw = s->stride_w, dw = s->dil_w, KW = s->KW;
+    const int64_t sw = SW > 0 ? SW : s->stride_w, dw = SW > 0 ? 1 : s->dil_w, KW = s->KW;
     __m512 acc[2][TILE_P];
     for (int o = 0; o < OB; o++) {
         const __m512 bias = _mm512_loadu_ps(r->b + o * L);
@@ -85,7 +87,9 @@ typedef void (*tile_fn)(const struct row *r, int64_t ow, float *y);
 #define DEFINE_TILE(OB, P)                                                        \
     static void tile_##OB##_##P(const struct row *r, int64_t ow, float *y)        \
     {                                                                             \
-        tile(OB, P, r, ow, y);                                                    \
+        if (r->s->dil_w == 1 && r->s->stride_w == 2) tile(OB, P, 2, r, ow, y);    \
+        else if (r->s->dil_w == 1 && r->s->stride_w == 1) tile(OB, P, 1, r, ow, y); \
+        else tile(OB, P, 0, r, ow, y);                                            \
     }
 #define DEFINE_TILES(OB)                                                                          \
     DEFINE_TILE(OB, 1) DEFINE_TILE(OB, 2) DEFINE_TILE(OB, 3) DEFINE_TILE(OB, 4)                  \
