@@ -63,6 +63,7 @@ struct conv_params {
         onr_nchwc_conv_fn dense;        /* plain X: the first Conv of a chain */
         onr_nchwc_pw_gated_fn gated;    /* 1x1 with input 4 a per-channel gate */
         bool gate;                      /* onr_conv_set_gate */
+        char name[40];                  /* the kernel, for --info */
     } blk;
 };
 
@@ -647,35 +648,33 @@ enum onr_status onr_conv_set_blocked(struct onr_op_ctx *ctx, struct onr_error *e
                              ctx->node->name);
     }
     const float *bias = b != NULL ? b->data : NULL;
-    const bool avx512 = onr_cpu_has_avx512();
+    /* the widest ISA this CPU has: 2 = AVX-512, 1 = AVX2 + FMA, 0 = portable */
+    int isa = 0;
+#if defined(ONR_HAVE_X86)
+    isa = onr_cpu_has_avx512() ? 2 : onr_cpu_has_avx2_fma() ? 1 : 0;
+#define ONR_PICK(name) (isa == 2 ? name##__avx512 : isa == 1 ? name##__avx2 : name##__scalar)
+#else
+#define ONR_PICK(name) name##__scalar
+#endif
+    static const char *const suffix[] = {"__scalar", "__avx2", "__avx512"};
+    const char *kind;
     if (dw) {
         onr_nchwc_pack_dw(s->C, s->KH, s->KW, ctx->x[1]->data, bias, p->blk.w, p->blk.b);
-#if defined(ONR_HAVE_X86)
-        p->blk.dw = avx512 ? onr_nchwc_dwconv_f32__avx512 : onr_nchwc_dwconv_f32__scalar;
-#else
-        p->blk.dw = onr_nchwc_dwconv_f32__scalar;
-#endif
-        p->kernel_name = avx512 ? "nchwc_dwconv__avx512" : "nchwc_dwconv__scalar";
+        p->blk.dw = ONR_PICK(onr_nchwc_dwconv_f32);
+        kind = "nchwc_dwconv";
     } else if (dense) {
         onr_nchwc_pack_conv(s->OC, s->C, s->KH, s->KW, ctx->x[1]->data, bias, p->blk.w, p->blk.b);
-#if defined(ONR_HAVE_X86)
-        p->blk.dense = avx512 ? onr_nchwc_conv_f32__avx512 : onr_nchwc_conv_f32__scalar;
-#else
-        p->blk.dense = onr_nchwc_conv_f32__scalar;
-#endif
-        p->kernel_name = avx512 ? "nchwc_conv__avx512" : "nchwc_conv__scalar";
+        p->blk.dense = ONR_PICK(onr_nchwc_conv_f32);
+        kind = "nchwc_conv";
     } else {
         onr_nchwc_pack_pw(s->OC, s->C, ctx->x[1]->data, bias, p->blk.w, p->blk.b);
-#if defined(ONR_HAVE_X86)
-        p->blk.pw = avx512 ? onr_nchwc_pwconv_f32__avx512 : onr_nchwc_pwconv_f32__scalar;
-        p->blk.gated = avx512 ? onr_nchwc_pwconv_gated_f32__avx512
-                              : onr_nchwc_pwconv_gated_f32__scalar;
-#else
-        p->blk.pw = onr_nchwc_pwconv_f32__scalar;
-        p->blk.gated = onr_nchwc_pwconv_gated_f32__scalar;
-#endif
-        p->kernel_name = avx512 ? "nchwc_pwconv__avx512" : "nchwc_pwconv__scalar";
+        p->blk.pw = ONR_PICK(onr_nchwc_pwconv_f32);
+        p->blk.gated = ONR_PICK(onr_nchwc_pwconv_gated_f32);
+        kind = "nchwc_pwconv";
     }
+#undef ONR_PICK
+    snprintf(p->blk.name, sizeof p->blk.name, "%s%s", kind, suffix[isa]);
+    p->kernel_name = p->blk.name;
     /* The plain-layout kernels' packing is no longer needed. */
     onr_aligned_free(p->packed_w);
     p->packed_w = NULL;
@@ -716,8 +715,9 @@ enum onr_status onr_conv_set_gate(struct onr_op_ctx *ctx, struct onr_error *err)
         return onr_error_set(err, ONR_STATUS_UNSUPPORTED,
                              "Conv '%s': only a blocked 1x1 Conv takes a gate", ctx->node->name);
     p->blk.gate = true;
-    p->kernel_name = p->blk.gated == onr_nchwc_pwconv_gated_f32__scalar
-                         ? "nchwc_pwconv_gated__scalar" : "nchwc_pwconv_gated__avx512";
+    /* nchwc_pwconv__<isa> -> nchwc_pwconv_gated__<isa> */
+    const char *isa = strstr(p->blk.name, "__");
+    snprintf(p->blk.name, sizeof p->blk.name, "nchwc_pwconv_gated%s", isa != NULL ? isa : "");
     return ONR_STATUS_OK;
 }
 

@@ -13,7 +13,7 @@
  *              its K products in k order, threads split the columns
  *   tiled      ops/kernels/gemm.h (AVX2 when the CPU has it): A' packed into
  *              the workspace at run time, B' read as (K, N) rows
- *   gemv       M == 1 with a constant B, AVX-512 (batch-1 classifiers): B'^T
+ *   gemv       M == 1 with a constant B, AVX2 (batch-1 classifiers): B'^T
  *              packed once in the blocked layout of ops/kernels/nchwc.h and
  *              streamed by onr_nchwc_gemv, which reads weights at the
  *              machine's bandwidth; C fused as the bias when it can be
@@ -58,6 +58,7 @@ struct gemm_params {
     float *packed_w;               /* weights path: B'^T (N, K) packed, owned */
     float *gemv_b;                 /* gemv path: the bias (C) packed, owned */
     bool gemv_fused;               /* gemv path: C is in gemv_b */
+    onr_nchwc_gemv_fn gemv_fn;
     size_t ws_at, ws_yt, ws_work;  /* weights path: A'^T (K, M), Y^T (N, M), kernel */
     bool transpose_b_at_run;
     size_t ws_bt, ws_pack;         /* workspace offsets of B^T and packed A */
@@ -266,6 +267,9 @@ static enum onr_status prepare_gemv(struct onr_op_ctx *ctx, struct gemm_params *
     onr_nchwc_pack_pw(p->N, p->K, bt != NULL ? bt : b, p->gemv_fused ? c->data : NULL,
                       p->packed_w, p->gemv_b);
     free(bt);
+#ifdef ONR_HAVE_X86
+    p->gemv_fn = onr_cpu_has_avx512() ? onr_nchwc_gemv_f32__avx512 : onr_nchwc_gemv_f32__avx2;
+#endif
     p->path = GEMM_PATH_GEMV;
     return ONR_STATUS_OK;
 }
@@ -320,7 +324,7 @@ static enum onr_status gemm_prepare(struct onr_op_ctx *ctx, struct onr_error *er
     if (onr_cpu_has_avx512()) p->tiled_fn = onr_gemm_f32__avx512;
 #endif
 #ifdef ONR_HAVE_X86
-    if (!p->matmul && b->data != NULL && p->M == 1 && p->K >= 1 && onr_cpu_has_avx512())
+    if (!p->matmul && b->data != NULL && p->M == 1 && p->K >= 1 && onr_cpu_has_avx2_fma())
         return prepare_gemv(ctx, p, err);
 #endif
     if (!p->matmul && b->data != NULL && p->M <= GEMM_WEIGHTS_MAX_M && p->K >= 1)
@@ -465,7 +469,7 @@ static enum onr_status gemm_run(struct onr_op_ctx *ctx, struct onr_error *err)
     if (p->path == GEMM_PATH_GEMV) {
         /* A' (1, K) is A's K values whether or not transA. */
         const struct onr_activation none = {ONR_ACT_NONE, 0.0f, 0.0f};
-        onr_nchwc_gemv_f32__avx512(p->K, p->N, a, p->packed_w, p->gemv_b, &none, y, ctx->threads);
+        p->gemv_fn(p->K, p->N, a, p->packed_w, p->gemv_b, &none, y, ctx->threads);
         if (!p->gemv_fused) apply_alpha_beta(p, c, y);
         return ONR_STATUS_OK;
     }

@@ -21,6 +21,8 @@ static enum onr_status reorder_init(struct onr_op_ctx *ctx, bool in, struct onr_
 #if defined(ONR_HAVE_X86)
     if (onr_cpu_has_avx512())
         p->fn = in ? onr_nchwc_from_nchw__avx512 : onr_nchwc_to_nchw__avx512;
+    else if (onr_cpu_has_avx2_fma())
+        p->fn = in ? onr_nchwc_from_nchw__avx2 : onr_nchwc_to_nchw__avx2;
     else
 #endif
         p->fn = in ? onr_nchwc_from_nchw__scalar : onr_nchwc_to_nchw__scalar;

@@ -15,8 +15,9 @@
  * chain meets other nodes: after a blocked node whose output is also read
  * plain (or is a graph output), and after the producer of a plain value
  * that a blocked node reads. A lone depthwise or 1x1 Conv stays plain: its
- * two reorders would move as much memory as it does. Only with AVX-512,
- * where the blocked kernels are fast. */
+ * two reorders would move as much memory as it does. Only with AVX2 or
+ * AVX-512, where the blocked kernels are fast (the portable ones are the
+ * references they are tested against). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -343,7 +344,7 @@ static enum onr_status insert_reorders(struct pass *p, struct onr_error *err)
 enum onr_status onr_session_layout(struct onr_session *s, struct onr_error *err)
 {
     if (!(s->options.passes & ONR_PASS_NCHWC_LAYOUT) || s->options.reference_kernels ||
-        !onr_cpu_has_avx512() || s->n_xnodes <= 0)
+        !onr_cpu_has_avx2_fma() || s->n_xnodes <= 0)
         return ONR_STATUS_OK;
     struct pass p = {.s = s};
     const int n_values = s->n_values;

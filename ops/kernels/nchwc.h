@@ -46,11 +46,15 @@ void onr_nchwc_from_nchw__scalar(int64_t N, int64_t C, int64_t HW, const float *
                                  int threads);
 void onr_nchwc_from_nchw__avx512(int64_t N, int64_t C, int64_t HW, const float *x, float *y,
                                  int threads);
+void onr_nchwc_from_nchw__avx2(int64_t N, int64_t C, int64_t HW, const float *x, float *y,
+                               int threads);
 /* blocked -> plain; padding lanes of x are not read */
 void onr_nchwc_to_nchw__scalar(int64_t N, int64_t C, int64_t HW, const float *x, float *y,
                                int threads);
 void onr_nchwc_to_nchw__avx512(int64_t N, int64_t C, int64_t HW, const float *x, float *y,
                                int threads);
+void onr_nchwc_to_nchw__avx2(int64_t N, int64_t C, int64_t HW, const float *x, float *y,
+                             int threads);
 
 /* ---- depthwise Conv: group == C == OC (channel multiplier 1) ---- */
 
@@ -77,6 +81,9 @@ void onr_nchwc_dwconv_f32__scalar(const struct onr_conv_shape *s, const float *x
 void onr_nchwc_dwconv_f32__avx512(const struct onr_conv_shape *s, const float *x,
                                   const float *wp, const float *bp,
                                   const struct onr_activation *act, float *y, int threads);
+void onr_nchwc_dwconv_f32__avx2(const struct onr_conv_shape *s, const float *x, const float *wp,
+                                const float *bp, const struct onr_activation *act, float *y,
+                                int threads);
 
 /* ---- pointwise (1x1, stride 1, no pads, group 1) Conv ---- */
 
@@ -103,6 +110,9 @@ void onr_nchwc_pwconv_f32__scalar(int64_t N, int64_t C, int64_t OC, int64_t HW, 
 void onr_nchwc_pwconv_f32__avx512(int64_t N, int64_t C, int64_t OC, int64_t HW, const float *x,
                                   const float *wp, const float *bp, const float *r,
                                   const struct onr_activation *act, float *y, int threads);
+void onr_nchwc_pwconv_f32__avx2(int64_t N, int64_t C, int64_t OC, int64_t HW, const float *x,
+                                const float *wp, const float *bp, const float *r,
+                                const struct onr_activation *act, float *y, int threads);
 
 /* The pointwise Conv of a gated input (the 1x1 Conv after a squeeze-excite
  * channel_mul, fused): y = act(sum_c (g[c] * W[oc][c]) * x[c] + bias + r)
@@ -125,6 +135,10 @@ void onr_nchwc_pwconv_gated_f32__avx512(int64_t N, int64_t C, int64_t OC, int64_
                                         const float *wp, const float *bp, const float *r,
                                         const struct onr_activation *act, float *y,
                                         int threads);
+void onr_nchwc_pwconv_gated_f32__avx2(int64_t N, int64_t C, int64_t OC, int64_t HW,
+                                      const float *x, const float *g, int64_t g_stride,
+                                      const float *wp, const float *bp, const float *r,
+                                      const struct onr_activation *act, float *y, int threads);
 
 /* Matrix-vector product with pointwise-packed weights (the batch-1 Gemm or
  * MatMul of a classifier): y = act(W x + bias) with x PLAIN (C floats) and
@@ -140,6 +154,9 @@ void onr_nchwc_gemv_f32__scalar(int64_t C, int64_t OC, const float *x, const flo
 void onr_nchwc_gemv_f32__avx512(int64_t C, int64_t OC, const float *x, const float *wp,
                                 const float *bp, const struct onr_activation *act, float *y,
                                 int threads);
+void onr_nchwc_gemv_f32__avx2(int64_t C, int64_t OC, const float *x, const float *wp,
+                              const float *bp, const struct onr_activation *act, float *y,
+                              int threads);
 
 /* ---- dense Conv from a plain input: the first Conv of a chain ---- */
 
@@ -164,6 +181,9 @@ void onr_nchwc_conv_f32__scalar(const struct onr_conv_shape *s, const float *x, 
 void onr_nchwc_conv_f32__avx512(const struct onr_conv_shape *s, const float *x, const float *wp,
                                 const float *bp, const struct onr_activation *act, float *y,
                                 int threads);
+void onr_nchwc_conv_f32__avx2(const struct onr_conv_shape *s, const float *x, const float *wp,
+                              const float *bp, const struct onr_activation *act, float *y,
+                              int threads);
 
 /* ---- squeeze-excite (nchwc_misc.c, portable) ---- */
 
