@@ -239,6 +239,23 @@ static void test_epilogues(const struct kernel *ks, int nk)
                            e & 1, e & 2, a, a % 3, 1000 + (uint64_t)(sh * 100 + a * 4 + e));
 }
 
+/* Large C, where a gated tile's weights outgrow L1 and are prefetched
+ * ahead (the prefetch runs past the last channel's weights), C a multiple
+ * of 16 or not; plain, gated per image and one gate for all. */
+static void test_large_c(const struct kernel *ks, int nk)
+{
+    static const int64_t shapes[][4] = {{1, 300, 50, 37}, {2, 272, 33, 13}, {1, 1152, 40, 7}};
+    int cases = 0;
+    for (int sh = 0; sh < 3; sh++)
+        for (int gate = 0; gate < 3; gate++) {
+            cases++;
+            check_case(ks, nk, shapes[sh][0], shapes[sh][1], shapes[sh][2], shapes[sh][3],
+                       gate != 1, sh == 1, (sh * 3 + gate) % N_ACTS, gate,
+                       4000 + (uint64_t)(sh * 10 + gate));
+        }
+    printf("large C: %d cases\n", cases);
+}
+
 /* The HW == 1 path on squeeze-excite and classifier sizes (plain, gated,
  * batch 1 and 2), and the gemv. */
 static void test_matvec(const struct kernel *ks, int nk)
@@ -278,6 +295,7 @@ int main(void)
 #endif
     test_shapes(ks, nk);
     test_epilogues(ks, nk);
+    test_large_c(ks, nk);
     test_matvec(ks, nk);
     if (onr_test_failures) fprintf(stderr, "test_nchwc_pw: %d failures\n", onr_test_failures);
     return onr_test_failures != 0;
