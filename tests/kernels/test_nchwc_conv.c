@@ -1,8 +1,8 @@
 /* Dense Conv from a plain input into a blocked NCHW16c output
  * (ops/kernels/nchwc.h: onr_nchwc_conv_f32__scalar / __avx512) against the
  * oracle onr_conv2d_f32__ref, whose plain output the test puts in blocked
- * order itself: channels 1..5 in, 1..48 out (around the 16-lane blocks and
- * the 2-block tasks), kernels 1x1..7x7 and 3x5, strides 1..3, dilation 1
+ * order itself: channels 1..5, 17 and 32 in, 1..80 out (around the 16-lane blocks and
+ * the 1- to 4-block tasks), kernels 1x1..7x7 and 3x5, strides 1..3, dilation 1
  * and 2, symmetric and asymmetric pads, planes 1..31, batch 1 and 2, each
  * activation, bias on and off; padding lanes finite; bitwise equality
  * across 1, 2 and 3 threads. The AVX-512 kernel is skipped with a note on
@@ -98,8 +98,8 @@ static int check_case(const struct variant *v, const struct onr_conv_shape *s, b
 
 static void test_variant(const struct variant *v)
 {
-    static const int64_t Cs[] = {1, 3, 4, 5, 2};
-    static const int64_t OCs[] = {1, 8, 16, 17, 32, 33, 48, 24};
+    static const int64_t Cs[] = {1, 3, 4, 5, 2, 17, 32};
+    static const int64_t OCs[] = {1, 8, 16, 17, 32, 33, 48, 24, 64, 80};
     static const int64_t Ks[][2] = {{3, 3}, {1, 1}, {5, 5}, {7, 7}, {3, 5}, {2, 2}};
     static const int pads[][4] = {{0, 0, 0, 0}, {1, 1, 1, 1}, {2, 2, 2, 2}, {0, 1, 1, 0},
                                   {3, 2, 1, 3}};
@@ -107,8 +107,8 @@ static void test_variant(const struct variant *v)
     for (unsigned i = 0; i < 600 && failed < 10; i++) {
         struct onr_conv_shape s = {0};
         s.N = 1 + (i / 7) % 2;
-        s.C = Cs[i % 5];
-        s.OC = OCs[(i / 3) % 8];
+        s.C = Cs[i % 7];
+        s.OC = OCs[(i / 3) % 10];
         s.H = 1 + (i * 7) % 31;
         s.W = 1 + (i * 13) % 31;
         s.KH = Ks[(i / 2) % 6][0];

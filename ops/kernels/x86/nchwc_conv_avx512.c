@@ -2,10 +2,11 @@
  * the first Conv of a blocked chain (a network's RGB stem), so the chain
  * needs no reorder at its start.
  *
- * One task is one output row of one image for two output-channel blocks
- * (32 channels). Its interior pixels (every tap inside the image along the
- * row) go in tiles of 12 pixels x 2 blocks = 24 accumulators: per tap, two
- * weight vectors and 12 input floats broadcast from the plain row, 24 FMAs.
+ * One task is one output row of one image for a group of up to 4
+ * output-channel blocks (16 channels each). Its interior pixels (every tap
+ * inside the image along the row) go in tiles of P pixels x OB blocks
+ * (24 accumulators at most: 12 x 2, 8 x 3, 6 x 4): per tap, OB weight
+ * vectors and P input floats broadcast from the plain row, P * OB FMAs.
  * Border pixels go one at a time with the taps outside the image skipped;
  * rows outside the image are skipped for the whole row. Each output starts
  * at its bias and adds the taps in (c, kh, kw) order, so any thread count
@@ -16,7 +17,12 @@
 #include "act_avx512.h"
 
 #define L ONR_NCHWC_LANES
-#define TILE_P 12   /* pixels per interior tile */
+#define TILE_P 12   /* most pixels per interior tile */
+#define OB_MAX 4    /* most output blocks per task */
+/* Pixels per tile for OB blocks: OB * P <= 24 accumulators. With 4 blocks
+ * a tap loads 4 weight vectors and broadcasts 6 inputs for 24 FMAs (10
+ * loads), with 2 blocks 2 + 12 (14 loads): fewer loads per FMA. */
+static const int tile_p[OB_MAX + 1] = {0, 12, 12, 8, 6};
 
 struct row {
     const struct onr_conv_shape *s;
@@ -38,7 +44,7 @@ static inline __attribute__((always_inline)) void tile(const int OB, const int P
 {
     const struct onr_conv_shape *s = r->s;
     const int64_t sw = SW > 0 ? SW : s->stride_w, dw = SW > 0 ? 1 : s->dil_w, KW = s->KW;
-    __m512 acc[2][TILE_P];
+    __m512 acc[OB_MAX][TILE_P];
     for (int o = 0; o < OB; o++) {
         const __m512 bias = _mm512_loadu_ps(r->b + o * L);
         for (int p = 0; p < P; p++) acc[o][p] = bias;
@@ -48,7 +54,7 @@ static inline __attribute__((always_inline)) void tile(const int OB, const int P
             const float *xr = r->x + (c * s->H + r->ih[k]) * s->W + ow * sw - s->pad_left;
             const float *wr = r->w + ((c * s->KH + r->kh[k]) * KW) * L;
             for (int64_t kw = 0; kw < KW; kw++) {
-                __m512 wv[2];
+                __m512 wv[OB_MAX];
                 for (int o = 0; o < OB; o++) wv[o] = _mm512_loadu_ps(wr + kw * L + o * r->w_ob);
                 for (int p = 0; p < P; p++) {
                     const __m512 xv = _mm512_set1_ps(xr[p * sw + kw * dw]);
@@ -66,7 +72,7 @@ static inline __attribute__((always_inline)) void border(const int OB, const str
                                                          int64_t ow, float *y)
 {
     const struct onr_conv_shape *s = r->s;
-    __m512 acc[2];
+    __m512 acc[OB_MAX];
     for (int o = 0; o < OB; o++) acc[o] = _mm512_loadu_ps(r->b + o * L);
     for (int64_t c = 0; c < s->C; c++)
         for (int k = 0; k < r->nkh; k++) {
@@ -91,21 +97,32 @@ typedef void (*tile_fn)(const struct row *r, int64_t ow, float *y);
         else if (r->s->dil_w == 1 && r->s->stride_w == 1) tile(OB, P, 1, r, ow, y); \
         else tile(OB, P, 0, r, ow, y);                                            \
     }
-#define DEFINE_TILES(OB)                                                                          \
+#define DEFINE_TILES6(OB)                                                                         \
     DEFINE_TILE(OB, 1) DEFINE_TILE(OB, 2) DEFINE_TILE(OB, 3) DEFINE_TILE(OB, 4)                  \
-    DEFINE_TILE(OB, 5) DEFINE_TILE(OB, 6) DEFINE_TILE(OB, 7) DEFINE_TILE(OB, 8)                   \
-    DEFINE_TILE(OB, 9) DEFINE_TILE(OB, 10) DEFINE_TILE(OB, 11) DEFINE_TILE(OB, 12)
-DEFINE_TILES(1)
-DEFINE_TILES(2)
-static const tile_fn tiles[2][TILE_P] = {
+    DEFINE_TILE(OB, 5) DEFINE_TILE(OB, 6)
+#define DEFINE_TILES8(OB) DEFINE_TILES6(OB) DEFINE_TILE(OB, 7) DEFINE_TILE(OB, 8)
+#define DEFINE_TILES12(OB)                                                                        \
+    DEFINE_TILES8(OB) DEFINE_TILE(OB, 9) DEFINE_TILE(OB, 10) DEFINE_TILE(OB, 11) DEFINE_TILE(OB, 12)
+DEFINE_TILES12(1)
+DEFINE_TILES12(2)
+DEFINE_TILES8(3)
+DEFINE_TILES6(4)
+/* tiles[OB - 1][P - 1], P <= tile_p[OB] */
+static const tile_fn tiles[OB_MAX][TILE_P] = {
     {tile_1_1, tile_1_2, tile_1_3, tile_1_4, tile_1_5, tile_1_6, tile_1_7, tile_1_8, tile_1_9,
      tile_1_10, tile_1_11, tile_1_12},
     {tile_2_1, tile_2_2, tile_2_3, tile_2_4, tile_2_5, tile_2_6, tile_2_7, tile_2_8, tile_2_9,
      tile_2_10, tile_2_11, tile_2_12},
+    {tile_3_1, tile_3_2, tile_3_3, tile_3_4, tile_3_5, tile_3_6, tile_3_7, tile_3_8},
+    {tile_4_1, tile_4_2, tile_4_3, tile_4_4, tile_4_5, tile_4_6},
 };
 
 static void border_1(const struct row *r, int64_t ow, float *y) { border(1, r, ow, y); }
 static void border_2(const struct row *r, int64_t ow, float *y) { border(2, r, ow, y); }
+static void border_3(const struct row *r, int64_t ow, float *y) { border(3, r, ow, y); }
+static void border_4(const struct row *r, int64_t ow, float *y) { border(4, r, ow, y); }
+static void (*const borders[OB_MAX])(const struct row *, int64_t, float *) = {
+    border_1, border_2, border_3, border_4};
 
 /* x: (N, C, H, W) plain  wp: (OCB, C, KH, KW, 16)  y: (N, OCB, OH, OW, 16) */
 void onr_nchwc_conv_f32__avx512(const struct onr_conv_shape *s, const float *x, const float *wp,
@@ -117,8 +134,10 @@ void onr_nchwc_conv_f32__avx512(const struct onr_conv_shape *s, const float *x, 
         return;
     }
     const struct onr_act512 av = onr_act512_make(act);
-    const int64_t OCB = onr_nchwc_blocks(s->OC), pairs = (OCB + 1) / 2;
-    const int64_t taps = s->C * s->KH * s->KW, items = s->N * pairs * s->OH;
+    /* ng groups of gbase or gbase + 1 <= OB_MAX output blocks */
+    const int64_t OCB = onr_nchwc_blocks(s->OC), ng = (OCB + OB_MAX - 1) / OB_MAX;
+    const int64_t gbase = OCB / ng, gextra = OCB % ng;
+    const int64_t taps = s->C * s->KH * s->KW, items = s->N * ng * s->OH;
     /* Interior columns [lo, hi): every tap inside the row. */
     const int64_t sw = s->stride_w, reach = (s->KW - 1) * s->dil_w;
     int64_t lo = (s->pad_left + sw - 1) / sw;
@@ -129,9 +148,9 @@ void onr_nchwc_conv_f32__avx512(const struct onr_conv_shape *s, const float *x, 
     (void)threads;
 #pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1 && items > 1)
     for (int64_t it = 0; it < items; it++) {
-        const int64_t n = it / (pairs * s->OH), pair = it / s->OH % pairs, oh = it % s->OH;
-        const int64_t ob = 2 * pair;
-        const int OB = OCB - ob >= 2 ? 2 : 1;
+        const int64_t n = it / (ng * s->OH), gi = it / s->OH % ng, oh = it % s->OH;
+        const int OB = (int)(gbase + (gi < gextra));
+        const int64_t ob = gi * gbase + (gi < gextra ? gi : gextra);
         struct row r = {
             .s = s, .x = x + n * s->C * s->H * s->W, .w = wp + ob * taps * L, .b = bp + ob * L,
             .w_ob = taps * L, .y_ob = s->OH * s->OW * L, .av = &av,
@@ -143,10 +162,11 @@ void onr_nchwc_conv_f32__avx512(const struct onr_conv_shape *s, const float *x, 
             r.ih[r.nkh++] = ih;
         }
         float *yr = y + ((n * OCB + ob) * s->OH + oh) * s->OW * L;
-        void (*edge)(const struct row *, int64_t, float *) = OB == 2 ? border_2 : border_1;
+        void (*edge)(const struct row *, int64_t, float *) = borders[OB - 1];
         for (int64_t ow = 0; ow < lo; ow++) edge(&r, ow, yr + ow * L);
+        const int P = tile_p[OB];
         int64_t ow = lo;
-        for (; ow + TILE_P <= hi; ow += TILE_P) tiles[OB - 1][TILE_P - 1](&r, ow, yr + ow * L);
+        for (; ow + P <= hi; ow += P) tiles[OB - 1][P - 1](&r, ow, yr + ow * L);
         if (ow < hi) tiles[OB - 1][hi - ow - 1](&r, ow, yr + ow * L);
         for (ow = hi; ow < s->OW; ow++) edge(&r, ow, yr + ow * L);
     }
