@@ -45,6 +45,12 @@ static inline __attribute__((always_inline)) void tile(const int OB, const int P
     const struct onr_conv_shape *s = r->s;
     const int64_t sw = SW > 0 ? SW : s->stride_w, dw = SW > 0 ? 1 : s->dil_w, KW = s->KW;
     __m512 acc[OB_MAX][TILE_P];
+    /* the next tile's output lines, for writing: the layer's output is too
+     * big to stay cached between runs, and each store would otherwise wait
+     * to read its line first (a prefetch past the end does not fault) */
+    for (int o = 0; o < OB; o++)
+        for (int p = 0; p < P; p++)
+            _mm_prefetch((const char *)(y + o * r->y_ob + (P + p) * L), _MM_HINT_ET0);
     for (int o = 0; o < OB; o++) {
         const __m512 bias = _mm512_loadu_ps(r->b + o * L);
         for (int p = 0; p < P; p++) acc[o][p] = bias;
