@@ -40,10 +40,12 @@ struct row {
  * the column stride (and dilation 1) as compile-time constants, which
  * keeps the 12 broadcast addresses simple; SW = 0: run-time. */
 static inline __attribute__((always_inline)) void tile(const int OB, const int P, const int SW,
-                                                       const struct row *r, int64_t ow, float *y)
+                                                       const int KW3, const struct row *r,
+                                                       int64_t ow, float *y)
 {
     const struct onr_conv_shape *s = r->s;
-    const int64_t sw = SW > 0 ? SW : s->stride_w, dw = SW > 0 ? 1 : s->dil_w, KW = s->KW;
+    const int64_t sw = SW > 0 ? SW : s->stride_w, dw = SW > 0 ? 1 : s->dil_w;
+    const int64_t KW = KW3 ? 3 : s->KW;   /* 3x3 stems: the tap loop unrolled */
     __m512 acc[OB_MAX][TILE_P];
     /* the next tile's output lines, for writing: the layer's output is too
      * big to stay cached between runs, and each store would otherwise wait
@@ -99,9 +101,11 @@ typedef void (*tile_fn)(const struct row *r, int64_t ow, float *y);
 #define DEFINE_TILE(OB, P)                                                        \
     static void tile_##OB##_##P(const struct row *r, int64_t ow, float *y)        \
     {                                                                             \
-        if (r->s->dil_w == 1 && r->s->stride_w == 2) tile(OB, P, 2, r, ow, y);    \
-        else if (r->s->dil_w == 1 && r->s->stride_w == 1) tile(OB, P, 1, r, ow, y); \
-        else tile(OB, P, 0, r, ow, y);                                            \
+        const bool d1 = r->s->dil_w == 1, k3 = r->s->KW == 3;                    \
+        if (d1 && r->s->stride_w == 2 && k3) tile(OB, P, 2, 1, r, ow, y);         \
+        else if (d1 && r->s->stride_w == 2) tile(OB, P, 2, 0, r, ow, y);          \
+        else if (d1 && r->s->stride_w == 1) tile(OB, P, 1, 0, r, ow, y);          \
+        else tile(OB, P, 0, 0, r, ow, y);                                         \
     }
 #define DEFINE_TILES6(OB)                                                                         \
     DEFINE_TILE(OB, 1) DEFINE_TILE(OB, 2) DEFINE_TILE(OB, 3) DEFINE_TILE(OB, 4)                  \
