@@ -22,42 +22,12 @@
 
 #include "../dwconv.h"
 #include "act_avx512.h"
+#include "transpose_avx512.h"
 
 /* Flat positions left over after whole groups of 16 that are moved by a
  * gather / scatter each instead of a transpose. */
 #define FEW 6
 
-/* In-place transpose of 16 vectors of 16 floats: r[i][j] <-> r[j][i]. */
-static inline __attribute__((always_inline)) void transpose16(__m512 r[16])
-{
-    __m512 t[16];
-    for (int i = 0; i < 16; i += 2) {
-        t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
-        t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
-    }
-    for (int i = 0; i < 16; i += 4) {
-        const __m512d a = _mm512_castps_pd(t[i]), b = _mm512_castps_pd(t[i + 1]);
-        const __m512d c = _mm512_castps_pd(t[i + 2]), d = _mm512_castps_pd(t[i + 3]);
-        r[i] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, c));
-        r[i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, c));
-        r[i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(b, d));
-        r[i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(b, d));
-    }
-    /* 128-bit lane L of r[4q + k] now holds rows 4q..4q+3 at column 4L + k;
-     * two rounds of lane shuffles gather column j's four lanes. */
-    for (int i = 0; i < 4; i++) {
-        t[i] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0x88);
-        t[i + 4] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0xDD);
-        t[i + 8] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0x88);
-        t[i + 12] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0xDD);
-    }
-    for (int i = 0; i < 4; i++) {
-        r[i] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88);
-        r[i + 8] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0xDD);
-        r[i + 4] = _mm512_shuffle_f32x4(t[i + 4], t[i + 12], 0x88);
-        r[i + 12] = _mm512_shuffle_f32x4(t[i + 4], t[i + 12], 0xDD);
-    }
-}
 
 /* Output pixels (oh, ow..ow+NP-1) of the block from the tile, before the
  * activation (applied when transposing back). */
@@ -131,7 +101,7 @@ block_kxs(const struct onr_conv_shape *s, const float *x, const float *w, const 
         __m512 r[16];
         for (int c = 0; c < 16; c++)
             r[c] = c < nc ? _mm512_maskz_loadu_ps(m, x + c * HW + q) : zero;
-        transpose16(r);
+        onr_transpose16_avx512(r);
         for (int i = 0; i < n; i++) {
             _mm512_store_ps(in + ((ih + pt) * TW + iw + pl) * 16, r[i]);
             if (++iw == W) iw = 0, ih++;
@@ -162,7 +132,7 @@ block_kxs(const struct onr_conv_shape *s, const float *x, const float *w, const 
         __m512 r[16];
         for (int i = 0; i < 16; i++)
             r[i] = i < n ? onr_act512_apply(av, _mm512_load_ps(out + (o + i) * 16)) : zero;
-        transpose16(r);
+        onr_transpose16_avx512(r);
         for (int c = 0; c < nc; c++) _mm512_mask_storeu_ps(y + c * OHW + o, m, r[c]);
     }
     const __m512i yidx = _mm512_mullo_epi32(lane, _mm512_set1_epi32((int)OHW));

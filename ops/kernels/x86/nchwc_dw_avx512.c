@@ -23,40 +23,10 @@
 
 #include "../nchwc.h"
 #include "act_avx512.h"
+#include "transpose_avx512.h"
 
 enum { L = ONR_NCHWC_LANES };
 
-/* In-place transpose of 16 vectors of 16 floats: r[i][j] <-> r[j][i]. */
-static inline __attribute__((always_inline)) void transpose16(__m512 r[16])
-{
-    __m512 t[16];
-    for (int i = 0; i < 16; i += 2) {
-        t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
-        t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
-    }
-    for (int i = 0; i < 16; i += 4) {
-        const __m512d a = _mm512_castps_pd(t[i]), b = _mm512_castps_pd(t[i + 1]);
-        const __m512d c = _mm512_castps_pd(t[i + 2]), d = _mm512_castps_pd(t[i + 3]);
-        r[i] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, c));
-        r[i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, c));
-        r[i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(b, d));
-        r[i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(b, d));
-    }
-    /* 128-bit lane L of r[4q + k] now holds rows 4q..4q+3 at column 4L + k;
-     * two rounds of lane shuffles gather column j's four lanes. */
-    for (int i = 0; i < 4; i++) {
-        t[i] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0x88);
-        t[i + 4] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0xDD);
-        t[i + 8] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0x88);
-        t[i + 12] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0xDD);
-    }
-    for (int i = 0; i < 4; i++) {
-        r[i] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88);
-        r[i + 8] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0xDD);
-        r[i + 4] = _mm512_shuffle_f32x4(t[i + 4], t[i + 12], 0x88);
-        r[i + 12] = _mm512_shuffle_f32x4(t[i + 4], t[i + 12], 0xDD);
-    }
-}
 
 /* Flat positions per reorder work item: enough items for the threads when
  * N * CB is small, long enough runs to stream. */
@@ -72,7 +42,7 @@ static void from_block(const float *xb, float *yb, int nc, int64_t HW, int64_t q
         __m512 r[16];
         for (int c = 0; c < 16; c++)
             r[c] = c < nc ? _mm512_maskz_loadu_ps(m, xb + c * HW + q) : _mm512_setzero_ps();
-        transpose16(r);
+        onr_transpose16_avx512(r);
         for (int i = 0; i < np; i++) _mm512_storeu_ps(yb + (q + i) * L, r[i]);
     }
 }
@@ -87,7 +57,7 @@ static void to_block(const float *xb, float *yb, int nc, int64_t HW, int64_t q0,
         __m512 r[16];
         for (int i = 0; i < 16; i++)
             r[i] = i < np ? _mm512_loadu_ps(xb + (q + i) * L) : _mm512_setzero_ps();
-        transpose16(r);
+        onr_transpose16_avx512(r);
         for (int c = 0; c < nc; c++) _mm512_mask_storeu_ps(yb + c * HW + q, m, r[c]);
     }
 }
