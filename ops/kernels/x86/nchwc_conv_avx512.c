@@ -61,6 +61,28 @@ static inline __attribute__((always_inline)) void tile(const int OB, const int P
         for (int k = 0; k < r->nkh; k++) {
             const float *xr = r->x + (c * s->H + r->ih[k]) * s->W + ow * sw - s->pad_left;
             const float *wr = r->w + ((c * s->KH + r->kh[k]) * KW) * L;
+            if (SW == 2 && KW3 && OB <= 2) {
+                /* 3 taps at stride 2: input column j feeds pixel p's tap
+                 * j - 2p, so each column is broadcast once for the up to
+                 * two pixels it serves (2P + 1 loads, not 3P); each output
+                 * still adds its taps in kw order */
+                __m512 wv[3][2];
+#pragma GCC unroll 3
+                for (int t = 0; t < 3; t++)
+#pragma GCC unroll 2
+                    for (int o = 0; o < OB; o++) wv[t][o] = _mm512_loadu_ps(wr + t * L + o * r->w_ob);
+#pragma GCC unroll 25
+                for (int j = 0; j <= 2 * P; j++) {
+                    const __m512 xv = _mm512_set1_ps(xr[j]);
+                    for (int p = j >= 2 ? (j - 1) / 2 : 0; p < P && 2 * p <= j; p++) {
+                        const int t = j - 2 * p;   /* 0, 1 or 2 */
+#pragma GCC unroll 2
+                        for (int o = 0; o < OB; o++)
+                            acc[o][p] = _mm512_fmadd_ps(xv, wv[t][o], acc[o][p]);
+                    }
+                }
+                continue;
+            }
             for (int64_t kw = 0; kw < KW; kw++) {
                 __m512 wv[OB_MAX];
                 for (int o = 0; o < OB; o++) wv[o] = _mm512_loadu_ps(wr + kw * L + o * r->w_ob);
