@@ -1,5 +1,6 @@
 /* onr_activation_apply on 8 lanes, for the AVX2 + FMA kernels of the
- * blocked layout. Include only from files compiled with -mavx2 -mfma. */
+ * blocked layout and the plain depthwise kernels. Include only from files
+ * compiled with -mavx2 -mfma. */
 #ifndef ONR_ACT_AVX2_H
 #define ONR_ACT_AVX2_H
 

@@ -15,7 +15,7 @@
  * not depend on the tile, row block or thread. */
 #include <immintrin.h>
 
-#include "vmath_avx2.h"
+#include "act_avx2.h"
 #include <stdint.h>
 
 #include "../dwconv.h"
@@ -24,38 +24,6 @@
 #define PL (TW + 8)     /* floats per phase row: TW + (K-1)/S + load slack */
 #define KMAX 5
 #define SMAX 2
-
-struct act_vec {
-    enum onr_activation_kind kind;
-    __m256 a, b, zero, one, six, half;
-};
-
-/* onr_activation_apply on 8 lanes, NaN and comparisons included. */
-static inline __m256 act_apply(const struct act_vec *av, __m256 v)
-{
-    switch (av->kind) {
-    case ONR_ACT_NONE: return v;
-    case ONR_ACT_RELU: return _mm256_max_ps(av->zero, v); /* NaN and -0 stay, as v < 0 ? 0 : v */
-    case ONR_ACT_CLIP: {
-        __m256 r = _mm256_blendv_ps(v, av->b, _mm256_cmp_ps(v, av->b, _CMP_GT_OQ));
-        return _mm256_blendv_ps(r, av->a, _mm256_cmp_ps(v, av->a, _CMP_LT_OQ));
-    }
-    case ONR_ACT_HARDSIGMOID: {
-        __m256 t = _mm256_add_ps(_mm256_mul_ps(av->a, v), av->b);
-        __m256 r = _mm256_blendv_ps(t, av->one, _mm256_cmp_ps(t, av->one, _CMP_GT_OQ));
-        return _mm256_blendv_ps(r, av->zero, _mm256_cmp_ps(t, av->zero, _CMP_LT_OQ));
-    }
-    case ONR_ACT_HARDSWISH: {
-        __m256 t = _mm256_add_ps(_mm256_div_ps(v, av->six), av->half);
-        __m256 r = _mm256_blendv_ps(t, av->one, _mm256_cmp_ps(t, av->one, _CMP_GT_OQ));
-        r = _mm256_blendv_ps(r, av->zero, _mm256_cmp_ps(t, av->zero, _CMP_LT_OQ));
-        return _mm256_mul_ps(v, r);
-    }
-    case ONR_ACT_SIGMOID: return onr_sigmoid_avx2(v);
-    case ONR_ACT_SILU: return onr_silu_avx2(v);
-    }
-    return v;
-}
 
 /* dst[p*PL + i] = xr[start + S*i + p], or 0 outside [0, W) or when xr is
  * NULL, for i < n (a multiple of 8) and phase p < S. Border chunks use
@@ -120,7 +88,7 @@ static inline void store_part(float *y, __m256 v, int valid)
  * ow + kw/S. V full vectors of each row at a time, then one (masked). */
 static inline __attribute__((always_inline)) void
 rows_kxs(float *y, int64_t OW, const float *buf, const float *w, float bias,
-         const struct act_vec *av, int tw, const int K, const int S, const int R)
+         const struct onr_act256 *av, int tw, const int K, const int S, const int R)
 {
     enum { V = 2 };
     const __m256 vb = _mm256_set1_ps(bias);
@@ -147,7 +115,7 @@ rows_kxs(float *y, int64_t OW, const float *buf, const float *w, float bias,
         for (int r = 0; r < R; r++)
 #pragma GCC unroll 2
             for (int v = 0; v < V; v++)
-                _mm256_storeu_ps(y + r * OW + j + 8 * v, act_apply(av, acc[r][v]));
+                _mm256_storeu_ps(y + r * OW + j + 8 * v, onr_act256_apply(av, acc[r][v]));
     }
     for (; j < tw; j += 8) {
         __m256 acc[4];
@@ -165,7 +133,7 @@ rows_kxs(float *y, int64_t OW, const float *buf, const float *w, float bias,
                 }
             }
 #pragma GCC unroll 4
-        for (int r = 0; r < R; r++) store_part(y + r * OW + j, act_apply(av, acc[r]), tw - j);
+        for (int r = 0; r < R; r++) store_part(y + r * OW + j, onr_act256_apply(av, acc[r]), tw - j);
     }
 }
 
@@ -177,7 +145,7 @@ rows_kxs(float *y, int64_t OW, const float *buf, const float *w, float bias,
 #define BUF_ROWS 24
 static inline __attribute__((always_inline)) void
 block_kxs(const struct onr_conv_shape *s, const float *x, const float *w, float bias,
-          const struct act_vec *av, float *y, int64_t oh0, int64_t oh1, const int K,
+          const struct onr_act256 *av, float *y, int64_t oh0, int64_t oh1, const int K,
           const int S)
 {
     float buf[BUF_ROWS * SMAX * PL] __attribute__((aligned(32)));
@@ -211,12 +179,12 @@ block_kxs(const struct onr_conv_shape *s, const float *x, const float *w, float 
 }
 
 typedef void (*block_fn)(const struct onr_conv_shape *s, const float *x, const float *w,
-                         float bias, const struct act_vec *av, float *y, int64_t oh0,
+                         float bias, const struct onr_act256 *av, float *y, int64_t oh0,
                          int64_t oh1);
 
 #define DEFINE_BLOCK(K, S)                                                                   \
     static void block_##K##x##K##s##S(const struct onr_conv_shape *s, const float *x,       \
-                                      const float *w, float bias, const struct act_vec *av, \
+                                      const float *w, float bias, const struct onr_act256 *av, \
                                       float *y, int64_t oh0, int64_t oh1)                   \
     {                                                                                        \
         block_kxs(s, x, w, bias, av, y, oh0, oh1, K, S);                                     \
@@ -231,9 +199,7 @@ static void run_blocks(const struct onr_conv_shape *s, const float *x, const flo
                        const float *b, const struct onr_activation *act, float *y,
                        int threads, block_fn fn)
 {
-    struct act_vec av = {act->kind,           _mm256_set1_ps(act->a), _mm256_set1_ps(act->b),
-                         _mm256_setzero_ps(), _mm256_set1_ps(1.0f),   _mm256_set1_ps(6.0f),
-                         _mm256_set1_ps(0.5f)};
+    struct onr_act256 av = onr_act256_make(act);
     const int64_t planes = s->N * s->C;
     const int64_t nrb = onr_dwconv2d_row_blocks(planes, s->OH, threads);
     const int64_t items = planes * nrb;
