@@ -123,6 +123,10 @@ enum onr_pass {
     /* Chains of depthwise and 1x1 Convs run on channel-blocked (NCHW16c)
      * tensors, converted only where a chain meets other nodes (AVX-512). */
     ONR_PASS_NCHWC_LAYOUT = 1u << 5,
+    /* In that layout, a stem Conv whose only reader is a depthwise Conv is
+     * computed inside it a few rows at a time, so its output (a MobileNet's
+     * biggest tensor) never goes to memory whole. */
+    ONR_PASS_FUSE_STEM = 1u << 6,
     ONR_PASS_ALL = 0xffffu,
     ONR_PASS_DEFAULT = ONR_PASS_ALL & ~ONR_PASS_FUSE_BLOCKS,
 };

@@ -62,7 +62,11 @@ struct conv_params {
         onr_nchwc_pw_fn pw;
         onr_nchwc_conv_fn dense;        /* plain X: the first Conv of a chain */
         onr_nchwc_pw_gated_fn gated;    /* 1x1 with input 4 a per-channel gate */
+        onr_nchwc_conv_rows_fn rows;    /* dense: the same by rows, for fusing */
         bool gate;                      /* onr_conv_set_gate */
+        /* a depthwise Conv that computes the stem Conv before it as well
+         * (onr_conv_fuse_stem): x is the stem's plain input */
+        const struct conv_params *stem;
         char name[40];                  /* the kernel, for --info */
     } blk;
 };
@@ -665,6 +669,7 @@ enum onr_status onr_conv_set_blocked(struct onr_op_ctx *ctx, struct onr_error *e
     } else if (dense) {
         onr_nchwc_pack_conv(s->OC, s->C, s->KH, s->KW, ctx->x[1]->data, bias, p->blk.w, p->blk.b);
         p->blk.dense = ONR_PICK(onr_nchwc_conv_f32);
+        p->blk.rows = ONR_PICK(onr_nchwc_conv_rows_f32);
         kind = "nchwc_conv";
     } else {
         onr_nchwc_pack_pw(s->OC, s->C, ctx->x[1]->data, bias, p->blk.w, p->blk.b);
@@ -686,6 +691,17 @@ enum onr_status onr_conv_set_blocked(struct onr_op_ctx *ctx, struct onr_error *e
 static void run_blocked(const struct onr_op_ctx *ctx, const struct conv_params *p)
 {
     const struct onr_conv_shape *s = &p->shape;
+    if (p->blk.stem != NULL) {
+        const struct conv_params *c = p->blk.stem;
+        const struct onr_nchwc_stem_dw f = {
+            .cs = &c->shape, .cw = c->blk.w, .cb = c->blk.b, .cact = &c->act,
+            .conv_rows = c->blk.rows, .ds = s, .dw = p->blk.w, .db = p->blk.b,
+            .dact = &p->act, .dwconv = p->blk.dw,
+        };
+        onr_nchwc_stem_dw_f32(&f, ctx->x[0]->data, ctx->y[0]->data, ctx->workspace,
+                              ctx->threads);
+        return;
+    }
     if (p->blk.dw != NULL) {
         p->blk.dw(s, ctx->x[0]->data, p->blk.w, p->blk.b, &p->act, ctx->y[0]->data, ctx->threads);
         return;
@@ -716,8 +732,36 @@ enum onr_status onr_conv_set_gate(struct onr_op_ctx *ctx, struct onr_error *err)
                              "Conv '%s': only a blocked 1x1 Conv takes a gate", ctx->node->name);
     p->blk.gate = true;
     /* nchwc_pwconv__<isa> -> nchwc_pwconv_gated__<isa> */
-    const char *isa = strstr(p->blk.name, "__");
-    snprintf(p->blk.name, sizeof p->blk.name, "nchwc_pwconv_gated%s", isa != NULL ? isa : "");
+    char isa[16] = "";   /* the "__<isa>" suffix, copied: snprintf's output overlaps it */
+    const char *at = strstr(p->blk.name, "__");
+    if (at != NULL) snprintf(isa, sizeof isa, "%s", at);
+    snprintf(p->blk.name, sizeof p->blk.name, "nchwc_pwconv_gated%s", isa);
+    return ONR_STATUS_OK;
+}
+
+enum onr_status onr_conv_fuse_stem(struct onr_op_ctx *dw_ctx, const struct onr_op_ctx *stem_ctx,
+                                   struct onr_error *err)
+{
+    struct conv_params *d = dw_ctx->params;
+    const struct conv_params *c = stem_ctx->params;
+    if (d == NULL || c == NULL || !d->blk.on || d->blk.dw == NULL || d->blk.stem != NULL ||
+        !c->blk.on || c->blk.rows == NULL)
+        return onr_error_set(err, ONR_STATUS_UNSUPPORTED,
+                             "Conv '%s': only a blocked depthwise Conv takes a blocked stem",
+                             dw_ctx->node->name);
+    const struct onr_conv_shape *ds = &d->shape, *cs = &c->shape;
+    if (ds->N != cs->N || ds->C != cs->OC || ds->H != cs->OH || ds->W != cs->OW)
+        return onr_error_set(err, ONR_STATUS_UNSUPPORTED, "Conv '%s': the stem's shape differs",
+                             dw_ctx->node->name);
+    const int64_t wf = onr_nchwc_stem_dw_window_floats(cs, ds);
+    const size_t bytes = (size_t)wf * sizeof(float) * (size_t)(dw_ctx->threads > 1 ? dw_ctx->threads : 1);
+    if (bytes > dw_ctx->workspace_bytes) dw_ctx->workspace_bytes = bytes;
+    d->blk.stem = c;
+    /* nchwc_dwconv__<isa> -> nchwc_stem_dwconv__<isa> */
+    char isa[16] = "";   /* the "__<isa>" suffix, copied: snprintf's output overlaps it */
+    const char *at = strstr(d->blk.name, "__");
+    if (at != NULL) snprintf(isa, sizeof isa, "%s", at);
+    snprintf(d->blk.name, sizeof d->blk.name, "nchwc_stem_dwconv%s", isa);
     return ONR_STATUS_OK;
 }
 
@@ -825,6 +869,21 @@ static void conv_describe(const struct onr_op_ctx *ctx, char *buf, size_t size, 
     const int64_t f[] = {s->OC, s->OH, s->OW, s->C / s->group, s->KH, s->KW};
     for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
         if (onr_mul_overflow_i64(m, f[i], &m)) m = INT64_MAX;
+    if (p->blk.stem != NULL) {
+        /* The fused stem's work is done here too. */
+        const struct onr_conv_shape *c = &p->blk.stem->shape;
+        size_t used = strlen(buf);
+        if (used < size)
+            snprintf(buf + used, size - used, " +stem(%lld->%lld k=%lldx%lld s=%lldx%lld%s)",
+                     (long long)c->C, (long long)c->OC, (long long)c->KH, (long long)c->KW,
+                     (long long)c->stride_h, (long long)c->stride_w,
+                     act_name(p->blk.stem->act.kind));
+        int64_t cm = c->N;
+        const int64_t cf[] = {c->OC, c->OH, c->OW, c->C, c->KH, c->KW};
+        for (size_t i = 0; i < sizeof cf / sizeof cf[0]; i++)
+            if (onr_mul_overflow_i64(cm, cf[i], &cm)) cm = INT64_MAX;
+        m = m <= INT64_MAX - cm ? m + cm : INT64_MAX;
+    }
     if (p->pw.on) {
         /* The fused 1x1 Conv's work is done here too. */
         size_t used = strlen(buf);

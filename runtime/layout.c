@@ -275,6 +275,37 @@ static void fuse_gates(struct pass *p)
     }
 }
 
+/* A blocked stem Conv whose only reader is a blocked depthwise Conv: the
+ * depthwise Conv computes it a few rows at a time (onr_conv_fuse_stem) and
+ * reads the stem's plain input instead. */
+static void fuse_stems(struct pass *p)
+{
+    struct onr_session *s = p->s;
+    for (int i = 0; i < s->n_xnodes; i++) {
+        struct onr_xnode *stem = &s->xnodes[i];
+        if (!p->on[i] || p->role[i] != ROLE_CONV_IN) continue;
+        const int v = stem->out[0];
+        if (s->values[v].is_output) continue;
+        int reader = -1, reads = 0;
+        for (int j = 0; j < s->n_xnodes; j++) {
+            const struct onr_xnode *xn = &s->xnodes[j];
+            if (xn->removed || xn->folded) continue;
+            for (int k = 0; k < xn->n_in; k++)
+                if (xn->in[k] == v) reader = j, reads++;
+        }
+        if (reads != 1 || !p->on[reader] || p->role[reader] != ROLE_CONV) continue;
+        struct onr_xnode *dw = &s->xnodes[reader];
+        if (dw->in[0] != v || onr_conv_fuse_stem(&dw->ctx, &stem->ctx, NULL) != ONR_STATUS_OK)
+            continue;
+        dw->in[0] = stem->in[0];
+        dw->x[0] = stem->x[0];
+        p->role[reader] = ROLE_CONV_IN;   /* now reads plain X, writes blocked Y */
+        if (dw->ctx.workspace_bytes > s->workspace_bytes) s->workspace_bytes = dw->ctx.workspace_bytes;
+        stem->removed = true;
+        p->on[i] = false;
+    }
+}
+
 /* The reorder node for `in`, named after its value; node owns its name. */
 static enum onr_status make_reorder(struct onr_session *s, const struct insert *in,
                                     struct onr_node *node, struct onr_xnode *xn,
@@ -376,6 +407,7 @@ enum onr_status onr_session_layout(struct onr_session *s, struct onr_error *err)
     for (int i = 0; i < s->n_xnodes && st == ONR_STATUS_OK; i++)
         if (p.on[i]) st = switch_node(&p, i, err);
     if (st == ONR_STATUS_OK) fuse_gates(&p);
+    if (st == ONR_STATUS_OK && (s->options.passes & ONR_PASS_FUSE_STEM)) fuse_stems(&p);
     for (int v = 0; v < n_values && st == ONR_STATUS_OK; v++) st = block_value(&p, v, err);
     if (st == ONR_STATUS_OK) st = insert_reorders(&p, err);
 done:

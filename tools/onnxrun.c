@@ -32,7 +32,8 @@ static const char usage_text[] =
     "  --reference              scalar reference kernels only\n"
     "  --no-opt                 no graph optimisation passes\n"
     "  --skip-pass NAME         leave one pass out: fold_batchnorm, fuse_activation,\n"
-    "                           eliminate_identity, fuse_residual, nchwc_layout\n"
+    "                           eliminate_identity, fuse_residual, nchwc_layout,\n"
+    "                           fuse_stem\n"
     "  --with-pass NAME         add a pass that is off by default: fuse_blocks\n"
     "  --atol A, --rtol R       --test tolerance: |got-ref| <= A + R*|ref|\n"
     "                           (default 1e-5, 1e-4; integer and bool outputs exact)\n"
@@ -132,6 +133,7 @@ static unsigned pass_bit(const char *name)
         {"eliminate_identity", ONR_PASS_ELIMINATE_IDENTITY},
         {"fuse_residual", ONR_PASS_FUSE_RESIDUAL}, {"fuse_blocks", ONR_PASS_FUSE_BLOCKS},
         {"nchwc_layout", ONR_PASS_NCHWC_LAYOUT},
+        {"fuse_stem", ONR_PASS_FUSE_STEM},
     };
     for (size_t i = 0; i < sizeof passes / sizeof passes[0]; i++)
         if (strcmp(passes[i].name, name) == 0) return passes[i].bit;

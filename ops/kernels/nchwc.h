@@ -185,6 +185,53 @@ void onr_nchwc_conv_f32__avx2(const struct onr_conv_shape *s, const float *x, co
                               const float *bp, const struct onr_activation *act, float *y,
                               int threads);
 
+/* The same Conv's output rows [oh0, oh1) of every image and block on the
+ * calling thread: bitwise the rows onr_nchwc_conv_f32 writes (the fused
+ * stem -> depthwise driver below computes a few rows at a time). */
+typedef void (*onr_nchwc_conv_rows_fn)(const struct onr_conv_shape *s, const float *x,
+                                       const float *wp, const float *bp,
+                                       const struct onr_activation *act, float *y, int64_t oh0,
+                                       int64_t oh1);
+void onr_nchwc_conv_rows_f32__scalar(const struct onr_conv_shape *s, const float *x,
+                                     const float *wp, const float *bp,
+                                     const struct onr_activation *act, float *y, int64_t oh0,
+                                     int64_t oh1);
+void onr_nchwc_conv_rows_f32__avx512(const struct onr_conv_shape *s, const float *x,
+                                     const float *wp, const float *bp,
+                                     const struct onr_activation *act, float *y, int64_t oh0,
+                                     int64_t oh1);
+void onr_nchwc_conv_rows_f32__avx2(const struct onr_conv_shape *s, const float *x,
+                                   const float *wp, const float *bp,
+                                   const struct onr_activation *act, float *y, int64_t oh0,
+                                   int64_t oh1);
+
+/* ---- a stem Conv fused into the depthwise Conv that reads it
+ * (nchwc_stem_dw.c, portable driver over the kernels above) ---- */
+
+/* The pair: the dense Conv (plain x -> blocked t, conv_rows) and the
+ * depthwise Conv (blocked t -> blocked y, dwconv) with ds->C == cs->OC,
+ * ds->H == cs->OH, ds->W == cs->OW, ds->N == cs->N; packed weights. */
+struct onr_nchwc_stem_dw {
+    const struct onr_conv_shape *cs;
+    const float *cw, *cb;
+    const struct onr_activation *cact;
+    onr_nchwc_conv_rows_fn conv_rows;
+    const struct onr_conv_shape *ds;
+    const float *dw, *db;
+    const struct onr_activation *dact;
+    onr_nchwc_dw_fn dwconv;
+};
+/* Workspace floats for one thread: its window of t's rows. */
+int64_t onr_nchwc_stem_dw_window_floats(const struct onr_conv_shape *cs,
+                                        const struct onr_conv_shape *ds);
+/* y = dwconv(conv(x)) without t ever being whole in memory: each thread
+ * takes a range of y's rows and computes the rows of t they read a few at a
+ * time into its own window (ws: threads * onr_nchwc_stem_dw_window_floats),
+ * where the depthwise kernel reads them while they are still in cache.
+ * Bitwise the same as running the two Convs one after the other. */
+void onr_nchwc_stem_dw_f32(const struct onr_nchwc_stem_dw *f, const float *x, float *y, float *ws,
+                           int threads);
+
 /* ---- squeeze-excite (nchwc_misc.c, portable) ---- */
 
 /* x blocked (N, C, HW) -> y blocked (N, C, 1): the mean over HW */

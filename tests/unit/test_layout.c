@@ -3,7 +3,8 @@
  * are also read by plain nodes and are graph outputs, runs blocked with
  * reorders only at the chain's edges, and gives the reference kernels'
  * results (bitwise the same for 1, 2 and 3 threads); a stem Conv reads
- * its plain input and writes blocked; a squeeze-excite block's pool and
+ * its plain input and writes blocked, and is computed inside the depthwise
+ * Conv that reads it (unless fuse_stem is off); a squeeze-excite block's pool and
  * gate run blocked and its Mul folds into the next Conv; a lone depthwise
  * Conv stays plain. On CPUs without AVX2 the pass must leave graphs alone;
  * with ONR_DISABLE_AVX512=1 it runs the AVX2 kernels. */
@@ -179,8 +180,8 @@ static bool run(const struct onr_model *model, const float *in, size_t in_bytes,
     return true;
 }
 
-static void check_model(struct mb_model *m, const char *what, int in_c, int want_in,
-                        int want_out, int want_blocked, int want_muls)
+static void check_model(struct mb_model *m, const char *what, int in_c, unsigned passes,
+                        int want_in, int want_out, int want_blocked, int want_muls)
 {
     struct onr_model *model = NULL;
     enum onr_status st = mb_load(m, &model, &err);
@@ -197,7 +198,7 @@ static void check_model(struct mb_model *m, const char *what, int in_c, int want
     struct run ref, plain, blocked[3];
     bool ok = run(model, x, in_bytes, in_c, ONR_PASS_DEFAULT, 1, 1, &ref);
     ok &= run(model, x, in_bytes, in_c, ONR_PASS_DEFAULT & ~ONR_PASS_NCHWC_LAYOUT, 0, 2, &plain);
-    for (int t = 0; t < 3; t++) ok &= run(model, x, in_bytes, in_c, ONR_PASS_DEFAULT, 0, t + 1, &blocked[t]);
+    for (int t = 0; t < 3; t++) ok &= run(model, x, in_bytes, in_c, passes, 0, t + 1, &blocked[t]);
     if (ok) {
         CHECK(plain.reorders_in == 0 && plain.reorders_out == 0 && plain.blocked_convs == 0);
         CHECK(ref.reorders_in == 0 && ref.reorders_out == 0 && ref.blocked_convs == 0);
@@ -280,11 +281,15 @@ int main(void)
 {
     fill();
     /* x in; a (read by Sigmoid), b (an output) and g out; five Convs. */
-    check_model(chain_model(), "chain", C, 1, 3, 5, -1);
-    check_model(pair_model(), "pair", M, 1, 1, 2, -1);
-    check_model(lone_model(), "lone", M, 0, 0, 0, -1);
-    check_model(stem_model(), "stem", 3, 0, 1, 3, -1);
-    check_model(se_model(), "squeeze-excite", M, 1, 1, 5, 0);
+    const unsigned all = ONR_PASS_DEFAULT;
+    check_model(chain_model(), "chain", C, all, 1, 3, 5, -1);
+    check_model(pair_model(), "pair", M, all, 1, 1, 2, -1);
+    check_model(lone_model(), "lone", M, all, 0, 0, 0, -1);
+    /* the stem computed inside the depthwise Conv: two blocked Convs, or
+     * three without fuse_stem */
+    check_model(stem_model(), "stem", 3, all, 0, 1, 2, -1);
+    check_model(stem_model(), "stem unfused", 3, all & ~ONR_PASS_FUSE_STEM, 0, 1, 3, -1);
+    check_model(se_model(), "squeeze-excite", M, all, 1, 1, 5, 0);
     if (!onr_cpu_has_avx2_fma()) printf("note: no AVX2: checked that the pass stays off\n");
     return onr_test_failures != 0;
 }

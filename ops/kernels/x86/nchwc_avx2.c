@@ -655,6 +655,41 @@ DEF_CV_TILE(6)
 static const cv_tile_fn cv_tiles[CV_P] = {cv_tile_1, cv_tile_2, cv_tile_3,
                                           cv_tile_4, cv_tile_5, cv_tile_6};
 
+/* Interior columns [lo, hi) of a row: every tap inside it. */
+static void cv_interior(const struct onr_conv_shape *s, int64_t *lo_out, int64_t *hi_out)
+{
+    const int64_t sw = s->stride_w, reach = (s->KW - 1) * s->dil_w;
+    int64_t lo = (s->pad_left + sw - 1) / sw;
+    const int64_t last = s->W - 1 - reach + s->pad_left; /* ow * sw <= last */
+    int64_t hi = last < 0 ? 0 : last / sw + 1;
+    if (hi > s->OW) hi = s->OW;
+    if (lo > hi) lo = hi;
+    *lo_out = lo;
+    *hi_out = hi;
+}
+
+/* Output row oh of image n, output block ob. */
+static void cv_one_row(const struct onr_conv_shape *s, const struct onr_act256 *av,
+                       const float *x, const float *wp, const float *bp, float *y, int64_t lo,
+                       int64_t hi, int64_t n, int64_t ob, int64_t oh)
+{
+    const int64_t OCB = onr_nchwc_blocks(s->OC), taps = s->C * s->KH * s->KW;
+    struct cv_row r = {.s = s, .x = x + n * s->C * s->H * s->W, .w = wp + ob * taps * L,
+                       .b = bp + ob * L, .av = av};
+    for (int kh = 0; kh < s->KH; kh++) {
+        const int64_t ih = oh * s->stride_h - s->pad_top + kh * s->dil_h;
+        if (ih < 0 || ih >= s->H) continue;
+        r.kh[r.nkh] = kh;
+        r.ih[r.nkh++] = ih;
+    }
+    float *yr = y + ((n * OCB + ob) * s->OH + oh) * s->OW * L;
+    for (int64_t ow = 0; ow < lo; ow++) cv_border(&r, ow, yr + ow * L);
+    int64_t ow = lo;
+    for (; ow + CV_P <= hi; ow += CV_P) cv_tiles[CV_P - 1](&r, ow, yr + ow * L);
+    if (ow < hi) cv_tiles[hi - ow - 1](&r, ow, yr + ow * L);
+    for (ow = hi; ow < s->OW; ow++) cv_border(&r, ow, yr + ow * L);
+}
+
 /* x: (N, C, H, W) plain  wp: (OCB, C, KH, KW, 16)  y: (N, OCB, OH, OW, 16)
  * Items: (image, output block, output row). */
 void onr_nchwc_conv_f32__avx2(const struct onr_conv_shape *s, const float *x, const float *wp,
@@ -666,32 +701,31 @@ void onr_nchwc_conv_f32__avx2(const struct onr_conv_shape *s, const float *x, co
         return;
     }
     const struct onr_act256 av = onr_act256_make(act);
-    const int64_t OCB = onr_nchwc_blocks(s->OC), taps = s->C * s->KH * s->KW;
-    const int64_t items = s->N * OCB * s->OH;
-    /* interior columns [lo, hi): every tap inside the row */
-    const int64_t sw = s->stride_w, reach = (s->KW - 1) * s->dil_w;
-    int64_t lo = (s->pad_left + sw - 1) / sw;
-    const int64_t last = s->W - 1 - reach + s->pad_left; /* ow * sw <= last */
-    int64_t hi = last < 0 ? 0 : last / sw + 1;
-    if (hi > s->OW) hi = s->OW;
-    if (lo > hi) lo = hi;
+    const int64_t OCB = onr_nchwc_blocks(s->OC), items = s->N * OCB * s->OH;
+    int64_t lo, hi;
+    cv_interior(s, &lo, &hi);
     (void)threads;
 #pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1 && items > 1)
-    for (int64_t it = 0; it < items; it++) {
-        const int64_t n = it / (OCB * s->OH), ob = it / s->OH % OCB, oh = it % s->OH;
-        struct cv_row r = {.s = s, .x = x + n * s->C * s->H * s->W, .w = wp + ob * taps * L,
-                           .b = bp + ob * L, .av = &av};
-        for (int kh = 0; kh < s->KH; kh++) {
-            const int64_t ih = oh * s->stride_h - s->pad_top + kh * s->dil_h;
-            if (ih < 0 || ih >= s->H) continue;
-            r.kh[r.nkh] = kh;
-            r.ih[r.nkh++] = ih;
-        }
-        float *yr = y + ((n * OCB + ob) * s->OH + oh) * s->OW * L;
-        for (int64_t ow = 0; ow < lo; ow++) cv_border(&r, ow, yr + ow * L);
-        int64_t ow = lo;
-        for (; ow + CV_P <= hi; ow += CV_P) cv_tiles[CV_P - 1](&r, ow, yr + ow * L);
-        if (ow < hi) cv_tiles[hi - ow - 1](&r, ow, yr + ow * L);
-        for (ow = hi; ow < s->OW; ow++) cv_border(&r, ow, yr + ow * L);
+    for (int64_t it = 0; it < items; it++)
+        cv_one_row(s, &av, x, wp, bp, y, lo, hi, it / (OCB * s->OH), it / s->OH % OCB,
+                   it % s->OH);
+}
+
+void onr_nchwc_conv_rows_f32__avx2(const struct onr_conv_shape *s, const float *x,
+                                   const float *wp, const float *bp,
+                                   const struct onr_activation *act, float *y, int64_t oh0,
+                                   int64_t oh1)
+{
+    if (s->KH > 16) {
+        onr_nchwc_conv_rows_f32__scalar(s, x, wp, bp, act, y, oh0, oh1);
+        return;
     }
+    const struct onr_act256 av = onr_act256_make(act);
+    const int64_t OCB = onr_nchwc_blocks(s->OC);
+    int64_t lo, hi;
+    cv_interior(s, &lo, &hi);
+    for (int64_t n = 0; n < s->N; n++)
+        for (int64_t ob = 0; ob < OCB; ob++)
+            for (int64_t oh = oh0; oh < oh1; oh++)
+                cv_one_row(s, &av, x, wp, bp, y, lo, hi, n, ob, oh);
 }

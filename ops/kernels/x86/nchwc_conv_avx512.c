@@ -156,6 +156,59 @@ static void border_4(const struct row *r, int64_t ow, float *y) { border(4, r, o
 static void (*const borders[OB_MAX])(const struct row *, int64_t, float *) = {
     border_1, border_2, border_3, border_4};
 
+/* The sizes every task of one Conv shares. */
+struct plan {
+    struct onr_act512 av;
+    int64_t OCB, ng, gbase, gextra, taps;
+    int64_t lo, hi;   /* interior columns: every tap inside the row */
+};
+
+static struct plan make_plan(const struct onr_conv_shape *s, const struct onr_activation *act)
+{
+    struct plan pl = {.av = onr_act512_make(act)};
+    /* ng groups of gbase or gbase + 1 <= OB_MAX output blocks */
+    pl.OCB = onr_nchwc_blocks(s->OC);
+    pl.ng = (pl.OCB + OB_MAX - 1) / OB_MAX;
+    pl.gbase = pl.OCB / pl.ng;
+    pl.gextra = pl.OCB % pl.ng;
+    pl.taps = s->C * s->KH * s->KW;
+    const int64_t sw = s->stride_w, reach = (s->KW - 1) * s->dil_w;
+    int64_t lo = (s->pad_left + sw - 1) / sw;
+    const int64_t last = s->W - 1 - reach + s->pad_left;   /* ow * sw <= last */
+    int64_t hi = last < 0 ? 0 : last / sw + 1;
+    if (hi > s->OW) hi = s->OW;
+    if (lo > hi) lo = hi;
+    pl.lo = lo;
+    pl.hi = hi;
+    return pl;
+}
+
+/* Output row oh of image n for output-block group gi. */
+static void one_row(const struct onr_conv_shape *s, const struct plan *pl, const float *x,
+                    const float *wp, const float *bp, float *y, int64_t n, int64_t gi, int64_t oh)
+{
+    const int OB = (int)(pl->gbase + (gi < pl->gextra));
+    const int64_t ob = gi * pl->gbase + (gi < pl->gextra ? gi : pl->gextra);
+    struct row r = {
+        .s = s, .x = x + n * s->C * s->H * s->W, .w = wp + ob * pl->taps * L, .b = bp + ob * L,
+        .w_ob = pl->taps * L, .y_ob = s->OH * s->OW * L, .av = &pl->av,
+    };
+    for (int kh = 0; kh < s->KH; kh++) {
+        const int64_t ih = oh * s->stride_h - s->pad_top + kh * s->dil_h;
+        if (ih < 0 || ih >= s->H) continue;
+        r.kh[r.nkh] = kh;
+        r.ih[r.nkh++] = ih;
+    }
+    float *yr = y + ((n * pl->OCB + ob) * s->OH + oh) * s->OW * L;
+    void (*edge)(const struct row *, int64_t, float *) = borders[OB - 1];
+    for (int64_t ow = 0; ow < pl->lo; ow++) edge(&r, ow, yr + ow * L);
+    const int P = tile_p[OB];
+    int64_t ow = pl->lo;
+    for (; ow + P <= pl->hi; ow += P) tiles[OB - 1][P - 1](&r, ow, yr + ow * L);
+    if (ow < pl->hi) tiles[OB - 1][pl->hi - ow - 1](&r, ow, yr + ow * L);
+    for (ow = pl->hi; ow < s->OW; ow++) edge(&r, ow, yr + ow * L);
+}
+
 /* x: (N, C, H, W) plain  wp: (OCB, C, KH, KW, 16)  y: (N, OCB, OH, OW, 16) */
 void onr_nchwc_conv_f32__avx512(const struct onr_conv_shape *s, const float *x, const float *wp,
                                 const float *bp, const struct onr_activation *act, float *y,
@@ -165,41 +218,25 @@ void onr_nchwc_conv_f32__avx512(const struct onr_conv_shape *s, const float *x, 
         onr_nchwc_conv_f32__scalar(s, x, wp, bp, act, y, threads);
         return;
     }
-    const struct onr_act512 av = onr_act512_make(act);
-    /* ng groups of gbase or gbase + 1 <= OB_MAX output blocks */
-    const int64_t OCB = onr_nchwc_blocks(s->OC), ng = (OCB + OB_MAX - 1) / OB_MAX;
-    const int64_t gbase = OCB / ng, gextra = OCB % ng;
-    const int64_t taps = s->C * s->KH * s->KW, items = s->N * ng * s->OH;
-    /* Interior columns [lo, hi): every tap inside the row. */
-    const int64_t sw = s->stride_w, reach = (s->KW - 1) * s->dil_w;
-    int64_t lo = (s->pad_left + sw - 1) / sw;
-    const int64_t last = s->W - 1 - reach + s->pad_left;   /* ow * sw <= last */
-    int64_t hi = last < 0 ? 0 : last / sw + 1;
-    if (hi > s->OW) hi = s->OW;
-    if (lo > hi) lo = hi;
+    const struct plan pl = make_plan(s, act);
+    const int64_t items = s->N * pl.ng * s->OH;
     (void)threads;
 #pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1 && items > 1)
-    for (int64_t it = 0; it < items; it++) {
-        const int64_t n = it / (ng * s->OH), gi = it / s->OH % ng, oh = it % s->OH;
-        const int OB = (int)(gbase + (gi < gextra));
-        const int64_t ob = gi * gbase + (gi < gextra ? gi : gextra);
-        struct row r = {
-            .s = s, .x = x + n * s->C * s->H * s->W, .w = wp + ob * taps * L, .b = bp + ob * L,
-            .w_ob = taps * L, .y_ob = s->OH * s->OW * L, .av = &av,
-        };
-        for (int kh = 0; kh < s->KH; kh++) {
-            const int64_t ih = oh * s->stride_h - s->pad_top + kh * s->dil_h;
-            if (ih < 0 || ih >= s->H) continue;
-            r.kh[r.nkh] = kh;
-            r.ih[r.nkh++] = ih;
-        }
-        float *yr = y + ((n * OCB + ob) * s->OH + oh) * s->OW * L;
-        void (*edge)(const struct row *, int64_t, float *) = borders[OB - 1];
-        for (int64_t ow = 0; ow < lo; ow++) edge(&r, ow, yr + ow * L);
-        const int P = tile_p[OB];
-        int64_t ow = lo;
-        for (; ow + P <= hi; ow += P) tiles[OB - 1][P - 1](&r, ow, yr + ow * L);
-        if (ow < hi) tiles[OB - 1][hi - ow - 1](&r, ow, yr + ow * L);
-        for (ow = hi; ow < s->OW; ow++) edge(&r, ow, yr + ow * L);
+    for (int64_t it = 0; it < items; it++)
+        one_row(s, &pl, x, wp, bp, y, it / (pl.ng * s->OH), it / s->OH % pl.ng, it % s->OH);
+}
+
+void onr_nchwc_conv_rows_f32__avx512(const struct onr_conv_shape *s, const float *x,
+                                     const float *wp, const float *bp,
+                                     const struct onr_activation *act, float *y, int64_t oh0,
+                                     int64_t oh1)
+{
+    if (s->KH > 16) {
+        onr_nchwc_conv_rows_f32__scalar(s, x, wp, bp, act, y, oh0, oh1);
+        return;
     }
+    const struct plan pl = make_plan(s, act);
+    for (int64_t n = 0; n < s->N; n++)
+        for (int64_t gi = 0; gi < pl.ng; gi++)
+            for (int64_t oh = oh0; oh < oh1; oh++) one_row(s, &pl, x, wp, bp, y, n, gi, oh);
 }
