@@ -31,8 +31,12 @@ def row(r):
     worst = max(err.values())
     check = "ok" if worst <= 1e-4 else "**DISAGREE**"
     spec = r["spec"]
+    pr = sorted(r.get("paired") or [])
+    paired = (f"{pr[(len(pr) - 1) // 2]:.2f} ({pr[0]:.2f}-{pr[-1]:.2f})" if len(pr) % 2
+              else f"{(pr[len(pr) // 2 - 1] + pr[len(pr) // 2]) / 2:.2f} ({pr[0]:.2f}-{pr[-1]:.2f})"
+              if pr else "-")
     return (f"| {spec.label} | {spec.batch} | {r['threads']} | {_ms(ms['onnxrun'])} | "
-            f"{_ms(ms['ort'])} | {_ms(ms['torch'])} | {ratio} | {gflops} | {share} | "
+            f"{_ms(ms['ort'])} | {_ms(ms['torch'])} | {ratio} | {paired} | {gflops} | {share} | "
             f"{_err(err['onnxrun'])} / {_err(err['ort'])} / {_err(err['torch'])} {check} | "
             f"{r['load']:.1f} |")
 
@@ -57,7 +61,10 @@ def markdown(results, info):
         f"PyTorch {info['torch']} (Python {info['python']})",
         f"- measured FMA peak (fma_peak.c, GFLOP/s): {peaks}",
         f"- times: median over {info['rounds']} interleaved round(s) of each round's median, ms",
-        "- onnxrun / ORT < 1 means onnxrun is faster; GFLOP/s = 2 x MACs / onnxrun's median "
+        "- onnxrun / ORT < 1 means onnxrun is faster: the ratio of the two medians, then "
+        "the median (and range) of each round's ratio (the two run back to back in a round, "
+        "so a slow spell of the machine mostly hits both)",
+        "- GFLOP/s = 2 x MACs / onnxrun's median "
         "(a share above 100% means the peak was measured while the machine was busy)",
         "- load: the 1-minute load average when the row finished (the machine is shared; "
         "above the core count, 2-thread times mostly measure waiting for a core)",
@@ -65,8 +72,9 @@ def markdown(results, info):
         f"torch (tolerance {info['tolerance']:g})",
         "",
         "| model | batch | threads | onnxrun ms | ORT ms | PyTorch ms | onnxrun/ORT "
-        "| onnxrun GFLOP/s | % of FMA peak | rel. error onnxrun / ORT / torch | load |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|",
+        "| per round (range) | onnxrun GFLOP/s | % of FMA peak "
+        "| rel. error onnxrun / ORT / torch | load |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|",
     ]
     lines += [row(r) for r in results]
     lines += [
