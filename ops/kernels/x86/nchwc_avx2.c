@@ -592,11 +592,14 @@ struct cv_row {
 };
 
 /* P pixels from ow, all taps inside the row; SW > 0: column stride (and
- * dilation 1) at compile time, SW == 0: run-time. */
-INLINE void cv_tile(const int P, const int SW, const struct cv_row *r, int64_t ow, float *y)
+ * dilation 1) at compile time, SW == 0: run-time; KW3: a 3-wide kernel,
+ * its tap loop unrolled (a run-time loop of 3 cost a third of the time). */
+INLINE void cv_tile(const int P, const int SW, const int KW3, const struct cv_row *r, int64_t ow,
+                    float *y)
 {
     const struct onr_conv_shape *s = r->s;
-    const int64_t sw = SW > 0 ? SW : s->stride_w, dw = SW > 0 ? 1 : s->dil_w, KW = s->KW;
+    const int64_t sw = SW > 0 ? SW : s->stride_w, dw = SW > 0 ? 1 : s->dil_w;
+    const int64_t KW = KW3 ? 3 : s->KW;
     __m256 a0[CV_P], a1[CV_P];
     const __m256 b0 = _mm256_loadu_ps(r->b), b1 = _mm256_loadu_ps(r->b + 8);
     UNROLL for (int p = 0; p < P; p++) a0[p] = b0, a1[p] = b1;
@@ -642,9 +645,12 @@ typedef void (*cv_tile_fn)(const struct cv_row *r, int64_t ow, float *y);
 #define DEF_CV_TILE(P)                                                                      \
     static void cv_tile_##P(const struct cv_row *r, int64_t ow, float *y)                   \
     {                                                                                       \
-        if (r->s->dil_w == 1 && r->s->stride_w == 2) cv_tile(P, 2, r, ow, y);               \
-        else if (r->s->dil_w == 1 && r->s->stride_w == 1) cv_tile(P, 1, r, ow, y);          \
-        else cv_tile(P, 0, r, ow, y);                                                       \
+        const bool d1 = r->s->dil_w == 1, k3 = r->s->KW == 3;                               \
+        if (d1 && r->s->stride_w == 2 && k3) cv_tile(P, 2, 1, r, ow, y);                     \
+        else if (d1 && r->s->stride_w == 2) cv_tile(P, 2, 0, r, ow, y);                      \
+        else if (d1 && r->s->stride_w == 1 && k3) cv_tile(P, 1, 1, r, ow, y);                \
+        else if (d1 && r->s->stride_w == 1) cv_tile(P, 1, 0, r, ow, y);                      \
+        else cv_tile(P, 0, 0, r, ow, y);                                                     \
     }
 DEF_CV_TILE(1)
 DEF_CV_TILE(2)
