@@ -127,6 +127,9 @@ enum onr_pass {
      * computed inside it a few rows at a time, so its output (a MobileNet's
      * biggest tensor) never goes to memory whole. */
     ONR_PASS_FUSE_STEM = 1u << 6,
+    /* Likewise a 1x1 Conv whose only reader is a depthwise Conv, where its
+     * output is big and its weights small (MobileNetV2's expansions). */
+    ONR_PASS_FUSE_EXPAND = 1u << 7,
     ONR_PASS_ALL = 0xffffu,
     ONR_PASS_DEFAULT = ONR_PASS_ALL & ~ONR_PASS_FUSE_BLOCKS,
 };

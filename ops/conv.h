@@ -47,15 +47,19 @@ enum onr_status onr_conv_set_blocked(struct onr_op_ctx *ctx, struct onr_error *e
  * g[n, c] first (the squeeze-excite Mul before it, fused): the caller gives
  * it g, blocked (N or 1, C, 1, 1), as input 4. UNSUPPORTED for other Convs. */
 enum onr_status onr_conv_set_gate(struct onr_op_ctx *ctx, struct onr_error *err);
-/* Makes the blocked depthwise Conv dw_ctx also compute the blocked stem
- * Conv stem_ctx (a dense Conv with plain input) that produces its input, a
- * few rows at a time (onr_nchwc_stem_dw_f32), so the stem's output is never
- * whole in memory: the caller then gives dw_ctx the stem's input as its
- * input 0 and drops the stem node, whose params (packed weights) must live
- * as long as dw_ctx's. Raises dw_ctx->workspace_bytes. UNSUPPORTED when the
- * pair does not fit (the graph stays as it is). */
-enum onr_status onr_conv_fuse_stem(struct onr_op_ctx *dw_ctx, const struct onr_op_ctx *stem_ctx,
-                                   struct onr_error *err);
+/* Makes the blocked depthwise Conv dw_ctx also compute the blocked Conv
+ * prod_ctx that produces its input, a few rows at a time
+ * (onr_nchwc_fused_dw_f32), so that output is never whole in memory:
+ * prod_ctx is a stem (a dense Conv with plain input) or a 1x1 Conv without
+ * residual or gate whose output, one image, is at least 512 KB and whose
+ * weights are at most 64 KB (MobileNetV2's first expansions). The caller
+ * then gives dw_ctx the producer's input as its input 0 and drops the
+ * producer's node, whose params (packed weights) must live as long as
+ * dw_ctx's. Raises dw_ctx->workspace_bytes. UNSUPPORTED when the pair does
+ * not fit (the graph stays as it is). */
+enum onr_status onr_conv_fuse_into_depthwise(struct onr_op_ctx *dw_ctx,
+                                             const struct onr_op_ctx *prod_ctx,
+                                             struct onr_error *err);
 /* The activation currently set (kind ONR_ACT_NONE when none). */
 struct onr_activation onr_conv_get_activation(const void *conv_params);
 /* The shape fixed by the last infer (pads resolved from auto_pad), or NULL

@@ -1,5 +1,6 @@
 /* See cpu.h. */
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 #ifdef _OPENMP
 #include <omp.h>
@@ -79,4 +80,13 @@ void onr_cpu_restore_denormals(unsigned state, int threads)
     (void)state;
     (void)threads;
 #endif
+}
+
+long onr_cpu_l2_bytes(void)
+{
+    long v = -1;
+#ifdef _SC_LEVEL2_CACHE_SIZE
+    v = sysconf(_SC_LEVEL2_CACHE_SIZE);
+#endif
+    return v > 0 ? v : 1L << 20;
 }

@@ -13,6 +13,9 @@ bool onr_cpu_has_avx2_fma(void);
 bool onr_cpu_has_avx512(void);
 /* Number of cores OpenMP would use by default (1 without OpenMP). */
 int onr_cpu_default_threads(void);
+/* Bytes of one core's L2 cache as the C library reports it, or 1 MiB when
+ * it does not know (a typical size). */
+long onr_cpu_l2_bytes(void);
 
 
 /* Flush-to-zero and denormals-are-zero for the calling thread and the

@@ -275,16 +275,22 @@ static void fuse_gates(struct pass *p)
     }
 }
 
-/* A blocked stem Conv whose only reader is a blocked depthwise Conv: the
- * depthwise Conv computes it a few rows at a time (onr_conv_fuse_stem) and
- * reads the stem's plain input instead. */
-static void fuse_stems(struct pass *p)
+/* A blocked stem Conv (fuse_stem) or 1x1 Conv (fuse_expand) whose only
+ * reader is a blocked depthwise Conv: the depthwise Conv computes it a few
+ * rows at a time (onr_conv_fuse_into_depthwise, which also decides whether
+ * a 1x1 Conv is worth it) and reads its input instead. */
+static void fuse_into_depthwise(struct pass *p)
 {
     struct onr_session *s = p->s;
+    const unsigned passes = s->options.passes;
     for (int i = 0; i < s->n_xnodes; i++) {
-        struct onr_xnode *stem = &s->xnodes[i];
-        if (!p->on[i] || p->role[i] != ROLE_CONV_IN) continue;
-        const int v = stem->out[0];
+        struct onr_xnode *prod = &s->xnodes[i];
+        if (!p->on[i] || prod->removed) continue;
+        const bool stem = p->role[i] == ROLE_CONV_IN;
+        if (stem ? !(passes & ONR_PASS_FUSE_STEM)
+                 : p->role[i] != ROLE_CONV || !(passes & ONR_PASS_FUSE_EXPAND))
+            continue;
+        const int v = prod->out[0];
         if (s->values[v].is_output) continue;
         int reader = -1, reads = 0;
         for (int j = 0; j < s->n_xnodes; j++) {
@@ -295,13 +301,14 @@ static void fuse_stems(struct pass *p)
         }
         if (reads != 1 || !p->on[reader] || p->role[reader] != ROLE_CONV) continue;
         struct onr_xnode *dw = &s->xnodes[reader];
-        if (dw->in[0] != v || onr_conv_fuse_stem(&dw->ctx, &stem->ctx, NULL) != ONR_STATUS_OK)
+        if (dw->in[0] != v || onr_conv_fuse_into_depthwise(&dw->ctx, &prod->ctx, NULL) != ONR_STATUS_OK)
             continue;
-        dw->in[0] = stem->in[0];
-        dw->x[0] = stem->x[0];
-        p->role[reader] = ROLE_CONV_IN;   /* now reads plain X, writes blocked Y */
+        dw->in[0] = prod->in[0];
+        dw->x[0] = prod->x[0];
+        /* a stem's input is plain: the depthwise Conv now reads plain X */
+        if (stem) p->role[reader] = ROLE_CONV_IN;
         if (dw->ctx.workspace_bytes > s->workspace_bytes) s->workspace_bytes = dw->ctx.workspace_bytes;
-        stem->removed = true;
+        prod->removed = true;
         p->on[i] = false;
     }
 }
@@ -407,7 +414,7 @@ enum onr_status onr_session_layout(struct onr_session *s, struct onr_error *err)
     for (int i = 0; i < s->n_xnodes && st == ONR_STATUS_OK; i++)
         if (p.on[i]) st = switch_node(&p, i, err);
     if (st == ONR_STATUS_OK) fuse_gates(&p);
-    if (st == ONR_STATUS_OK && (s->options.passes & ONR_PASS_FUSE_STEM)) fuse_stems(&p);
+    if (st == ONR_STATUS_OK) fuse_into_depthwise(&p);
     for (int v = 0; v < n_values && st == ONR_STATUS_OK; v++) st = block_value(&p, v, err);
     if (st == ONR_STATUS_OK) st = insert_reorders(&p, err);
 done:

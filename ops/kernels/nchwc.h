@@ -114,6 +114,24 @@ void onr_nchwc_pwconv_f32__avx2(int64_t N, int64_t C, int64_t OC, int64_t HW, co
                                 const float *wp, const float *bp, const float *r,
                                 const struct onr_activation *act, float *y, int threads);
 
+/* The same Conv's P pixels of one image, every output block, on the
+ * calling thread (no residual): x at the first pixel with x_bs floats
+ * between its blocks, y likewise with y_bs; bitwise the outputs
+ * onr_nchwc_pwconv_f32 writes (the fused expand -> depthwise driver below
+ * computes a few rows at a time into a window). x_bs is a multiple of 16. */
+typedef void (*onr_nchwc_pw_rows_fn)(int64_t C, int64_t OC, int64_t P, const float *x,
+                                     int64_t x_bs, const float *wp, const float *bp,
+                                     const struct onr_activation *act, float *y, int64_t y_bs);
+void onr_nchwc_pw_rows_f32__scalar(int64_t C, int64_t OC, int64_t P, const float *x, int64_t x_bs,
+                                   const float *wp, const float *bp,
+                                   const struct onr_activation *act, float *y, int64_t y_bs);
+void onr_nchwc_pw_rows_f32__avx512(int64_t C, int64_t OC, int64_t P, const float *x, int64_t x_bs,
+                                   const float *wp, const float *bp,
+                                   const struct onr_activation *act, float *y, int64_t y_bs);
+void onr_nchwc_pw_rows_f32__avx2(int64_t C, int64_t OC, int64_t P, const float *x, int64_t x_bs,
+                                 const float *wp, const float *bp,
+                                 const struct onr_activation *act, float *y, int64_t y_bs);
+
 /* The pointwise Conv of a gated input (the 1x1 Conv after a squeeze-excite
  * channel_mul, fused): y = act(sum_c (g[c] * W[oc][c]) * x[c] + bias + r)
  * on blocked x (N, C, HW), r and y (N, OC, HW); image n's gate of channel c
@@ -205,32 +223,36 @@ void onr_nchwc_conv_rows_f32__avx2(const struct onr_conv_shape *s, const float *
                                    const struct onr_activation *act, float *y, int64_t oh0,
                                    int64_t oh1);
 
-/* ---- a stem Conv fused into the depthwise Conv that reads it
- * (nchwc_stem_dw.c, portable driver over the kernels above) ---- */
+/* ---- a Conv fused into the depthwise Conv that reads it
+ * (nchwc_fused_dw.c, a portable driver over the row kernels above) ---- */
 
-/* The pair: the dense Conv (plain x -> blocked t, conv_rows) and the
- * depthwise Conv (blocked t -> blocked y, dwconv) with ds->C == cs->OC,
- * ds->H == cs->OH, ds->W == cs->OW, ds->N == cs->N; packed weights. */
-struct onr_nchwc_stem_dw {
-    const struct onr_conv_shape *cs;
-    const float *cw, *cb;
-    const struct onr_activation *cact;
+/* The pair: the producer of t, either a dense Conv from a plain x
+ * (conv_rows) or a 1x1 Conv from a blocked x (pw_rows; the other NULL), and
+ * the depthwise Conv (blocked t -> blocked y, dwconv) with ds->C == ps->OC,
+ * ds->H == ps->OH, ds->W == ps->OW, ds->N == ps->N; packed weights. */
+struct onr_nchwc_fused_dw {
+    const struct onr_conv_shape *ps;
+    const float *pw, *pb;
+    const struct onr_activation *pact;
     onr_nchwc_conv_rows_fn conv_rows;
+    onr_nchwc_pw_rows_fn pw_rows;
     const struct onr_conv_shape *ds;
     const float *dw, *db;
     const struct onr_activation *dact;
     onr_nchwc_dw_fn dwconv;
+    int64_t window_bytes;   /* what a thread's window aims at (it holds 1 step at least) */
 };
 /* Workspace floats for one thread: its window of t's rows. */
-int64_t onr_nchwc_stem_dw_window_floats(const struct onr_conv_shape *cs,
-                                        const struct onr_conv_shape *ds);
-/* y = dwconv(conv(x)) without t ever being whole in memory: each thread
- * takes a range of y's rows and computes the rows of t they read a few at a
- * time into its own window (ws: threads * onr_nchwc_stem_dw_window_floats),
- * where the depthwise kernel reads them while they are still in cache.
- * Bitwise the same as running the two Convs one after the other. */
-void onr_nchwc_stem_dw_f32(const struct onr_nchwc_stem_dw *f, const float *x, float *y, float *ws,
-                           int threads);
+int64_t onr_nchwc_fused_dw_window_floats(const struct onr_conv_shape *ps,
+                                         const struct onr_conv_shape *ds, int64_t window_bytes);
+/* y = dwconv(producer(x)) without t ever being whole in memory: each
+ * thread takes a range of y's rows and computes the rows of t they read a
+ * few at a time into its own window (ws: threads *
+ * onr_nchwc_fused_dw_window_floats), where the depthwise kernel reads them
+ * while they are still in cache. Bitwise the same as running the two Convs
+ * one after the other. */
+void onr_nchwc_fused_dw_f32(const struct onr_nchwc_fused_dw *f, const float *x, float *y,
+                            float *ws, int threads);
 
 /* ---- squeeze-excite (nchwc_misc.c, portable) ---- */
 

@@ -62,6 +62,26 @@ static void pwconv(int64_t N, int64_t C, int64_t OC, int64_t HW, const float *x,
     }
 }
 
+void onr_nchwc_pw_rows_f32__scalar(int64_t C, int64_t OC, int64_t P, const float *x, int64_t x_bs,
+                                   const float *wp, const float *bp,
+                                   const struct onr_activation *act, float *y, int64_t y_bs)
+{
+    const int64_t OCB = onr_nchwc_blocks(OC);
+    for (int64_t ob = 0; ob < OCB; ob++)
+        for (int64_t p = 0; p < P; p++) {
+            const float *wo = wp + ob * C * ONR_NCHWC_LANES;
+            float acc[ONR_NCHWC_LANES] = {0};
+            for (int64_t c = 0; c < C; c++) {
+                const float xv = x[(c / ONR_NCHWC_LANES) * x_bs + p * ONR_NCHWC_LANES +
+                                   c % ONR_NCHWC_LANES];
+                for (int l = 0; l < ONR_NCHWC_LANES; l++) acc[l] += wo[c * ONR_NCHWC_LANES + l] * xv;
+            }
+            float *yp = y + ob * y_bs + p * ONR_NCHWC_LANES;
+            for (int l = 0; l < ONR_NCHWC_LANES; l++)
+                yp[l] = onr_activation_apply(act, acc[l] + bp[ob * ONR_NCHWC_LANES + l]);
+        }
+}
+
 void onr_nchwc_pwconv_f32__scalar(int64_t N, int64_t C, int64_t OC, int64_t HW, const float *x,
                                   const float *wp, const float *bp, const float *r,
                                   const struct onr_activation *act, float *y, int threads)

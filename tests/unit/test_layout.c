@@ -4,7 +4,8 @@
  * reorders only at the chain's edges, and gives the reference kernels'
  * results (bitwise the same for 1, 2 and 3 threads); a stem Conv reads
  * its plain input and writes blocked, and is computed inside the depthwise
- * Conv that reads it (unless fuse_stem is off); a squeeze-excite block's pool and
+ * Conv that reads it (unless fuse_stem is off), as is a 1x1 expansion with
+ * a big output (unless fuse_expand is off); a squeeze-excite block's pool and
  * gate run blocked and its Mul folds into the next Conv; a lone depthwise
  * Conv stays plain. On CPUs without AVX2 the pass must leave graphs alone;
  * with ONR_DISABLE_AVX512=1 it runs the AVX2 kernels. */
@@ -21,10 +22,22 @@ static float x[N * M * HW * HW]; /* C or M channels */
 static float wa[M * C], ba[M], wb[M * 9], bb[M], wc[M * M], bc[M], wf[M * 25], wg[OC * M], bg[OC];
 static float ws[M * 3 * 9];
 static struct onr_error err;
+/* the expand model: x (XC channels, XHW x XHW) -> 1x1 to XE -> dw3x3 -> 1x1 */
+enum { XC = 16, XE = 64, XHW = 48 };
+static float xe[N * XC * XHW * XHW], we1[XE * XC], be1[XE], wd1[XE * 9], bd1[XE], wp1[OC * XE];
+/* the input runs use: x and its side (HW but for the expand model) */
+static const float *g_x = x;
+static int64_t g_hw = HW;
 
 static void fill(void)
 {
     onr_test_fill(x, sizeof x / 4, 1, -1.0f, 1.0f);
+    onr_test_fill(xe, sizeof xe / 4, 21, -1.0f, 1.0f);
+    onr_test_fill(we1, sizeof we1 / 4, 22, -0.4f, 0.4f);
+    onr_test_fill(be1, sizeof be1 / 4, 23, -0.2f, 0.2f);
+    onr_test_fill(wd1, sizeof wd1 / 4, 24, -0.5f, 0.5f);
+    onr_test_fill(bd1, sizeof bd1 / 4, 25, -0.2f, 0.2f);
+    onr_test_fill(wp1, sizeof wp1 / 4, 26, -0.3f, 0.3f);
     onr_test_fill(wa, sizeof wa / 4, 2, -0.4f, 0.4f);
     onr_test_fill(ba, sizeof ba / 4, 3, -0.2f, 0.2f);
     onr_test_fill(wb, sizeof wb / 4, 4, -0.5f, 0.5f);
@@ -148,7 +161,7 @@ static bool run(const struct onr_model *model, const float *in, size_t in_bytes,
     opt.threads = threads;
     struct onr_session *s = NULL;
     struct onr_tensor_ref xin = {.name = "x", .dtype = ONR_DTYPE_FLOAT, .rank = 4,
-                                 .dims = {N, in_c, HW, HW}, .data = in, .nbytes = in_bytes};
+                                 .dims = {N, in_c, g_hw, g_hw}, .data = in, .nbytes = in_bytes};
     enum onr_status st = onr_session_create(model, &opt, &s, &err);
     if (st == ONR_STATUS_OK) st = onr_session_run(s, &xin, 1, &err);
     if (st != ONR_STATUS_OK) {
@@ -194,7 +207,8 @@ static void check_model(struct mb_model *m, const char *what, int in_c, unsigned
     const bool avx2 = onr_cpu_has_avx2_fma();
     if (!avx2) want_in = want_out = want_blocked = 0;
     if (!avx2 && want_muls >= 0) want_muls = 1;
-    const size_t in_bytes = (size_t)(N * in_c * HW * HW) * sizeof(float);
+    const size_t in_bytes = (size_t)(N * in_c * g_hw * g_hw) * sizeof(float);
+    const float *x = g_x;
     struct run ref, plain, blocked[3];
     bool ok = run(model, x, in_bytes, in_c, ONR_PASS_DEFAULT, 1, 1, &ref);
     ok &= run(model, x, in_bytes, in_c, ONR_PASS_DEFAULT & ~ONR_PASS_NCHWC_LAYOUT, 0, 2, &plain);
@@ -264,6 +278,30 @@ static struct mb_model *se_model(void)
     return m;
 }
 
+/* xe -> expand 1x1 (16 -> 64, relu) -> dw3x3 -> 1x1: the expansion's
+ * output (576 KB an image) is big and its weights small, so the depthwise
+ * Conv computes it a few rows at a time. */
+static struct mb_model *expand_model(void)
+{
+    struct mb_model *m = mb_new(13);
+    const int64_t xd[4] = {N, XC, XHW, XHW}, yd[4] = {N, OC, XHW, XHW};
+    const int64_t w1d[4] = {XE, XC, 1, 1}, wdd[4] = {XE, 1, 3, 3}, wpd[4] = {OC, XE, 1, 1};
+    const int64_t ed[1] = {XE}, od[1] = {OC};
+    mb_input(m, "x", ONR_DTYPE_FLOAT, 4, xd);
+    mb_output(m, "y", ONR_DTYPE_FLOAT, 4, yd);
+    mb_init_f32(m, "w1", 4, w1d, we1);
+    mb_init_f32(m, "b1", 1, ed, be1);
+    mb_init_f32(m, "wd", 4, wdd, wd1);
+    mb_init_f32(m, "bd", 1, ed, bd1);
+    mb_init_f32(m, "wp", 4, wpd, wp1);
+    mb_init_f32(m, "bp", 1, od, bg);
+    conv_attrs(m, mb_node(m, "Conv", "expand", "x,w1,b1", "e0"), 1, 1, 1);
+    mb_node(m, "Relu", "", "e0", "e");
+    conv_attrs(m, mb_node(m, "Conv", "dw", "e,wd,bd", "t"), XE, 3, 1);
+    conv_attrs(m, mb_node(m, "Conv", "project", "t,wp,bp", "y"), 1, 1, 1);
+    return m;
+}
+
 /* x -> dw3x3 alone: stays plain. */
 static struct mb_model *lone_model(void)
 {
@@ -290,6 +328,12 @@ int main(void)
     check_model(stem_model(), "stem", 3, all, 0, 1, 2, -1);
     check_model(stem_model(), "stem unfused", 3, all & ~ONR_PASS_FUSE_STEM, 0, 1, 3, -1);
     check_model(se_model(), "squeeze-excite", M, all, 1, 1, 5, 0);
+    /* the expansion computed inside the depthwise Conv: two blocked Convs,
+     * or three without fuse_expand */
+    g_x = xe;
+    g_hw = XHW;
+    check_model(expand_model(), "expand", XC, all, 1, 1, 2, -1);
+    check_model(expand_model(), "expand unfused", XC, all & ~ONR_PASS_FUSE_EXPAND, 1, 1, 3, -1);
     if (!onr_cpu_has_avx2_fma()) printf("note: no AVX2: checked that the pass stays off\n");
     return onr_test_failures != 0;
 }

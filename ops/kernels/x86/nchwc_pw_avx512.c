@@ -118,12 +118,13 @@ static void act_tile(float *y, int64_t bs, int OB, int P, const struct onr_act51
     }
 }
 
-/* One tile. x: at (image, block 0, first pixel)  g: the image's gates
- * (GATED only)  w: wp at the first output block  b: bp at it  r, y: at
- * (image, first output block, first pixel). Gated, the OB weight vectors of
- * channel c are scaled by g[c] once for the P pixels. */
+/* One tile. x: at (image, block 0, first pixel), xs floats between its
+ * blocks  g: the image's gates (GATED only)  w: wp at the first output
+ * block  b: bp at it  r, y: at (image, first output block, first pixel), ys
+ * floats between their blocks. Gated, the OB weight vectors of channel c
+ * are scaled by g[c] once for the P pixels. */
 static inline __attribute__((always_inline)) void
-tile(int64_t C, int64_t HW, const float *x, const float *g, const float *w, const float *b,
+tile(int64_t C, int64_t xs, int64_t ys, const float *x, const float *g, const float *w, const float *b,
      const float *r, float *y, const struct onr_act512 *av, const int OB, const int P,
      const bool GATED, const float *pfn, int64_t pfl)
 {
@@ -131,11 +132,11 @@ tile(int64_t C, int64_t HW, const float *x, const float *g, const float *w, cons
     __m512 acc[4][P_MAX];
     UNROLL for (int o = 0; o < OB; o++)
         UNROLL for (int p = 0; p < P; p++) acc[o][p] = _mm512_setzero_ps();
-    const int64_t ws = C * L, bs = HW * L;
+    const int64_t ws = C * L;
     const bool pf = GATED && ws * OB * (int64_t)sizeof(float) > PF_BYTES;
     const bool pfx = C <= PFX_MAX_C;
     for (int64_t c0 = 0; c0 < C; c0 += L) {
-        const float *xc = x + c0 / L * bs;
+        const float *xc = x + c0 / L * xs;
         const float *wc = w + c0 * L;
         const int64_t nl = C - c0 < L ? C - c0 : L;
         if (pfx) /* past the last pixel of x (a hint) it reads nothing */
@@ -161,33 +162,35 @@ tile(int64_t C, int64_t HW, const float *x, const float *g, const float *w, cons
         }
     }
     switch (av->kind) {
-    case ONR_ACT_NONE: finish(acc, b, r, y, bs, av, OB, P, EPI_NONE); break;
-    case ONR_ACT_RELU: finish(acc, b, r, y, bs, av, OB, P, EPI_RELU); break;
-    case ONR_ACT_CLIP: finish(acc, b, r, y, bs, av, OB, P, EPI_CLIP); break;
+    case ONR_ACT_NONE: finish(acc, b, r, y, ys, av, OB, P, EPI_NONE); break;
+    case ONR_ACT_RELU: finish(acc, b, r, y, ys, av, OB, P, EPI_RELU); break;
+    case ONR_ACT_CLIP: finish(acc, b, r, y, ys, av, OB, P, EPI_CLIP); break;
     default:
-        finish(acc, b, r, y, bs, av, OB, P, EPI_RAW);
-        act_tile(y, bs, OB, P, av);
+        finish(acc, b, r, y, ys, av, OB, P, EPI_RAW);
+        act_tile(y, ys, OB, P, av);
         break;
     }
 }
 
-typedef void (*tile_fn)(int64_t C, int64_t HW, const float *x, const float *g, const float *w,
+typedef void (*tile_fn)(int64_t C, int64_t xs, int64_t ys, const float *x, const float *g, const float *w,
                         const float *b, const float *r, float *y, const struct onr_act512 *av,
                         const float *pfn, int64_t pfl);
 
 /* tile_OBxP without gate, gtile_OBxP with */
 #define DEF_TILE(OB, P)                                                                     \
-    static void tile_##OB##x##P(int64_t C, int64_t HW, const float *x, const float *g,     \
+    static void tile_##OB##x##P(int64_t C, int64_t xs, int64_t ys, const float *x,         \
+                                const float *g,                                             \
                                 const float *w, const float *b, const float *r, float *y,  \
                                 const struct onr_act512 *av, const float *pfn, int64_t pfl)  \
     {                                                                                       \
-        tile(C, HW, x, g, w, b, r, y, av, OB, P, false, pfn, pfl);                          \
+        tile(C, xs, ys, x, g, w, b, r, y, av, OB, P, false, pfn, pfl);                      \
     }                                                                                       \
-    static void gtile_##OB##x##P(int64_t C, int64_t HW, const float *x, const float *g,    \
+    static void gtile_##OB##x##P(int64_t C, int64_t xs, int64_t ys, const float *x,        \
+                                 const float *g,                                            \
                                  const float *w, const float *b, const float *r, float *y, \
                                  const struct onr_act512 *av, const float *pfn, int64_t pfl) \
     {                                                                                       \
-        tile(C, HW, x, g, w, b, r, y, av, OB, P, true, pfn, pfl);                           \
+        tile(C, xs, ys, x, g, w, b, r, y, av, OB, P, true, pfn, pfl);                       \
     }
 #define DEF_TILES_6(OB)                                                                     \
     DEF_TILE(OB, 1) DEF_TILE(OB, 2) DEF_TILE(OB, 3) DEF_TILE(OB, 4) DEF_TILE(OB, 5)         \
@@ -217,9 +220,10 @@ static const tile_fn tiles[2][5][P_MAX] = {
     {{0}, {T24(tile, 1)}, {T12(tile, 2)}, {T8(tile, 3)}, {T6(tile, 4)}},
     {{0}, {T24(gtile, 1)}, {T12(gtile, 2)}, {T8(gtile, 3)}, {T6(gtile, 4)}}};
 
-/* Pixels [p0, p1) of output blocks [ob0, ob0 + OB) of one image: spread
+/* Pixels [p0, p1) of output blocks [ob0, ob0 + OB) of one image (x, r, y
+ * with block strides xs, ys, ys): spread
  * evenly over the fewest tiles of at most tile_p[OB] pixels. */
-static void pixel_range(int64_t C, int64_t HW, const float *x, const float *g, const float *w,
+static void pixel_range(int64_t C, int64_t xs, int64_t ys, const float *x, const float *g, const float *w,
                         const float *b, const float *r, float *y, const struct onr_act512 *av,
                         int OB, int64_t p0, int64_t p1, const float *pfn, int64_t pfl)
 {
@@ -229,7 +233,7 @@ static void pixel_range(int64_t C, int64_t HW, const float *x, const float *g, c
     for (int64_t t = 0; t < nt; t++) {
         const int64_t np = base + (t < extra);
         const int64_t a = pfl * t / nt, e = pfl * (t + 1) / nt;
-        tiles[g != NULL][OB][np - 1](C, HW, x + p * L, g, w, b, r ? r + p * L : NULL, y + p * L,
+        tiles[g != NULL][OB][np - 1](C, xs, ys, x + p * L, g, w, b, r ? r + p * L : NULL, y + p * L,
                                      av, pfn ? pfn + a * L : NULL, pfn ? e - a : 0);
         p += np;
     }
@@ -370,8 +374,9 @@ static void pwconv(int64_t N, int64_t C, int64_t OC, int64_t HW, const float *x,
             pfn = wp + (ob0 + OB) * C * L;
             pfl = OBn * C;
         }
-        pixel_range(C, HW, x + n * CB * HW * L, g ? g + n * g_stride : NULL, wp + ob0 * C * L,
-                    bp + ob0 * L, r ? r + yo : NULL, y + yo, &av, OB, p0, p1, pfn, pfl);
+        pixel_range(C, HW * L, HW * L, x + n * CB * HW * L, g ? g + n * g_stride : NULL,
+                    wp + ob0 * C * L, bp + ob0 * L, r ? r + yo : NULL, y + yo, &av, OB, p0, p1,
+                    pfn, pfl);
     }
 }
 
@@ -400,4 +405,22 @@ void onr_nchwc_gemv_f32__avx512(int64_t C, int64_t OC, const float *x, const flo
     if (C < 1 || OC < 1) return;
     const __mmask16 last = (__mmask16)(OC % L ? (1u << (OC % L)) - 1 : 0xFFFFu);
     matvec(1, C, OC, x, 0, NULL, 0, wp, bp, NULL, act, y, 0, last, threads);
+}
+
+/* P pixels, all output blocks, on the calling thread: x at the first
+ * pixel, x_bs floats between its blocks; y likewise with y_bs. */
+void onr_nchwc_pw_rows_f32__avx512(int64_t C, int64_t OC, int64_t P, const float *x, int64_t x_bs,
+                                   const float *wp, const float *bp,
+                                   const struct onr_activation *act, float *y, int64_t y_bs)
+{
+    if (C < 1 || OC < 1 || P < 1) return;
+    const int64_t OCB = onr_nchwc_blocks(OC), ng = (OCB + OB_MAX - 1) / OB_MAX;
+    const int64_t gbase = OCB / ng, gextra = OCB % ng;
+    const struct onr_act512 av = onr_act512_make(act);
+    for (int64_t gi = 0; gi < ng; gi++) {
+        const int OB = (int)(gbase + (gi < gextra));
+        const int64_t ob0 = gi * gbase + (gi < gextra ? gi : gextra);
+        pixel_range(C, x_bs, y_bs, x, NULL, wp + ob0 * C * L, bp + ob0 * L, NULL,
+                    y + ob0 * y_bs, &av, OB, 0, P, NULL, 0);
+    }
 }
