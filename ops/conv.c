@@ -725,9 +725,7 @@ static void run_blocked(const struct onr_op_ctx *ctx, const struct conv_params *
                      p->blk.w, p->blk.b, r, &p->act, ctx->y[0]->data, ctx->threads);
         return;
     }
-    static const float *shared512; const float *wu = p->blk.w;
-    if (getenv("ONR_HACK") && s->C == 512 && s->OC == 512) { if (!shared512) shared512 = p->blk.w; wu = shared512; }
-    p->blk.pw(s->N, s->C, s->OC, s->H * s->W, ctx->x[0]->data, wu, p->blk.b, r, &p->act,
+    p->blk.pw(s->N, s->C, s->OC, s->H * s->W, ctx->x[0]->data, p->blk.w, p->blk.b, r, &p->act,
               ctx->y[0]->data, ctx->threads);
 }
 
