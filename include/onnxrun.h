@@ -130,6 +130,9 @@ enum onr_pass {
     /* Likewise a 1x1 Conv whose only reader is a depthwise Conv, where its
      * output is big and its weights small (MobileNetV2's expansions). */
     ONR_PASS_FUSE_EXPAND = 1u << 7,
+    /* And a 1x1 Conv after a depthwise Conv whose output is big, computed
+     * as the depthwise rows come (MobileNetV2's projections). */
+    ONR_PASS_FUSE_PROJECT = 1u << 8,
     ONR_PASS_ALL = 0xffffu,
     ONR_PASS_DEFAULT = ONR_PASS_ALL & ~ONR_PASS_FUSE_BLOCKS,
 };

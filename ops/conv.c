@@ -68,7 +68,10 @@ struct conv_params {
         /* a depthwise Conv that computes the Conv before it as well
          * (onr_conv_fuse_into_depthwise): x is that Conv's input */
         const struct conv_params *producer;
-        int64_t window_bytes;           /* its window, per thread */
+        /* likewise the 1x1 Conv after it (onr_conv_fuse_into_depthwise):
+         * y is that Conv's output, x[3] its residual or NULL */
+        const struct conv_params *consumer;
+        int64_t window_bytes;           /* its buffers, per thread */
         char name[40];                  /* the kernel, for --info */
     } blk;
 };
@@ -691,19 +694,40 @@ enum onr_status onr_conv_set_blocked(struct onr_op_ctx *ctx, struct onr_error *e
     return ONR_STATUS_OK;
 }
 
+/* The fused depthwise Conv p with its producer and/or consumer. */
+static struct onr_nchwc_fused_dw fused_dw(const struct conv_params *p)
+{
+    struct onr_nchwc_fused_dw f = {
+        .ps = &p->shape, .ds = &p->shape, .dw = p->blk.w, .db = p->blk.b, .dact = &p->act,
+        .dwconv = p->blk.dw, .window_bytes = p->blk.window_bytes,
+    };
+    const struct conv_params *c = p->blk.producer, *o = p->blk.consumer;
+    if (c != NULL) {
+        f.ps = &c->shape;
+        f.pw = c->blk.w;
+        f.pb = c->blk.b;
+        f.pact = &c->act;
+        f.conv_rows = c->blk.dense != NULL ? c->blk.rows : NULL;
+        f.pw_rows = c->blk.pw != NULL ? c->blk.pw_rows : NULL;
+    }
+    if (o != NULL) {
+        f.co_OC = o->shape.OC;
+        f.cw = o->blk.w;
+        f.cb = o->blk.b;
+        f.cact = &o->act;
+        f.co_rows = o->blk.pw_rows;
+    }
+    return f;
+}
+
 static void run_blocked(const struct onr_op_ctx *ctx, const struct conv_params *p)
 {
     const struct onr_conv_shape *s = &p->shape;
-    if (p->blk.producer != NULL) {
-        const struct conv_params *c = p->blk.producer;
-        const struct onr_nchwc_fused_dw f = {
-            .ps = &c->shape, .pw = c->blk.w, .pb = c->blk.b, .pact = &c->act,
-            .conv_rows = c->blk.dense != NULL ? c->blk.rows : NULL,
-            .pw_rows = c->blk.pw != NULL ? c->blk.pw_rows : NULL,
-            .ds = s, .dw = p->blk.w, .db = p->blk.b, .dact = &p->act, .dwconv = p->blk.dw,
-            .window_bytes = p->blk.window_bytes,
-        };
-        onr_nchwc_fused_dw_f32(&f, ctx->x[0]->data, ctx->y[0]->data, ctx->workspace,
+    if (p->blk.producer != NULL || p->blk.consumer != NULL) {
+        const struct onr_nchwc_fused_dw f = fused_dw(p);
+        const float *r = p->blk.consumer != NULL && p->blk.consumer->residual
+                             ? ctx->x[3]->data : NULL;
+        onr_nchwc_fused_dw_f32(&f, ctx->x[0]->data, r, ctx->y[0]->data, ctx->workspace,
                                ctx->threads);
         return;
     }
@@ -744,16 +768,53 @@ enum onr_status onr_conv_set_gate(struct onr_op_ctx *ctx, struct onr_error *err)
     return ONR_STATUS_OK;
 }
 
-/* A 1x1 producer is fused only where its output, one image, outgrows
- * this (it would not stay cached until the depthwise Conv reads it) and
- * its weights do not (each step reads them again for a few rows). */
-#define FUSED_EXPAND_MIN_BYTES (512 << 10)
-#define FUSED_EXPAND_MAX_WEIGHT_BYTES (64 << 10)
+/* A 1x1 producer or consumer is fused only where the tensor it shares
+ * with the depthwise Conv, one image, outgrows this (it would not stay
+ * cached from one Conv to the next) and its weights do not (each step
+ * reads them again for a few rows). */
+#define FUSED_1X1_MIN_BYTES (512 << 10)
+#define FUSED_1X1_MAX_WEIGHT_BYTES (64 << 10)
 /* A thread's window of the producer's rows: half the core's L2 within
  * these bounds (MobileNetV2's expansions: 1 MB windows, 11% less time than
  * 160 KB ones on a 2 MB L2, about the same as 2 MB ones). */
 #define FUSED_WINDOW_MIN_BYTES (128 << 10)
 #define FUSED_WINDOW_MAX_BYTES (1 << 20)
+
+/* The workspace the fused depthwise Conv d needs: its buffers per thread. */
+static void fused_workspace(struct onr_op_ctx *dw_ctx, struct conv_params *d)
+{
+    /* half the core's L2, the rest for the weights and the output rows */
+    int64_t window = onr_cpu_l2_bytes() / 2;
+    if (window > FUSED_WINDOW_MAX_BYTES) window = FUSED_WINDOW_MAX_BYTES;
+    if (window < FUSED_WINDOW_MIN_BYTES) window = FUSED_WINDOW_MIN_BYTES;
+    d->blk.window_bytes = window;
+    const struct onr_nchwc_fused_dw f = fused_dw(d);
+    const size_t bytes = (size_t)onr_nchwc_fused_dw_thread_floats(&f) * sizeof(float) *
+                         (size_t)(dw_ctx->threads > 1 ? dw_ctx->threads : 1);
+    if (bytes > dw_ctx->workspace_bytes) dw_ctx->workspace_bytes = bytes;
+}
+
+/* The kernel name, from the parts fused: nchwc_[stem_|expand_]dwconv[_project]__<isa>. */
+static void fused_name(struct conv_params *d)
+{
+    char isa[16] = "";   /* the "__<isa>" suffix, copied: snprintf's output overlaps it */
+    const char *at = strstr(d->blk.name, "__");
+    if (at != NULL) snprintf(isa, sizeof isa, "%s", at);
+    const struct conv_params *c = d->blk.producer;
+    snprintf(d->blk.name, sizeof d->blk.name, "nchwc_%sdwconv%s%s",
+             c == NULL ? "" : c->blk.pw != NULL ? "expand_" : "stem_",
+             d->blk.consumer != NULL ? "_project" : "", isa);
+}
+
+/* Whether a 1x1 Conv's output (or input), one image, of C channels on HW
+ * pixels outgrows FUSED_1X1_MIN_BYTES while its weights stay within
+ * FUSED_1X1_MAX_WEIGHT_BYTES: a 1x1 Conv worth fusing. */
+static bool worth_fusing_1x1(int64_t C, int64_t HW, const struct onr_conv_shape *s)
+{
+    return (double)onr_nchwc_floats(1, C, HW) * sizeof(float) >= FUSED_1X1_MIN_BYTES &&
+           (double)onr_nchwc_pw_weight_floats(s->OC, s->C) * sizeof(float) <=
+               FUSED_1X1_MAX_WEIGHT_BYTES;
+}
 
 enum onr_status onr_conv_fuse_into_depthwise(struct onr_op_ctx *dw_ctx,
                                              const struct onr_op_ctx *prod_ctx,
@@ -763,7 +824,7 @@ enum onr_status onr_conv_fuse_into_depthwise(struct onr_op_ctx *dw_ctx,
     const struct conv_params *c = prod_ctx->params;
     if (d == NULL || c == NULL || !d->blk.on || d->blk.dw == NULL || d->blk.producer != NULL ||
         !c->blk.on || (c->blk.rows == NULL && c->blk.pw_rows == NULL) || c->blk.gate ||
-        c->residual || c->blk.producer != NULL)
+        c->residual || c->blk.producer != NULL || c->blk.consumer != NULL)
         return onr_error_set(err, ONR_STATUS_UNSUPPORTED,
                              "Conv '%s': only a blocked depthwise Conv takes a blocked dense or "
                              "1x1 Conv before it", dw_ctx->node->name);
@@ -771,29 +832,35 @@ enum onr_status onr_conv_fuse_into_depthwise(struct onr_op_ctx *dw_ctx,
     if (ds->N != cs->N || ds->C != cs->OC || ds->H != cs->OH || ds->W != cs->OW)
         return onr_error_set(err, ONR_STATUS_UNSUPPORTED, "Conv '%s': the producer's shape differs",
                              dw_ctx->node->name);
-    const bool expand = c->blk.pw != NULL;
-    if (expand && ((double)onr_nchwc_floats(1, cs->OC, cs->OH * cs->OW) * sizeof(float) <
-                       FUSED_EXPAND_MIN_BYTES ||
-                   (double)onr_nchwc_pw_weight_floats(cs->OC, cs->C) * sizeof(float) >
-                       FUSED_EXPAND_MAX_WEIGHT_BYTES))
+    if (c->blk.pw != NULL && !worth_fusing_1x1(cs->OC, cs->OH * cs->OW, cs))
         return onr_error_set(err, ONR_STATUS_UNSUPPORTED,
                              "Conv '%s': the 1x1 Conv before it is not worth fusing",
                              dw_ctx->node->name);
-    /* half the core's L2, the rest for the weights and the output rows */
-    int64_t window = onr_cpu_l2_bytes() / 2;
-    if (window > FUSED_WINDOW_MAX_BYTES) window = FUSED_WINDOW_MAX_BYTES;
-    if (window < FUSED_WINDOW_MIN_BYTES) window = FUSED_WINDOW_MIN_BYTES;
-    d->blk.window_bytes = window;
-    const int64_t wf = onr_nchwc_fused_dw_window_floats(cs, ds, window);
-    const size_t bytes =
-        (size_t)wf * sizeof(float) * (size_t)(dw_ctx->threads > 1 ? dw_ctx->threads : 1);
-    if (bytes > dw_ctx->workspace_bytes) dw_ctx->workspace_bytes = bytes;
     d->blk.producer = c;
-    /* nchwc_dwconv__<isa> -> nchwc_{stem,expand}_dwconv__<isa> */
-    char isa[16] = "";   /* the "__<isa>" suffix, copied: snprintf's output overlaps it */
-    const char *at = strstr(d->blk.name, "__");
-    if (at != NULL) snprintf(isa, sizeof isa, "%s", at);
-    snprintf(d->blk.name, sizeof d->blk.name, "nchwc_%s_dwconv%s", expand ? "expand" : "stem", isa);
+    fused_workspace(dw_ctx, d);
+    fused_name(d);
+    return ONR_STATUS_OK;
+}
+
+enum onr_status onr_conv_fuse_consumer(struct onr_op_ctx *dw_ctx, const struct onr_op_ctx *pw_ctx,
+                                       struct onr_error *err)
+{
+    struct conv_params *d = dw_ctx->params;
+    const struct conv_params *o = pw_ctx->params;
+    if (d == NULL || o == NULL || !d->blk.on || d->blk.dw == NULL || d->blk.consumer != NULL ||
+        !o->blk.on || o->blk.pw == NULL || o->blk.gate || o->blk.producer != NULL)
+        return onr_error_set(err, ONR_STATUS_UNSUPPORTED,
+                             "Conv '%s': only a blocked depthwise Conv takes a blocked 1x1 Conv "
+                             "after it", dw_ctx->node->name);
+    const struct onr_conv_shape *ds = &d->shape, *os = &o->shape;
+    if (ds->N != os->N || ds->OC != os->C || ds->OH != os->H || ds->OW != os->W ||
+        !worth_fusing_1x1(ds->OC, ds->OH * ds->OW, os))
+        return onr_error_set(err, ONR_STATUS_UNSUPPORTED,
+                             "Conv '%s': the 1x1 Conv after it is not worth fusing",
+                             dw_ctx->node->name);
+    d->blk.consumer = o;
+    fused_workspace(dw_ctx, d);
+    fused_name(d);
     return ONR_STATUS_OK;
 }
 
@@ -916,6 +983,19 @@ static void conv_describe(const struct onr_op_ctx *ctx, char *buf, size_t size, 
         for (size_t i = 0; i < sizeof cf / sizeof cf[0]; i++)
             if (onr_mul_overflow_i64(cm, cf[i], &cm)) cm = INT64_MAX;
         m = m <= INT64_MAX - cm ? m + cm : INT64_MAX;
+    }
+    if (p->blk.consumer != NULL) {
+        const struct onr_conv_shape *o = &p->blk.consumer->shape;
+        size_t used = strlen(buf);
+        if (used < size)
+            snprintf(buf + used, size - used, " +project(%lld->%lld%s%s)", (long long)o->C,
+                     (long long)o->OC, p->blk.consumer->residual ? " +add" : "",
+                     act_name(p->blk.consumer->act.kind));
+        int64_t om = o->N;
+        const int64_t of[] = {o->OC, o->H, o->W, o->C};
+        for (size_t i = 0; i < sizeof of / sizeof of[0]; i++)
+            if (onr_mul_overflow_i64(om, of[i], &om)) om = INT64_MAX;
+        m = m <= INT64_MAX - om ? m + om : INT64_MAX;
     }
     if (p->pw.on) {
         /* The fused 1x1 Conv's work is done here too. */

@@ -60,6 +60,15 @@ enum onr_status onr_conv_set_gate(struct onr_op_ctx *ctx, struct onr_error *err)
 enum onr_status onr_conv_fuse_into_depthwise(struct onr_op_ctx *dw_ctx,
                                              const struct onr_op_ctx *prod_ctx,
                                              struct onr_error *err);
+/* Makes the blocked depthwise Conv dw_ctx also compute the blocked 1x1
+ * Conv pw_ctx that reads its output (no gate; a residual allowed), a few
+ * rows at a time, where dw_ctx's output, one image, is at least 512 KB and
+ * pw_ctx's weights at most 64 KB: the caller then gives dw_ctx pw_ctx's
+ * output (and its residual as input 3) and drops the 1x1 node, whose params
+ * must live as long as dw_ctx's. Raises dw_ctx->workspace_bytes.
+ * UNSUPPORTED when the pair does not fit. */
+enum onr_status onr_conv_fuse_consumer(struct onr_op_ctx *dw_ctx, const struct onr_op_ctx *pw_ctx,
+                                       struct onr_error *err);
 /* The activation currently set (kind ONR_ACT_NONE when none). */
 struct onr_activation onr_conv_get_activation(const void *conv_params);
 /* The shape fixed by the last infer (pads resolved from auto_pad), or NULL

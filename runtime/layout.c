@@ -313,6 +313,54 @@ static void fuse_into_depthwise(struct pass *p)
     }
 }
 
+/* A blocked 1x1 Conv whose input is read by it alone and written by a
+ * blocked depthwise Conv (fuse_project): the depthwise Conv computes it as
+ * its rows come (onr_conv_fuse_consumer, which decides whether it is worth
+ * it) and writes its output; the 1x1 Conv's residual becomes the
+ * depthwise Conv's input 3. */
+static void fuse_projections(struct pass *p)
+{
+    struct onr_session *s = p->s;
+    if (!(s->options.passes & ONR_PASS_FUSE_PROJECT)) return;
+    for (int j = 0; j < s->n_xnodes; j++) {
+        struct onr_xnode *pw = &s->xnodes[j];
+        if (!p->on[j] || pw->removed || p->role[j] != ROLE_CONV || pw->n_in > 4) continue;
+        const int v = pw->in[0];
+        const int i = v >= 0 ? p->producer[v] : -1;
+        if (i < 0 || !p->on[i] || s->values[v].is_output) continue;
+        struct onr_xnode *dw = &s->xnodes[i];
+        if (dw->removed || dw->n_in > 3) continue;
+        /* a stem-fused depthwise Conv reads plain X and nothing blocked, so
+         * it cannot take a blocked residual */
+        const bool residual = pw->n_in > 3 && pw->in[3] >= 0;
+        if (residual && p->role[i] != ROLE_CONV) continue;
+        int reads = 0;
+        for (int k = 0; k < s->n_xnodes; k++) {
+            const struct onr_xnode *xn = &s->xnodes[k];
+            if (xn->removed || xn->folded) continue;
+            for (int q = 0; q < xn->n_in; q++) reads += xn->in[q] == v;
+        }
+        if (reads != 1 || onr_conv_fuse_consumer(&dw->ctx, &pw->ctx, NULL) != ONR_STATUS_OK)
+            continue;
+        if (residual) {
+            while (dw->n_in < 3) {
+                dw->in[dw->n_in] = -1;
+                dw->x[dw->n_in++] = NULL;
+            }
+            dw->in[3] = pw->in[3];
+            dw->x[3] = pw->x[3];
+            dw->n_in = dw->ctx.n_x = 4;
+        }
+        dw->out[0] = pw->out[0];
+        dw->y[0] = pw->y[0];
+        p->producer[pw->out[0]] = i;
+        p->producer[v] = -1;   /* the depthwise output is no longer written */
+        if (dw->ctx.workspace_bytes > s->workspace_bytes) s->workspace_bytes = dw->ctx.workspace_bytes;
+        pw->removed = true;
+        p->on[j] = false;
+    }
+}
+
 /* The reorder node for `in`, named after its value; node owns its name. */
 static enum onr_status make_reorder(struct onr_session *s, const struct insert *in,
                                     struct onr_node *node, struct onr_xnode *xn,
@@ -415,6 +463,7 @@ enum onr_status onr_session_layout(struct onr_session *s, struct onr_error *err)
         if (p.on[i]) st = switch_node(&p, i, err);
     if (st == ONR_STATUS_OK) fuse_gates(&p);
     if (st == ONR_STATUS_OK) fuse_into_depthwise(&p);
+    if (st == ONR_STATUS_OK) fuse_projections(&p);
     for (int v = 0; v < n_values && st == ONR_STATUS_OK; v++) st = block_value(&p, v, err);
     if (st == ONR_STATUS_OK) st = insert_reorders(&p, err);
 done:

@@ -33,7 +33,7 @@ static const char usage_text[] =
     "  --no-opt                 no graph optimisation passes\n"
     "  --skip-pass NAME         leave one pass out: fold_batchnorm, fuse_activation,\n"
     "                           eliminate_identity, fuse_residual, nchwc_layout,\n"
-    "                           fuse_stem, fuse_expand\n"
+    "                           fuse_stem, fuse_expand, fuse_project\n"
     "  --with-pass NAME         add a pass that is off by default: fuse_blocks\n"
     "  --atol A, --rtol R       --test tolerance: |got-ref| <= A + R*|ref|\n"
     "                           (default 1e-5, 1e-4; integer and bool outputs exact)\n"
@@ -135,6 +135,7 @@ static unsigned pass_bit(const char *name)
         {"nchwc_layout", ONR_PASS_NCHWC_LAYOUT},
         {"fuse_stem", ONR_PASS_FUSE_STEM},
         {"fuse_expand", ONR_PASS_FUSE_EXPAND},
+        {"fuse_project", ONR_PASS_FUSE_PROJECT},
     };
     for (size_t i = 0; i < sizeof passes / sizeof passes[0]; i++)
         if (strcmp(passes[i].name, name) == 0) return passes[i].bit;

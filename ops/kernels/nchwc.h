@@ -115,21 +115,22 @@ void onr_nchwc_pwconv_f32__avx2(int64_t N, int64_t C, int64_t OC, int64_t HW, co
                                 const struct onr_activation *act, float *y, int threads);
 
 /* The same Conv's P pixels of one image, every output block, on the
- * calling thread (no residual): x at the first pixel with x_bs floats
- * between its blocks, y likewise with y_bs; bitwise the outputs
- * onr_nchwc_pwconv_f32 writes (the fused expand -> depthwise driver below
- * computes a few rows at a time into a window). x_bs is a multiple of 16. */
+ * calling thread: x at the first pixel with x_bs floats between its
+ * blocks, y and r (or NULL) likewise with y_bs; bitwise the outputs
+ * onr_nchwc_pwconv_f32 writes (the fused depthwise driver below computes a
+ * few rows at a time). x_bs is a multiple of 16. */
 typedef void (*onr_nchwc_pw_rows_fn)(int64_t C, int64_t OC, int64_t P, const float *x,
                                      int64_t x_bs, const float *wp, const float *bp,
-                                     const struct onr_activation *act, float *y, int64_t y_bs);
+                                     const float *r, const struct onr_activation *act, float *y,
+                                     int64_t y_bs);
 void onr_nchwc_pw_rows_f32__scalar(int64_t C, int64_t OC, int64_t P, const float *x, int64_t x_bs,
-                                   const float *wp, const float *bp,
+                                   const float *wp, const float *bp, const float *r,
                                    const struct onr_activation *act, float *y, int64_t y_bs);
 void onr_nchwc_pw_rows_f32__avx512(int64_t C, int64_t OC, int64_t P, const float *x, int64_t x_bs,
-                                   const float *wp, const float *bp,
+                                   const float *wp, const float *bp, const float *r,
                                    const struct onr_activation *act, float *y, int64_t y_bs);
 void onr_nchwc_pw_rows_f32__avx2(int64_t C, int64_t OC, int64_t P, const float *x, int64_t x_bs,
-                                 const float *wp, const float *bp,
+                                 const float *wp, const float *bp, const float *r,
                                  const struct onr_activation *act, float *y, int64_t y_bs);
 
 /* The pointwise Conv of a gated input (the 1x1 Conv after a squeeze-excite
@@ -223,13 +224,18 @@ void onr_nchwc_conv_rows_f32__avx2(const struct onr_conv_shape *s, const float *
                                    const struct onr_activation *act, float *y, int64_t oh0,
                                    int64_t oh1);
 
-/* ---- a Conv fused into the depthwise Conv that reads it
- * (nchwc_fused_dw.c, a portable driver over the row kernels above) ---- */
+/* ---- a depthwise Conv fused with the Conv before it and/or the 1x1 Conv
+ * after it (nchwc_fused_dw.c, a portable driver over the row kernels
+ * above) ---- */
 
-/* The pair: the producer of t, either a dense Conv from a plain x
- * (conv_rows) or a 1x1 Conv from a blocked x (pw_rows; the other NULL), and
- * the depthwise Conv (blocked t -> blocked y, dwconv) with ds->C == ps->OC,
- * ds->H == ps->OH, ds->W == ps->OW, ds->N == ps->N; packed weights. */
+/* The depthwise Conv (blocked t -> blocked u, dwconv) and:
+ * - optionally the producer of t from x: a dense Conv from a plain x
+ *   (conv_rows) or a 1x1 Conv from a blocked x (pw_rows), with ds->C ==
+ *   ps->OC, ds->H == ps->OH, ds->W == ps->OW, ds->N == ps->N; without one
+ *   (both NULL) t is x itself, blocked;
+ * - optionally the consumer of u: a 1x1 Conv to co_OC channels (co_rows;
+ *   NULL: none, y is u), y = its output with residual r (or NULL).
+ * Packed weights. */
 struct onr_nchwc_fused_dw {
     const struct onr_conv_shape *ps;
     const float *pw, *pb;
@@ -240,19 +246,24 @@ struct onr_nchwc_fused_dw {
     const float *dw, *db;
     const struct onr_activation *dact;
     onr_nchwc_dw_fn dwconv;
-    int64_t window_bytes;   /* what a thread's window aims at (it holds 1 step at least) */
+    int64_t co_OC;
+    const float *cw, *cb;
+    const struct onr_activation *cact;
+    onr_nchwc_pw_rows_fn co_rows;
+    int64_t window_bytes;   /* what a thread's buffers aim at (they hold 1 step at least) */
 };
-/* Workspace floats for one thread: its window of t's rows. */
-int64_t onr_nchwc_fused_dw_window_floats(const struct onr_conv_shape *ps,
-                                         const struct onr_conv_shape *ds, int64_t window_bytes);
-/* y = dwconv(producer(x)) without t ever being whole in memory: each
- * thread takes a range of y's rows and computes the rows of t they read a
- * few at a time into its own window (ws: threads *
- * onr_nchwc_fused_dw_window_floats), where the depthwise kernel reads them
- * while they are still in cache. Bitwise the same as running the two Convs
- * one after the other. */
-void onr_nchwc_fused_dw_f32(const struct onr_nchwc_fused_dw *f, const float *x, float *y,
-                            float *ws, int threads);
+/* Workspace floats for one thread: its window of t's rows and its step's
+ * rows of u. */
+int64_t onr_nchwc_fused_dw_thread_floats(const struct onr_nchwc_fused_dw *f);
+/* y = consumer(dwconv(producer(x))) without t or u ever being whole in
+ * memory: each thread takes a range of the depthwise output rows and walks
+ * it a few rows at a time, the producer's rows into its own window and the
+ * depthwise rows into its own step buffer (ws: threads *
+ * onr_nchwc_fused_dw_thread_floats), where the next kernel reads them
+ * while they are still in cache. Bitwise the same as running the Convs one
+ * after the other. */
+void onr_nchwc_fused_dw_f32(const struct onr_nchwc_fused_dw *f, const float *x, const float *r,
+                            float *y, float *ws, int threads);
 
 /* ---- squeeze-excite (nchwc_misc.c, portable) ---- */
 

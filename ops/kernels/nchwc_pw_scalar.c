@@ -63,7 +63,7 @@ static void pwconv(int64_t N, int64_t C, int64_t OC, int64_t HW, const float *x,
 }
 
 void onr_nchwc_pw_rows_f32__scalar(int64_t C, int64_t OC, int64_t P, const float *x, int64_t x_bs,
-                                   const float *wp, const float *bp,
+                                   const float *wp, const float *bp, const float *r,
                                    const struct onr_activation *act, float *y, int64_t y_bs)
 {
     const int64_t OCB = onr_nchwc_blocks(OC);
@@ -77,8 +77,12 @@ void onr_nchwc_pw_rows_f32__scalar(int64_t C, int64_t OC, int64_t P, const float
                 for (int l = 0; l < ONR_NCHWC_LANES; l++) acc[l] += wo[c * ONR_NCHWC_LANES + l] * xv;
             }
             float *yp = y + ob * y_bs + p * ONR_NCHWC_LANES;
-            for (int l = 0; l < ONR_NCHWC_LANES; l++)
-                yp[l] = onr_activation_apply(act, acc[l] + bp[ob * ONR_NCHWC_LANES + l]);
+            const float *rp = r ? r + ob * y_bs + p * ONR_NCHWC_LANES : NULL;
+            for (int l = 0; l < ONR_NCHWC_LANES; l++) {
+                float v = acc[l] + bp[ob * ONR_NCHWC_LANES + l];
+                if (rp) v += rp[l];
+                yp[l] = onr_activation_apply(act, v);
+            }
         }
 }
 

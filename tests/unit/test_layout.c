@@ -4,8 +4,9 @@
  * reorders only at the chain's edges, and gives the reference kernels'
  * results (bitwise the same for 1, 2 and 3 threads); a stem Conv reads
  * its plain input and writes blocked, and is computed inside the depthwise
- * Conv that reads it (unless fuse_stem is off), as is a 1x1 expansion with
- * a big output (unless fuse_expand is off); a squeeze-excite block's pool and
+ * Conv that reads it (unless fuse_stem is off), as are a 1x1 expansion
+ * with a big output before a depthwise Conv and a 1x1 projection with its
+ * residual after one (unless fuse_expand / fuse_project are off); a squeeze-excite block's pool and
  * gate run blocked and its Mul folds into the next Conv; a lone depthwise
  * Conv stays plain. On CPUs without AVX2 the pass must leave graphs alone;
  * with ONR_DISABLE_AVX512=1 it runs the AVX2 kernels. */
@@ -278,15 +279,16 @@ static struct mb_model *se_model(void)
     return m;
 }
 
-/* xe -> expand 1x1 (16 -> 64, relu) -> dw3x3 -> 1x1: the expansion's
- * output (576 KB an image) is big and its weights small, so the depthwise
- * Conv computes it a few rows at a time. */
+/* xe -> expand 1x1 (16 -> 64, relu) -> dw3x3 -> 1x1 (64 -> 16) + xe: the
+ * expansion's and the depthwise Conv's outputs (576 KB an image) are big
+ * and the 1x1 weights small, so the depthwise Conv computes the expansion
+ * and the projection (with its residual Add) a few rows at a time. */
 static struct mb_model *expand_model(void)
 {
     struct mb_model *m = mb_new(13);
-    const int64_t xd[4] = {N, XC, XHW, XHW}, yd[4] = {N, OC, XHW, XHW};
-    const int64_t w1d[4] = {XE, XC, 1, 1}, wdd[4] = {XE, 1, 3, 3}, wpd[4] = {OC, XE, 1, 1};
-    const int64_t ed[1] = {XE}, od[1] = {OC};
+    const int64_t xd[4] = {N, XC, XHW, XHW}, yd[4] = {N, XC, XHW, XHW};
+    const int64_t w1d[4] = {XE, XC, 1, 1}, wdd[4] = {XE, 1, 3, 3}, wpd[4] = {XC, XE, 1, 1};
+    const int64_t ed[1] = {XE}, od[1] = {XC};
     mb_input(m, "x", ONR_DTYPE_FLOAT, 4, xd);
     mb_output(m, "y", ONR_DTYPE_FLOAT, 4, yd);
     mb_init_f32(m, "w1", 4, w1d, we1);
@@ -294,11 +296,12 @@ static struct mb_model *expand_model(void)
     mb_init_f32(m, "wd", 4, wdd, wd1);
     mb_init_f32(m, "bd", 1, ed, bd1);
     mb_init_f32(m, "wp", 4, wpd, wp1);
-    mb_init_f32(m, "bp", 1, od, bg);
+    mb_init_f32(m, "bp", 1, od, be1);
     conv_attrs(m, mb_node(m, "Conv", "expand", "x,w1,b1", "e0"), 1, 1, 1);
     mb_node(m, "Relu", "", "e0", "e");
     conv_attrs(m, mb_node(m, "Conv", "dw", "e,wd,bd", "t"), XE, 3, 1);
-    conv_attrs(m, mb_node(m, "Conv", "project", "t,wp,bp", "y"), 1, 1, 1);
+    conv_attrs(m, mb_node(m, "Conv", "project", "t,wp,bp", "p"), 1, 1, 1);
+    mb_node(m, "Add", "", "p,x", "y");
     return m;
 }
 
@@ -328,12 +331,16 @@ int main(void)
     check_model(stem_model(), "stem", 3, all, 0, 1, 2, -1);
     check_model(stem_model(), "stem unfused", 3, all & ~ONR_PASS_FUSE_STEM, 0, 1, 3, -1);
     check_model(se_model(), "squeeze-excite", M, all, 1, 1, 5, 0);
-    /* the expansion computed inside the depthwise Conv: two blocked Convs,
-     * or three without fuse_expand */
+    /* the expansion and the projection computed inside the depthwise Conv:
+     * one blocked Conv, two without fuse_expand or fuse_project, three
+     * without both (x is read blocked, by the expansion and the residual) */
     g_x = xe;
     g_hw = XHW;
-    check_model(expand_model(), "expand", XC, all, 1, 1, 2, -1);
-    check_model(expand_model(), "expand unfused", XC, all & ~ONR_PASS_FUSE_EXPAND, 1, 1, 3, -1);
+    check_model(expand_model(), "expand+project", XC, all, 1, 1, 1, -1);
+    check_model(expand_model(), "project", XC, all & ~ONR_PASS_FUSE_EXPAND, 1, 1, 2, -1);
+    check_model(expand_model(), "expand", XC, all & ~ONR_PASS_FUSE_PROJECT, 1, 1, 2, -1);
+    check_model(expand_model(), "unfused", XC,
+                all & ~(ONR_PASS_FUSE_EXPAND | ONR_PASS_FUSE_PROJECT), 1, 1, 3, -1);
     if (!onr_cpu_has_avx2_fma()) printf("note: no AVX2: checked that the pass stays off\n");
     return onr_test_failures != 0;
 }

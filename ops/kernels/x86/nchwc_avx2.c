@@ -552,7 +552,7 @@ static void pwconv(int64_t N, int64_t C, int64_t OC, int64_t HW, const float *x,
 }
 
 void onr_nchwc_pw_rows_f32__avx2(int64_t C, int64_t OC, int64_t P, const float *x, int64_t x_bs,
-                                 const float *wp, const float *bp,
+                                 const float *wp, const float *bp, const float *r,
                                  const struct onr_activation *act, float *y, int64_t y_bs)
 {
     if (C < 1 || OC < 1 || P < 1) return;
@@ -563,8 +563,8 @@ void onr_nchwc_pw_rows_f32__avx2(int64_t C, int64_t OC, int64_t P, const float *
         for (int64_t t = 0; t < nt; t++) {
             const int64_t np = P / nt + (t < P % nt);
             /* a tile's x block stride is its HW * 16 */
-            pw_tiles[0][np - 1](C, x_bs / L, x + p * L, NULL, wp + ob * C * L, bp + ob * L, NULL,
-                                y + ob * y_bs + p * L, &av);
+            pw_tiles[0][np - 1](C, x_bs / L, x + p * L, NULL, wp + ob * C * L, bp + ob * L,
+                                r ? r + ob * y_bs + p * L : NULL, y + ob * y_bs + p * L, &av);
             p += np;
         }
     }

@@ -408,9 +408,10 @@ void onr_nchwc_gemv_f32__avx512(int64_t C, int64_t OC, const float *x, const flo
 }
 
 /* P pixels, all output blocks, on the calling thread: x at the first
- * pixel, x_bs floats between its blocks; y likewise with y_bs. */
+ * pixel, x_bs floats between its blocks; y and r (or NULL) likewise with
+ * y_bs. */
 void onr_nchwc_pw_rows_f32__avx512(int64_t C, int64_t OC, int64_t P, const float *x, int64_t x_bs,
-                                   const float *wp, const float *bp,
+                                   const float *wp, const float *bp, const float *r,
                                    const struct onr_activation *act, float *y, int64_t y_bs)
 {
     if (C < 1 || OC < 1 || P < 1) return;
@@ -420,7 +421,7 @@ void onr_nchwc_pw_rows_f32__avx512(int64_t C, int64_t OC, int64_t P, const float
     for (int64_t gi = 0; gi < ng; gi++) {
         const int OB = (int)(gbase + (gi < gextra));
         const int64_t ob0 = gi * gbase + (gi < gextra ? gi : gextra);
-        pixel_range(C, x_bs, y_bs, x, NULL, wp + ob0 * C * L, bp + ob0 * L, NULL,
-                    y + ob0 * y_bs, &av, OB, 0, P, NULL, 0);
+        pixel_range(C, x_bs, y_bs, x, NULL, wp + ob0 * C * L, bp + ob0 * L,
+                    r ? r + ob0 * y_bs : NULL, y + ob0 * y_bs, &av, OB, 0, P, NULL, 0);
     }
 }
