@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Splits an `onnxrun --profile FILE.json` trace by kind of node: Conv into
-depthwise (alone, or with the stem or expansion it computes as well) /
+depthwise (alone, or with the Convs it computes as well) /
 pointwise 1x1 / dense kxk (the others by operator type), with
 time per run, share, MACs and GFLOP/s per kind.
 
@@ -22,10 +22,11 @@ def conv_kind(node, shapes, macs, batch):
         return "Conv"
     if attrs.get("group", 1) > 1 and w[1] == 1:
         # a depthwise Conv that also computes the stem or 1x1 expansion
-        # before it (fuse_stem, fuse_expand) counts that Conv's MACs too
+        # before it or the 1x1 projection after it (fuse_stem, fuse_expand,
+        # fuse_project) counts those Convs' MACs too
         y = shapes.get(node.output[0])
         if y and len(y) == 4 and all(y) and macs > y[0] * y[1] * y[2] * y[3] * w[2] * w[3]:
-            return f"Conv depthwise {w[2]}x{w[3]} + fused producer"
+            return f"Conv depthwise {w[2]}x{w[3]} + fused Convs"
         return f"Conv depthwise {w[2]}x{w[3]}"
     if w[2] == 1 and w[3] == 1:
         return ("Conv 1x1 on a 1x1 map (SE)" if macs <= batch * w[0] * w[1]
