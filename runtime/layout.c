@@ -238,6 +238,20 @@ static enum onr_status switch_node(struct pass *p, int i, struct onr_error *err)
     return st;
 }
 
+/* The node that reads value v, when exactly one input of one live node
+ * reads it; else -1. */
+static int sole_reader(const struct onr_session *s, int v)
+{
+    int reader = -1, reads = 0;
+    for (int j = 0; j < s->n_xnodes; j++) {
+        const struct onr_xnode *xn = &s->xnodes[j];
+        if (xn->removed || xn->folded) continue;
+        for (int k = 0; k < xn->n_in; k++)
+            if (xn->in[k] == v) reader = j, reads++;
+    }
+    return reads == 1 ? reader : -1;
+}
+
 /* A blocked Mul by a per-channel gate whose only reader is a blocked 1x1
  * Conv: the Conv scales its input channels by the gate itself
  * (onr_conv_set_gate), saving a pass over the tensor. */
@@ -249,14 +263,8 @@ static void fuse_gates(struct pass *p)
         if (!p->on[i] || p->role[i] != ROLE_MUL) continue;
         const int v = mul->out[0];
         if (s->values[v].is_output) continue;
-        int reader = -1, reads = 0;
-        for (int j = 0; j < s->n_xnodes; j++) {
-            const struct onr_xnode *xn = &s->xnodes[j];
-            if (xn->removed || xn->folded) continue;
-            for (int k = 0; k < xn->n_in; k++)
-                if (xn->in[k] == v) reader = j, reads++;
-        }
-        if (reads != 1 || !p->on[reader] || p->role[reader] != ROLE_CONV) continue;
+        const int reader = sole_reader(s, v);
+        if (reader < 0 || !p->on[reader] || p->role[reader] != ROLE_CONV) continue;
         struct onr_xnode *conv = &s->xnodes[reader];
         if (conv->in[0] != v || conv->n_in > 4 || onr_conv_set_gate(&conv->ctx, NULL) != ONR_STATUS_OK)
             continue;
@@ -292,22 +300,18 @@ static void fuse_into_depthwise(struct pass *p)
             continue;
         const int v = prod->out[0];
         if (s->values[v].is_output) continue;
-        int reader = -1, reads = 0;
-        for (int j = 0; j < s->n_xnodes; j++) {
-            const struct onr_xnode *xn = &s->xnodes[j];
-            if (xn->removed || xn->folded) continue;
-            for (int k = 0; k < xn->n_in; k++)
-                if (xn->in[k] == v) reader = j, reads++;
-        }
-        if (reads != 1 || !p->on[reader] || p->role[reader] != ROLE_CONV) continue;
+        const int reader = sole_reader(s, v);
+        if (reader < 0 || !p->on[reader] || p->role[reader] != ROLE_CONV) continue;
         struct onr_xnode *dw = &s->xnodes[reader];
-        if (dw->in[0] != v || onr_conv_fuse_into_depthwise(&dw->ctx, &prod->ctx, NULL) != ONR_STATUS_OK)
+        if (dw->in[0] != v ||
+            onr_conv_fuse_into_depthwise(&dw->ctx, &prod->ctx, NULL) != ONR_STATUS_OK)
             continue;
         dw->in[0] = prod->in[0];
         dw->x[0] = prod->x[0];
         /* a stem's input is plain: the depthwise Conv now reads plain X */
         if (stem) p->role[reader] = ROLE_CONV_IN;
-        if (dw->ctx.workspace_bytes > s->workspace_bytes) s->workspace_bytes = dw->ctx.workspace_bytes;
+        if (dw->ctx.workspace_bytes > s->workspace_bytes)
+            s->workspace_bytes = dw->ctx.workspace_bytes;
         prod->removed = true;
         p->on[i] = false;
     }
@@ -334,13 +338,8 @@ static void fuse_projections(struct pass *p)
          * it cannot take a blocked residual */
         const bool residual = pw->n_in > 3 && pw->in[3] >= 0;
         if (residual && p->role[i] != ROLE_CONV) continue;
-        int reads = 0;
-        for (int k = 0; k < s->n_xnodes; k++) {
-            const struct onr_xnode *xn = &s->xnodes[k];
-            if (xn->removed || xn->folded) continue;
-            for (int q = 0; q < xn->n_in; q++) reads += xn->in[q] == v;
-        }
-        if (reads != 1 || onr_conv_fuse_consumer(&dw->ctx, &pw->ctx, NULL) != ONR_STATUS_OK)
+        if (sole_reader(s, v) != j ||
+            onr_conv_fuse_consumer(&dw->ctx, &pw->ctx, NULL) != ONR_STATUS_OK)
             continue;
         if (residual) {
             while (dw->n_in < 3) {
@@ -355,7 +354,8 @@ static void fuse_projections(struct pass *p)
         dw->y[0] = pw->y[0];
         p->producer[pw->out[0]] = i;
         p->producer[v] = -1;   /* the depthwise output is no longer written */
-        if (dw->ctx.workspace_bytes > s->workspace_bytes) s->workspace_bytes = dw->ctx.workspace_bytes;
+        if (dw->ctx.workspace_bytes > s->workspace_bytes)
+            s->workspace_bytes = dw->ctx.workspace_bytes;
         pw->removed = true;
         p->on[j] = false;
     }
