@@ -1,4 +1,5 @@
 /* See cpu.h. */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include <string.h>
@@ -13,31 +14,64 @@
 
 #include "cpu.h"
 
-bool onr_cpu_has_avx2_fma(void)
+/* "1" in the environment variable `name`. */
+static bool env_off(const char *name)
+{
+    const char *v = getenv(name);
+    return v != NULL && strcmp(v, "1") == 0;
+}
+
+/* The widest level the CPU and OS support, capped by the environment. */
+static enum onr_isa detect_isa(void)
 {
 #if defined(ONR_HAVE_X86) && (defined(__GNUC__) || defined(__clang__))
-    const char *off = getenv("ONR_DISABLE_AVX2");
-    if (off != NULL && strcmp(off, "1") == 0) return false;
+    if (env_off("ONR_DISABLE_AVX2")) return ONR_ISA_PORTABLE;
     __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return ONR_ISA_PORTABLE;
+    if (env_off("ONR_DISABLE_AVX512")) return ONR_ISA_AVX2;
+    /* __builtin_cpu_supports also checks that the OS saves the AVX-512 state. */
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+        __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl"))
+        return ONR_ISA_AVX512;
+    return ONR_ISA_AVX2;
 #else
-    return false;
+    (void)env_off;
+    return ONR_ISA_PORTABLE;
 #endif
 }
 
-bool onr_cpu_has_avx512(void)
+enum onr_isa onr_cpu_isa(void)
 {
-#if defined(ONR_HAVE_X86) && (defined(__GNUC__) || defined(__clang__))
-    const char *off = getenv("ONR_DISABLE_AVX512");
-    if (off != NULL && strcmp(off, "1") == 0) return false;
-    /* __builtin_cpu_supports also checks that the OS saves the AVX-512 state. */
-    return onr_cpu_has_avx2_fma() && __builtin_cpu_supports("avx512f") &&
-           __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw") &&
-           __builtin_cpu_supports("avx512vl");
-#else
-    return false;
-#endif
+    /* -1 until decided; racing first calls compute the same value */
+    static _Atomic int level = -1;
+    int v = atomic_load_explicit(&level, memory_order_acquire);
+    if (v < 0) {
+        v = (int)detect_isa();
+        atomic_store_explicit(&level, v, memory_order_release);
+    }
+    return (enum onr_isa)v;
 }
+
+static const char *const isa_names[ONR_ISA_COUNT] = {"portable", "avx2", "avx512"};
+
+const char *onr_isa_name(enum onr_isa isa)
+{
+    return (unsigned)isa < ONR_ISA_COUNT ? isa_names[isa] : "?";
+}
+
+bool onr_isa_from_name(const char *name, enum onr_isa *isa)
+{
+    for (int i = 0; i < ONR_ISA_COUNT; i++)
+        if (name != NULL && strcmp(name, isa_names[i]) == 0) {
+            *isa = (enum onr_isa)i;
+            return true;
+        }
+    return false;
+}
+
+bool onr_cpu_has_avx2_fma(void) { return onr_cpu_isa() >= ONR_ISA_AVX2; }
+
+bool onr_cpu_has_avx512(void) { return onr_cpu_isa() >= ONR_ISA_AVX512; }
 
 int onr_cpu_default_threads(void)
 {

@@ -1,15 +1,35 @@
-/* Run-time CPU feature detection: AVX2 kernels are chosen only after this
- * says the CPU has them, so one binary runs everywhere. */
+/* Run-time CPU feature detection: ISA kernels are chosen only after this
+ * says the CPU has them, so one binary runs everywhere.
+ *
+ * The ISA level is decided once per process, here and nowhere else: the
+ * widest instruction set the CPU (and OS) supports, lowered by the
+ * environment: ONR_DISABLE_AVX512=1 caps it at AVX2, ONR_DISABLE_AVX2=1 at
+ * portable C (how the tests run the narrower kernels on a wider CPU).
+ * Kernel tables (ops/kernels/kernel_table.h) compare their entries' ISA
+ * with it; nothing else reads the CPU's features or those variables. */
 #ifndef ONR_CPU_H
 #define ONR_CPU_H
 
 #include <stdbool.h>
 
-/* AVX2 and FMA both present (and not disabled by ONR_DISABLE_AVX2=1 in the
- * environment, which forces the portable path for testing). */
+/* Ordered: each level includes the ones below it. */
+enum onr_isa {
+    ONR_ISA_PORTABLE = 0,  /* plain C, every CPU */
+    ONR_ISA_AVX2,          /* x86 AVX2 + FMA */
+    ONR_ISA_AVX512,        /* x86 AVX-512 F, DQ, BW, VL (and AVX2 + FMA) */
+    ONR_ISA_COUNT
+};
+
+/* The process's ISA level (decided on the first call; thread-safe). */
+enum onr_isa onr_cpu_isa(void);
+/* "portable", "avx2", "avx512"; "?" for anything else. */
+const char *onr_isa_name(enum onr_isa isa);
+/* The level named by `name` (onr_isa_name's spelling); false if none. */
+bool onr_isa_from_name(const char *name, enum onr_isa *isa);
+
+/* onr_cpu_isa() >= ONR_ISA_AVX2: AVX2 and FMA present and not disabled. */
 bool onr_cpu_has_avx2_fma(void);
-/* AVX-512 F, DQ, BW and VL with OS support (and not disabled by
- * ONR_DISABLE_AVX512=1 or ONR_DISABLE_AVX2=1). */
+/* onr_cpu_isa() >= ONR_ISA_AVX512. */
 bool onr_cpu_has_avx512(void);
 /* Number of cores OpenMP would use by default (1 without OpenMP). */
 int onr_cpu_default_threads(void);
