@@ -10,13 +10,13 @@
  *   Erf 9+.
  *
  * Other dtypes are UNSUPPORTED. Each op is one expression in the table of
- * loops below; elements are independent, so any thread count gives the same
- * bits. */
+ * loops below, except Sigmoid, whose kernel prepare picks from
+ * onr_sigmoid_kernels (kernels/unary.h); elements are independent, so any
+ * thread count gives the same bits. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../runtime/cpu.h"
 #include "kernels/unary.h"
 #include "op.h"
 
@@ -29,7 +29,7 @@ struct unary_params {
     enum unary_kind kind;
     float alpha, beta;       /* HardSigmoid, LeakyRelu */
     float lo, hi;            /* Clip bounds from attributes (opset < 11) */
-    bool avx2;               /* vector Sigmoid (ops/kernels/x86/unary_avx2.c) */
+    onr_unary_f32_fn sigmoid;  /* Sigmoid's kernel, set by prepare */
 };
 
 static const struct {
@@ -63,9 +63,6 @@ static enum onr_status unary_init(struct onr_op_ctx *ctx, struct onr_error *err)
         return onr_error_set(err, ONR_STATUS_INTERNAL, "%s '%s': not an activation",
                              node->op_type, node->name);
     p->kind = unary_kinds[i].kind;
-#ifdef ONR_HAVE_X86
-    p->avx2 = onr_cpu_has_avx2_fma();
-#endif
     p->lo = -INFINITY;
     p->hi = INFINITY;
     enum onr_status st = ONR_STATUS_OK;
@@ -103,6 +100,20 @@ static enum onr_status unary_infer(struct onr_op_ctx *ctx, struct onr_error *err
     return ONR_STATUS_OK;
 }
 
+/* Sigmoid's kernel: the oracle with ctx->reference, else the table's best
+ * for the CPU's ISA level. */
+static enum onr_status unary_prepare(struct onr_op_ctx *ctx, struct onr_error *err)
+{
+    struct unary_params *p = ctx->params;
+    const struct onr_kernel_no_shape none = {0};
+    if (p->kind == UNARY_SIGMOID)
+        p->sigmoid = ctx->reference ? onr_sigmoid_f32__scalar
+                                    : onr_unary_pick(onr_sigmoid_kernels, onr_sigmoid_kernels_count,
+                                                     onr_cpu_isa(), &none)->fn;
+    ctx->workspace_bytes = 0;
+    return ONR_STATUS_OK;
+}
+
 /* The same formulas as onr_activation_apply, so a fused Conv matches. */
 static inline float unit_clamp(float t) { return t < 0.0f ? 0.0f : (t > 1.0f ? 1.0f : t); }
 
@@ -121,7 +132,7 @@ static void unary_f32(const struct unary_params *p, float lo, float hi, int64_t 
     const float alpha = p->alpha, beta = p->beta;
     switch (p->kind) {
     case UNARY_CLIP: MAP(v < lo ? lo : (v > hi ? hi : v)) break;
-    case UNARY_SIGMOID: MAP(1.0f / (1.0f + expf(-v))) break;
+    case UNARY_SIGMOID: p->sigmoid(x, y, n, threads); break;
     case UNARY_HARDSIGMOID: MAP(unit_clamp(alpha * v + beta)) break;
     case UNARY_HARDSWISH: MAP(v * unit_clamp(v / 6.0f + 0.5f)) break;
     case UNARY_LEAKYRELU: MAP(v < 0.0f ? alpha * v : v) break;
@@ -144,13 +155,6 @@ static enum onr_status unary_run(struct onr_op_ctx *ctx, struct onr_error *err)
     }
     /* min > max: every element becomes max (ONNX Clip). */
     if (lo > hi) lo = hi;
-#ifdef ONR_HAVE_X86
-    if (p->kind == UNARY_SIGMOID && p->avx2 && !ctx->reference) {
-        onr_sigmoid_f32__avx2(ctx->x[0]->data, ctx->y[0]->data,
-                              onr_shape_numel(&ctx->x[0]->shape), ctx->threads);
-        return ONR_STATUS_OK;
-    }
-#endif
     unary_f32(p, lo, hi, onr_shape_numel(&ctx->x[0]->shape), ctx->x[0]->data, ctx->y[0]->data,
               ctx->reference ? 1 : ctx->threads);
     return ONR_STATUS_OK;
@@ -161,7 +165,7 @@ static enum onr_status unary_run(struct onr_op_ctx *ctx, struct onr_error *err)
         .name = op_name, .domain = "", .min_opset = first_opset, .max_opset = 17,  \
         .min_inputs = 1, .max_inputs = inputs, .min_outputs = 1, .max_outputs = 1, \
         .flags = ONR_OP_FLAG_NONE, .init = unary_init, .infer = unary_infer,       \
-        .prepare = NULL, .run = unary_run, .release = NULL, .describe = NULL,     \
+        .prepare = unary_prepare, .run = unary_run, .release = NULL, .describe = NULL,     \
     }
 
 /* Clip's bounds are inputs from opset 11; before that, attributes only. */
@@ -169,7 +173,7 @@ const struct onr_op_def onr_op_clip_attr = {
     .name = "Clip", .domain = "", .min_opset = 1, .max_opset = 10,
     .min_inputs = 1, .max_inputs = 1, .min_outputs = 1, .max_outputs = 1,
     .flags = ONR_OP_FLAG_NONE, .init = unary_init, .infer = unary_infer,
-    .prepare = NULL, .run = unary_run, .release = NULL, .describe = NULL,
+    .prepare = unary_prepare, .run = unary_run, .release = NULL, .describe = NULL,
 };
 UNARY_DEF(clip, "Clip", 11, 3);
 UNARY_DEF(sigmoid, "Sigmoid", 1, 1);

@@ -7,13 +7,15 @@
  * MatMul: numpy matmul: 1-D A is (1, K) and 1-D B is (K, 1) with that dim
  * dropped from Y; leading (batch) dims broadcast.
  *
- * Kernels (prepare picks one; run only computes):
- *   reference  the triple loop from the spec (ctx->reference)
- *   rows       M < ONR_GEMM_MR (batch-1 classifiers): each Y element sums
- *              its K products in k order, threads split the columns
- *   tiled      ops/kernels/gemm.h (AVX2 when the CPU has it): A' packed into
- *              the workspace at run time, B' read as (K, N) rows
- *   gemv       M == 1 with a constant B, AVX2 (batch-1 classifiers): B'^T
+ * Paths (prepare picks one and its kernels from the tables of
+ * ops/kernels/; run only computes):
+ *   reference  onr_gemm_f32_strided__ref, the triple loop (ctx->reference)
+ *   rows       M < ONR_GEMM_MR (batch-1 classifiers): onr_gemm_f32_rows__scalar,
+ *              each Y element its K products in k order, threads split the columns
+ *   tiled      onr_gemm_kernels (gemm.h): A' packed into the workspace at
+ *              run time, B' read as (K, N) rows
+ *   gemv       M == 1 with a constant B and a vector kernel in
+ *              onr_nchwc_gemv_kernels (batch-1 classifiers): B'^T
  *              packed once in the blocked layout of ops/kernels/nchwc.h and
  *              streamed by onr_nchwc_gemv, which reads weights at the
  *              machine's bandwidth; C fused as the bias when it can be
@@ -189,49 +191,6 @@ static enum onr_status gemm_infer(struct onr_op_ctx *ctx, struct onr_error *err)
     return onr_shape_check(&ctx->y[0]->shape, ONR_DTYPE_FLOAT, NULL, err);
 }
 
-/* ---- kernels ---- */
-
-/* Y = alpha * A' B' + beta * C from the definitions; a(m, k) is
- * a[m * sam + k * sak], b(k, n) is b[k * sbk + n * sbn]. */
-static void gemm_ref(const struct gemm_params *p, const float *a, int64_t sam, int64_t sak,
-                     const float *b, int64_t sbk, int64_t sbn, const float *c, float *y)
-{
-    for (int64_t m = 0; m < p->M; m++)
-        for (int64_t n = 0; n < p->N; n++) {
-            float acc = 0.0f;
-            for (int64_t k = 0; k < p->K; k++) acc += a[m * sam + k * sak] * b[k * sbk + n * sbn];
-            if (!p->matmul) {
-                acc = p->alpha * acc;
-                if (c != NULL) acc += p->beta * c[m * p->c_sm + n * p->c_sn];
-            }
-            y[m * p->N + n] = acc;
-        }
-}
-
-enum { ROWS_BLOCK = 256 };
-
-/* y (M, N) = a' (M, K) * b (K, N) row stride ldb, a'(m, k) = a[m * sam + k * sak].
- * Each y element is its K-sum in k order; column blocks go to threads. */
-static void gemm_rows(int64_t M, int64_t N, int64_t K, const float *a, int64_t sam,
-                      int64_t sak, const float *restrict b, int64_t ldb, float *restrict y,
-                      int threads)
-{
-    const int64_t blocks = (N + ROWS_BLOCK - 1) / ROWS_BLOCK;
-#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1 && blocks > 1 && M * N * K >= 65536)
-    for (int64_t blk = 0; blk < blocks; blk++) {
-        const int64_t n0 = blk * ROWS_BLOCK, nb = N - n0 < ROWS_BLOCK ? N - n0 : ROWS_BLOCK;
-        for (int64_t m = 0; m < M; m++) {
-            float *restrict yr = y + m * N + n0;
-            for (int64_t j = 0; j < nb; j++) yr[j] = 0.0f;
-            for (int64_t k = 0; k < K; k++) {
-                const float av = a[m * sam + k * sak];
-                const float *restrict br = b + k * ldb + n0;
-                for (int64_t j = 0; j < nb; j++) yr[j] += av * br[j];
-            }
-        }
-    }
-}
-
 /* dst (K, N) = transpose of src (N, K). */
 static void transpose(int64_t N, int64_t K, const float *src, float *dst)
 {
@@ -241,9 +200,10 @@ static void transpose(int64_t N, int64_t K, const float *src, float *dst)
 
 static size_t align64(size_t n) { return (n + 63) / 64 * 64; }
 
-/* The gemv path: B'^T (N, K) packed for onr_nchwc_gemv_f32__avx512, with a
+/* The gemv path: B'^T (N, K) packed for the blocked gemv kernel, with a
  * constant per-column C as its bias when alpha = beta = 1. */
 static enum onr_status prepare_gemv(struct onr_op_ctx *ctx, struct gemm_params *p,
+                                    const struct onr_nchwc_gemv_kernel *gemv,
                                     struct onr_error *err)
 {
     const float *b = ctx->x[1]->data;
@@ -267,9 +227,7 @@ static enum onr_status prepare_gemv(struct onr_op_ctx *ctx, struct gemm_params *
     onr_nchwc_pack_pw(p->N, p->K, bt != NULL ? bt : b, p->gemv_fused ? c->data : NULL,
                       p->packed_w, p->gemv_b);
     free(bt);
-#ifdef ONR_HAVE_X86
-    p->gemv_fn = onr_cpu_has_avx512() ? onr_nchwc_gemv_f32__avx512 : onr_nchwc_gemv_f32__avx2;
-#endif
+    p->gemv_fn = gemv->fn;
     p->path = GEMM_PATH_GEMV;
     return ONR_STATUS_OK;
 }
@@ -318,15 +276,16 @@ static enum onr_status gemm_prepare(struct onr_op_ctx *ctx, struct onr_error *er
         p->path = GEMM_PATH_REF;
         return ONR_STATUS_OK;
     }
-    p->tiled_fn = onr_gemm_f32__scalar;
-#ifdef ONR_HAVE_X86
-    if (onr_cpu_has_avx2_fma()) p->tiled_fn = onr_gemm_f32__avx2;
-    if (onr_cpu_has_avx512()) p->tiled_fn = onr_gemm_f32__avx512;
-#endif
-#ifdef ONR_HAVE_X86
-    if (!p->matmul && b->data != NULL && p->M == 1 && p->K >= 1 && onr_cpu_has_avx2_fma())
-        return prepare_gemv(ctx, p, err);
-#endif
+    const enum onr_isa isa = onr_cpu_isa();
+    const struct onr_gemm_shape shape = {.M = p->M, .N = p->N, .K = p->K, .ldb = p->N, .ldy = p->N};
+    p->tiled_fn = onr_gemm_pick(onr_gemm_kernels, onr_gemm_kernels_count, isa, &shape)->fn;
+    /* A vector gemv streams the weights at the memory's bandwidth; the
+     * portable one is no faster than the weights path, which keeps it. */
+    const struct onr_kernel_no_shape none = {0};
+    const struct onr_nchwc_gemv_kernel *gemv =
+        onr_nchwc_gemv_pick(onr_nchwc_gemv_kernels, onr_nchwc_gemv_kernels_count, isa, &none);
+    if (!p->matmul && b->data != NULL && p->M == 1 && p->K >= 1 && gemv->isa != ONR_ISA_PORTABLE)
+        return prepare_gemv(ctx, p, gemv, err);
     if (!p->matmul && b->data != NULL && p->M <= GEMM_WEIGHTS_MAX_M && p->K >= 1)
         return prepare_weights(ctx, p, err);
     const bool tiled = p->M >= ONR_GEMM_MR && p->K >= 1;
@@ -381,7 +340,7 @@ static void gemm_one(const struct onr_op_ctx *ctx, const struct gemm_params *p, 
     const bool fuse = !p->matmul && p->alpha == 1.0f && p->beta == 1.0f && c != NULL &&
                       (p->c_sm == 0 || (p->c_sm == p->N && p->c_sn == 1));
     if (p->path == GEMM_PATH_ROWS) {
-        gemm_rows(p->M, p->N, p->K, a, sam, sak, b, p->N, y, ctx->threads);
+        onr_gemm_f32_rows__scalar(p->M, p->N, p->K, a, sam, sak, b, p->N, y, ctx->threads);
     } else {
         char *ws = ctx->workspace;
         float *packed = (float *)(ws + p->ws_pack);
@@ -456,8 +415,10 @@ static enum onr_status gemm_run(struct onr_op_ctx *ctx, struct onr_error *err)
                 ob += (r % p->batch_dims[d]) * p->batch_sb[d];
                 r /= p->batch_dims[d];
             }
-            gemm_ref(p, a + oa, p->trans_a ? 1 : p->K, p->trans_a ? p->M : 1, b + ob, sbk, sbn,
-                     c, y + i * p->M * p->N);
+            float *yi = y + i * p->M * p->N;
+            onr_gemm_f32_strided__ref(p->M, p->N, p->K, a + oa, p->trans_a ? 1 : p->K,
+                                      p->trans_a ? p->M : 1, b + ob, sbk, sbn, yi);
+            if (!p->matmul) apply_alpha_beta(p, c, yi);
         }
         return ONR_STATUS_OK;
     }
@@ -465,7 +426,6 @@ static enum onr_status gemm_run(struct onr_op_ctx *ctx, struct onr_error *err)
         gemm_weights(ctx, p, a, c, y);
         return ONR_STATUS_OK;
     }
-#ifdef ONR_HAVE_X86
     if (p->path == GEMM_PATH_GEMV) {
         /* A' (1, K) is A's K values whether or not transA. */
         const struct onr_activation none = {ONR_ACT_NONE, 0.0f, 0.0f};
@@ -473,7 +433,6 @@ static enum onr_status gemm_run(struct onr_op_ctx *ctx, struct onr_error *err)
         if (!p->gemv_fused) apply_alpha_beta(p, c, y);
         return ONR_STATUS_OK;
     }
-#endif
     if (p->bt != NULL) b = p->bt;
     if (p->transpose_b_at_run) {
         float *bt = (float *)((char *)ctx->workspace + p->ws_bt);

@@ -189,32 +189,31 @@ static enum onr_status pool_infer(struct onr_op_ctx *ctx, struct onr_error *err)
     return ONR_STATUS_OK;
 }
 
-/* GlobalAveragePool's kernel: the in-order oracle, else the widest ISA. */
-static onr_global_pool_f32_fn pick_global_avg(bool reference)
-{
-    if (reference) return onr_global_avgpool_f32__ref;
-#if defined(ONR_HAVE_X86)
-    if (onr_cpu_has_avx512()) return onr_global_avgpool_f32__avx512;
-    if (onr_cpu_has_avx2_fma()) return onr_global_avgpool_f32__avx2;
-#endif
-    return onr_global_avgpool_f32__scalar;
-}
-
+/* The kernels: the oracles with ctx->reference, else the first entry of the
+ * family's table (pool.h) that the CPU's ISA level allows. GlobalMaxPool
+ * has only its oracle: a max is exact in any order. */
 static enum onr_status pool_prepare(struct onr_op_ctx *ctx, struct onr_error *err)
 {
     struct pool_params *p = ctx->params;
+    const enum onr_isa isa = onr_cpu_isa();
+    const struct onr_kernel_no_shape none = {0};
     if (p->kind == POOL_AVG)
-        p->kernel_fn = ctx->reference ? onr_avgpool2d_f32__ref : onr_avgpool2d_f32__scalar;
+        p->kernel_fn = ctx->reference ? onr_avgpool2d_f32__ref
+                                      : onr_pool2d_pick(onr_avgpool2d_kernels,
+                                                        onr_avgpool2d_kernels_count, isa,
+                                                        &p->shape)->fn;
     else if (p->kind == POOL_MAX)
         p->kernel_fn = ctx->reference ? onr_maxpool2d_f32__ref
-#if defined(ONR_HAVE_X86)
-                       : onr_cpu_has_avx2_fma() ? onr_maxpool2d_f32__avx2
-#endif
-                                                : onr_maxpool2d_f32__scalar;
+                                      : onr_pool2d_pick(onr_maxpool2d_kernels,
+                                                        onr_maxpool2d_kernels_count, isa,
+                                                        &p->shape)->fn;
     else if (p->kind == POOL_GLOBAL_AVG)
-        p->global_fn = pick_global_avg(ctx->reference);
+        p->global_fn = ctx->reference ? onr_global_avgpool_f32__ref
+                                      : onr_global_pool_pick(onr_global_avgpool_kernels,
+                                                             onr_global_avgpool_kernels_count,
+                                                             isa, &none)->fn;
     else
-        p->global_fn = onr_global_maxpool_f32__ref; /* exact in any order */
+        p->global_fn = onr_global_maxpool_f32__ref;
     ctx->workspace_bytes = 0;
     return ONR_STATUS_OK;
 }

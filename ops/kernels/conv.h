@@ -11,9 +11,10 @@
 #define ONR_KERNELS_CONV_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
-#include "../op.h"
+#include "activation.h"
 
 struct onr_conv_shape {
     int64_t N, C, H, W;                 /* input */

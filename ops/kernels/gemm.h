@@ -22,7 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../op.h"
+#include "activation.h"
+#include "kernel_table.h"
 
 enum onr_gemm_bias {
     ONR_GEMM_BIAS_NONE = 0,
@@ -53,16 +54,33 @@ void onr_gemm_f32__scalar(const struct onr_gemm_shape *s, const float *a, const 
                           const float *bias, const float *residual,
                           const struct onr_activation *act, float *y, void *workspace,
                           int threads);
-/* Only after onr_cpu_has_avx2_fma() (runtime/cpu.h); x86 builds only. */
+/* x86 builds only; reached through onr_gemm_kernels. */
 void onr_gemm_f32__avx2(const struct onr_gemm_shape *s, const float *a, const float *b,
                         const float *bias, const float *residual,
                         const struct onr_activation *act, float *y, void *workspace,
                         int threads);
-/* Only after onr_cpu_has_avx512() (runtime/cpu.h); x86 builds only. */
 void onr_gemm_f32__avx512(const struct onr_gemm_shape *s, const float *a, const float *b,
                           const float *bias, const float *residual,
                           const struct onr_activation *act, float *y, void *workspace,
                           int threads);
+
+/* The fast variants, best first (kernel_table.h); __ref is the oracle. */
+ONR_KERNEL_TABLE(onr_gemm, struct onr_gemm_shape, onr_gemm_f32_fn)
+extern const struct onr_gemm_kernel onr_gemm_kernels[];
+extern const int onr_gemm_kernels_count;
+
+/* Strided products for the Gemm / MatMul op's paths that do not pack A:
+ *   y (M, N) = a' (M, K) * b' (K, N), a'(m, k) = a[m * sam + k * sak],
+ *   b'(k, n) = b[k * sbk + n * sbn], y row-major (row stride N).
+ * Each y element is its K-sum in k order from zero, nothing added.
+ * __ref: the triple loop, one thread (the op's --reference path, its alpha
+ * and beta applied after). __scalar, for M < ONR_GEMM_MR: b' row-major
+ * (sbn 1, sbk the row stride), y rows in blocks of 256 columns, OpenMP over
+ * the column blocks; the same sums as __ref. */
+void onr_gemm_f32_strided__ref(int64_t M, int64_t N, int64_t K, const float *a, int64_t sam,
+                               int64_t sak, const float *b, int64_t sbk, int64_t sbn, float *y);
+void onr_gemm_f32_rows__scalar(int64_t M, int64_t N, int64_t K, const float *a, int64_t sam,
+                               int64_t sak, const float *b, int64_t ldb, float *y, int threads);
 
 /* Packed-A layout shared by __scalar, __avx2 and __avx512. */
 #define ONR_GEMM_MR 6
@@ -134,13 +152,6 @@ static inline void onr_gemm_tiles_make_for(int64_t M, int64_t N, int threads, in
     t->tasks_m = (pm + mp - 1) / mp;
 }
 
-/* The split for the NR x MR tiles of __scalar and __avx2. */
-static inline void onr_gemm_tiles_make(int64_t M, int64_t N, int threads,
-                                       struct onr_gemm_tiles *t)
-{
-    onr_gemm_tiles_make_for(M, N, threads, ONR_GEMM_NR, ONR_GEMM_MR, t);
-}
-
 /* A block's view of the epilogue: pointers at the block's first row and
  * column (bias_row[i], bias_col[j], residual[i * ldy + j]). */
 struct onr_gemm_epilogue {
@@ -161,10 +172,13 @@ typedef void (*onr_gemm_block_fn)(int64_t m, int64_t n, int64_t kc, const float 
                                   int64_t a_stride, const float *b, int64_t ldb,
                                   float *bpack, float *y, const struct onr_gemm_epilogue *e);
 
-/* The blocked, threaded driver both fast variants run (gemm_scalar.c). */
+/* The blocked, threaded driver every fast variant runs (gemm_scalar.c):
+ * the output split into tasks of nr-column x mr-row multiples
+ * (onr_gemm_tiles_make_for), each task's K-blocks in order through
+ * `block`, whose B panels are nr columns wide. */
 void onr_gemm_f32_tiled(const struct onr_gemm_shape *s, const float *a, const float *b,
                         const float *bias, const float *residual,
                         const struct onr_activation *act, float *y, void *workspace,
-                        int threads, onr_gemm_block_fn block);
+                        int threads, int64_t nr, int64_t mr, onr_gemm_block_fn block);
 
 #endif

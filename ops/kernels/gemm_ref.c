@@ -20,3 +20,15 @@ void onr_gemm_f32__ref(const struct onr_gemm_shape *s, const float *a, const flo
             y[m * s->ldy + n] = onr_activation_apply(act, acc);
         }
 }
+
+/* a' (M, K) and b' (K, N) strided  y: (M, N) */
+void onr_gemm_f32_strided__ref(int64_t M, int64_t N, int64_t K, const float *a, int64_t sam,
+                               int64_t sak, const float *b, int64_t sbk, int64_t sbn, float *y)
+{
+    for (int64_t m = 0; m < M; m++)
+        for (int64_t n = 0; n < N; n++) {
+            float acc = 0.0f;
+            for (int64_t k = 0; k < K; k++) acc += a[m * sam + k * sak] * b[k * sbk + n * sbn];
+            y[m * N + n] = acc;
+        }
+}

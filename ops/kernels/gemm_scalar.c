@@ -72,10 +72,10 @@ static void run_task(const struct onr_gemm_shape *s, const float *a, const float
 void onr_gemm_f32_tiled(const struct onr_gemm_shape *s, const float *a, const float *b,
                         const float *bias, const float *residual,
                         const struct onr_activation *act, float *y, void *workspace,
-                        int threads, onr_gemm_block_fn block)
+                        int threads, int64_t nr, int64_t mr, onr_gemm_block_fn block)
 {
     struct onr_gemm_tiles t;
-    onr_gemm_tiles_make(s->M, s->N, threads, &t);
+    onr_gemm_tiles_make_for(s->M, s->N, threads, nr, mr, &t);
     const int64_t per_thread = onr_gemm_b_panel_floats(s->K);
     const int64_t tasks = t.tasks_n * t.tasks_m;
 #ifdef _OPENMP
@@ -155,5 +155,40 @@ void onr_gemm_f32__scalar(const struct onr_gemm_shape *s, const float *a, const 
                           const struct onr_activation *act, float *y, void *workspace,
                           int threads)
 {
-    onr_gemm_f32_tiled(s, a, b, bias, residual, act, y, workspace, threads, block_scalar);
+    onr_gemm_f32_tiled(s, a, b, bias, residual, act, y, workspace, threads, ONR_GEMM_NR,
+                       ONR_GEMM_MR, block_scalar);
 }
+
+enum { ROWS_BLOCK = 256 };
+
+/* a' (M, K) strided  b (K, N) row stride ldb  y (M, N) */
+void onr_gemm_f32_rows__scalar(int64_t M, int64_t N, int64_t K, const float *a, int64_t sam,
+                               int64_t sak, const float *restrict b, int64_t ldb,
+                               float *restrict y, int threads)
+{
+    const int64_t blocks = (N + ROWS_BLOCK - 1) / ROWS_BLOCK;
+#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1 && blocks > 1 && M * N * K >= 65536)
+    for (int64_t blk = 0; blk < blocks; blk++) {
+        const int64_t n0 = blk * ROWS_BLOCK, nb = N - n0 < ROWS_BLOCK ? N - n0 : ROWS_BLOCK;
+        for (int64_t m = 0; m < M; m++) {
+            float *restrict yr = y + m * N + n0;
+            for (int64_t j = 0; j < nb; j++) yr[j] = 0.0f;
+            for (int64_t k = 0; k < K; k++) {
+                const float av = a[m * sam + k * sak];
+                const float *restrict br = b + k * ldb + n0;
+                for (int64_t j = 0; j < nb; j++) yr[j] += av * br[j];
+            }
+        }
+    }
+}
+
+/* ---- the kernel table (gemm.h) ---- */
+
+const struct onr_gemm_kernel onr_gemm_kernels[] = {
+#if defined(ONR_HAVE_X86)
+    {"gemm__avx512", ONR_ISA_AVX512, NULL, onr_gemm_f32__avx512},
+    {"gemm__avx2", ONR_ISA_AVX2, NULL, onr_gemm_f32__avx2},
+#endif
+    {"gemm__scalar", ONR_ISA_PORTABLE, NULL, onr_gemm_f32__scalar},
+};
+const int onr_gemm_kernels_count = sizeof onr_gemm_kernels / sizeof onr_gemm_kernels[0];

@@ -12,7 +12,8 @@
  * Readers never depend on them.
  *
  * Each kernel has an obviously correct scalar version (__scalar, portable
- * OpenMP C) and an AVX-512 one (x86 builds only, after onr_cpu_has_avx512()).
+ * OpenMP C) and AVX2 and AVX-512 ones (x86 builds only), listed in one
+ * kernel table per family at the end of this header (nchwc_table.c).
  * Every output element is computed by one thread in a fixed order, so the
  * result does not depend on the thread count. x and y never overlap. */
 #ifndef ONR_KERNELS_NCHWC_H
@@ -21,8 +22,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../op.h"
+#include "activation.h"
 #include "conv.h"
+#include "kernel_table.h"
 
 #define ONR_NCHWC_LANES 16
 
@@ -274,5 +276,41 @@ void onr_nchwc_global_avgpool(int64_t N, int64_t C, int64_t HW, const float *x, 
  * image n's gates at g + n * g_stride (g_stride 0: one gate for all) */
 void onr_nchwc_channel_mul(int64_t N, int64_t C, int64_t HW, const float *x, const float *g,
                            int64_t g_stride, float *y, int threads);
+
+/* ---- the kernel tables (kernel_table.h; nchwc_table.c), best first ---- */
+
+ONR_KERNEL_TABLE(onr_nchwc_reorder, struct onr_kernel_no_shape, onr_nchwc_reorder_fn)
+extern const struct onr_nchwc_reorder_kernel onr_nchwc_from_nchw_kernels[];
+extern const int onr_nchwc_from_nchw_kernels_count;
+extern const struct onr_nchwc_reorder_kernel onr_nchwc_to_nchw_kernels[];
+extern const int onr_nchwc_to_nchw_kernels_count;
+
+ONR_KERNEL_TABLE(onr_nchwc_dw, struct onr_conv_shape, onr_nchwc_dw_fn)
+extern const struct onr_nchwc_dw_kernel onr_nchwc_dw_kernels[];
+extern const int onr_nchwc_dw_kernels_count;
+
+ONR_KERNEL_TABLE(onr_nchwc_pw, struct onr_kernel_no_shape, onr_nchwc_pw_fn)
+extern const struct onr_nchwc_pw_kernel onr_nchwc_pw_kernels[];
+extern const int onr_nchwc_pw_kernels_count;
+
+ONR_KERNEL_TABLE(onr_nchwc_pw_rows, struct onr_kernel_no_shape, onr_nchwc_pw_rows_fn)
+extern const struct onr_nchwc_pw_rows_kernel onr_nchwc_pw_rows_kernels[];
+extern const int onr_nchwc_pw_rows_kernels_count;
+
+ONR_KERNEL_TABLE(onr_nchwc_pw_gated, struct onr_kernel_no_shape, onr_nchwc_pw_gated_fn)
+extern const struct onr_nchwc_pw_gated_kernel onr_nchwc_pw_gated_kernels[];
+extern const int onr_nchwc_pw_gated_kernels_count;
+
+ONR_KERNEL_TABLE(onr_nchwc_gemv, struct onr_kernel_no_shape, onr_nchwc_gemv_fn)
+extern const struct onr_nchwc_gemv_kernel onr_nchwc_gemv_kernels[];
+extern const int onr_nchwc_gemv_kernels_count;
+
+ONR_KERNEL_TABLE(onr_nchwc_conv, struct onr_conv_shape, onr_nchwc_conv_fn)
+extern const struct onr_nchwc_conv_kernel onr_nchwc_conv_kernels[];
+extern const int onr_nchwc_conv_kernels_count;
+
+ONR_KERNEL_TABLE(onr_nchwc_conv_rows, struct onr_conv_shape, onr_nchwc_conv_rows_fn)
+extern const struct onr_nchwc_conv_rows_kernel onr_nchwc_conv_rows_kernels[];
+extern const int onr_nchwc_conv_rows_kernels_count;
 
 #endif

@@ -17,6 +17,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "kernel_table.h"
+
 struct onr_pool_shape {
     int64_t N, C, H, W, OH, OW, KH, KW;
     int64_t stride_h, stride_w, dil_h, dil_w;
@@ -39,7 +41,7 @@ void onr_maxpool2d_f32__scalar(const struct onr_pool_shape *s, const float *x, f
 void onr_avgpool2d_f32__scalar(const struct onr_pool_shape *s, const float *x, float *y,
                                int threads);
 
-/* AVX2 (x86 builds, after onr_cpu_has_avx2_fma()): 8 output columns at a
+/* AVX2 (x86 builds; reached through onr_maxpool2d_kernels): 8 output columns at a
  * time where the window lies inside the row and stride_w is 1 or 2, the
  * scalar code elsewhere; the same bits as the oracle. */
 void onr_maxpool2d_f32__avx2(const struct onr_pool_shape *s, const float *x, float *y,
@@ -64,10 +66,22 @@ void onr_global_maxpool_f32__ref(int64_t planes, int64_t size, const float *x, f
  * and differ from the in-order oracle by rounding only. */
 void onr_global_avgpool_f32__scalar(int64_t planes, int64_t size, const float *x, float *y,
                                     int threads);
-/* x86 builds only, after onr_cpu_has_avx2_fma() / onr_cpu_has_avx512(). */
+/* x86 builds only; reached through onr_global_avgpool_kernels. */
 void onr_global_avgpool_f32__avx2(int64_t planes, int64_t size, const float *x, float *y,
                                   int threads);
 void onr_global_avgpool_f32__avx512(int64_t planes, int64_t size, const float *x, float *y,
                                     int threads);
+
+/* The kernel tables (kernel_table.h), best first, the oracles not in them:
+ * the ops pick from them at prepare, the kernel tests walk them. */
+ONR_KERNEL_TABLE(onr_pool2d, struct onr_pool_shape, onr_pool2d_f32_fn)
+extern const struct onr_pool2d_kernel onr_maxpool2d_kernels[];
+extern const int onr_maxpool2d_kernels_count;
+extern const struct onr_pool2d_kernel onr_avgpool2d_kernels[];
+extern const int onr_avgpool2d_kernels_count;
+
+ONR_KERNEL_TABLE(onr_global_pool, struct onr_kernel_no_shape, onr_global_pool_f32_fn)
+extern const struct onr_global_pool_kernel onr_global_avgpool_kernels[];
+extern const int onr_global_avgpool_kernels_count;
 
 #endif

@@ -125,3 +125,28 @@ void onr_global_avgpool_f32__scalar(int64_t planes, int64_t size, const float *x
         y[i] = acc[0] / (float)size;
     }
 }
+
+/* ---- the kernel tables (pool.h) ---- */
+
+const struct onr_pool2d_kernel onr_maxpool2d_kernels[] = {
+#if defined(ONR_HAVE_X86)
+    {"maxpool2d__avx2", ONR_ISA_AVX2, NULL, onr_maxpool2d_f32__avx2},
+#endif
+    {"maxpool2d__scalar", ONR_ISA_PORTABLE, NULL, onr_maxpool2d_f32__scalar},
+};
+const int onr_maxpool2d_kernels_count = sizeof onr_maxpool2d_kernels / sizeof onr_maxpool2d_kernels[0];
+
+const struct onr_pool2d_kernel onr_avgpool2d_kernels[] = {
+    {"avgpool2d__scalar", ONR_ISA_PORTABLE, NULL, onr_avgpool2d_f32__scalar},
+};
+const int onr_avgpool2d_kernels_count = sizeof onr_avgpool2d_kernels / sizeof onr_avgpool2d_kernels[0];
+
+const struct onr_global_pool_kernel onr_global_avgpool_kernels[] = {
+#if defined(ONR_HAVE_X86)
+    {"global_avgpool__avx512", ONR_ISA_AVX512, NULL, onr_global_avgpool_f32__avx512},
+    {"global_avgpool__avx2", ONR_ISA_AVX2, NULL, onr_global_avgpool_f32__avx2},
+#endif
+    {"global_avgpool__scalar", ONR_ISA_PORTABLE, NULL, onr_global_avgpool_f32__scalar},
+};
+const int onr_global_avgpool_kernels_count =
+    sizeof onr_global_avgpool_kernels / sizeof onr_global_avgpool_kernels[0];

@@ -6,7 +6,7 @@
 
 #include <immintrin.h>
 
-#include "../../op.h"
+#include "../activation.h"
 #include "vmath_avx2.h"
 
 /* The activation's constants, broadcast once per call. */

@@ -5,7 +5,7 @@
 
 #include <immintrin.h>
 
-#include "../../op.h"
+#include "../activation.h"
 #include "vmath_avx512.h"
 
 /* The activation's constants, broadcast once per call. */

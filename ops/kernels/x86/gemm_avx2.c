@@ -283,5 +283,6 @@ void onr_gemm_f32__avx2(const struct onr_gemm_shape *s, const float *a, const fl
                         const struct onr_activation *act, float *y, void *workspace,
                         int threads)
 {
-    onr_gemm_f32_tiled(s, a, b, bias, residual, act, y, workspace, threads, block_avx2);
+    onr_gemm_f32_tiled(s, a, b, bias, residual, act, y, workspace, threads, ONR_GEMM_NR,
+                       ONR_GEMM_MR, block_avx2);
 }

@@ -5,13 +5,11 @@
  * registers before one store; partial columns use mask registers. A last
  * few columns go together with the rows in the vector lanes.
  * Relu and Clip (Relu6) are applied in registers; the other activations
- * in a pass over the tile just stored (still in L1). Its own driver splits the output into tasks of 32-column x 12-row
+ * in a pass over the tile just stored (still in L1). The shared driver
+ * (onr_gemm_f32_tiled) splits the output into tasks of 32-column x 12-row
  * multiples; each element is one FMA chain in k order whichever path
  * computes it, so results do not depend on the thread count. */
 #include <immintrin.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 #include "vmath_avx512.h"
 
@@ -330,23 +328,17 @@ static void block(int64_t m, int64_t n, int64_t kc, const float *a, int64_t a_st
     }
 }
 
-/* One task: rows [m0, m1) x columns [n0, n1), every K-block in order. */
-static void run_task(const struct onr_gemm_shape *s, const float *a, const float *b,
-                     const float *bias, const struct epi *whole, float *y, float *bp,
-                     int64_t m0, int64_t m1, int64_t n0, int64_t n1)
+/* The shared driver's view of block (onr_gemm_block_fn). */
+static void block_avx512(int64_t m, int64_t n, int64_t kc, const float *a, int64_t a_stride,
+                         const float *b, int64_t ldb, float *bp, float *y,
+                         const struct onr_gemm_epilogue *e)
 {
-    const int64_t K = s->K, kc = onr_gemm_kc(K);
-    struct epi ep = *whole;
-    if (s->bias_mode == ONR_GEMM_BIAS_ROW && bias != NULL) ep.bias_row = bias + m0;
-    if (s->bias_mode == ONR_GEMM_BIAS_COL && bias != NULL) ep.bias_col = bias + n0;
-    if (ep.res != NULL) ep.res += m0 * s->ldy + n0;
-    for (int64_t pc = 0; pc < K; pc += kc) {
-        const int64_t kb = K - pc < kc ? K - pc : kc;
-        ep.first = pc == 0;
-        ep.last = pc + kb == K;
-        block(m1 - m0, n1 - n0, kb, a + m0 * K + pc * ONR_GEMM_MR, ONR_GEMM_MR * K,
-              b + pc * s->ldb + n0, s->ldb, bp, y + m0 * s->ldy + n0, ep);
-    }
+    const struct epi ep = {
+        .bias_row = e->bias_row, .bias_col = e->bias_col, .res = e->residual,
+        .ldy = e->ldy, .kind = e->act->kind, .a = e->act->a, .b = e->act->b,
+        .first = e->first, .last = e->last,
+    };
+    block(m, n, kc, a, a_stride, b, ldb, bp, y, ep);
 }
 
 /* a: packed (M, K)  b: (K, N) ldb  y: (M, N) ldy */
@@ -355,25 +347,6 @@ void onr_gemm_f32__avx512(const struct onr_gemm_shape *s, const float *a, const 
                           const struct onr_activation *act, float *y, void *workspace,
                           int threads)
 {
-    const struct epi whole = {
-        .res = residual, .ldy = s->ldy, .kind = act->kind, .a = act->a, .b = act->b,
-    };
-    struct onr_gemm_tiles t;
-    onr_gemm_tiles_make_for(s->M, s->N, threads, NR, TM, &t);
-    const int64_t per_thread = onr_gemm_b_panel_floats(s->K);
-    const int64_t tasks = t.tasks_n * t.tasks_m;
-#ifdef _OPENMP
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads) if (threads > 1 && tasks > 1)
-#endif
-    for (int64_t task = 0; task < tasks; task++) {
-        int tid = 0;
-#ifdef _OPENMP
-        tid = omp_get_thread_num();
-#endif
-        const int64_t n0 = task % t.tasks_n * t.nt, m0 = task / t.tasks_n * t.mt;
-        const int64_t n1 = n0 + t.nt < s->N ? n0 + t.nt : s->N;
-        const int64_t m1 = m0 + t.mt < s->M ? m0 + t.mt : s->M;
-        run_task(s, a, b, bias, &whole, y, (float *)workspace + tid * per_thread, m0, m1, n0,
-                 n1);
-    }
+    onr_gemm_f32_tiled(s, a, b, bias, residual, act, y, workspace, threads, NR, TM,
+                       block_avx512);
 }
