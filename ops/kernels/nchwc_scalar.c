@@ -5,43 +5,37 @@
  * AVX-512. */
 #include <string.h>
 
-#include "nchwc.h"
+#include "nchwc_driver.h"
 
 enum { L = ONR_NCHWC_LANES };
+
+/* Positions [q0, q1) of one block of nc channels: plain xb (nc, HW) ->
+ * blocked yb (HW, 16), zeros in lanes nc..15. */
+static void from_block(const float *xb, float *yb, int nc, int64_t HW, int64_t q0, int64_t q1)
+{
+    for (int64_t i = q0; i < q1; i++)
+        for (int l = 0; l < L; l++) yb[i * L + l] = l < nc ? xb[l * HW + i] : 0.0f;
+}
+
+/* Blocked xb (HW, 16) -> plain yb (nc, HW) for positions [q0, q1). */
+static void to_block(const float *xb, float *yb, int nc, int64_t HW, int64_t q0, int64_t q1)
+{
+    for (int l = 0; l < nc; l++)
+        for (int64_t i = q0; i < q1; i++) yb[l * HW + i] = xb[i * L + l];
+}
 
 /* x: (N, C, HW) plain  y: (N, CB, HW, 16) */
 void onr_nchwc_from_nchw__scalar(int64_t N, int64_t C, int64_t HW, const float *x, float *y,
                                  int threads)
 {
-    const int64_t CB = onr_nchwc_blocks(C);
-    (void)threads;
-#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
-    for (int64_t it = 0; it < N * CB; it++) {
-        const int64_t n = it / CB, cb = it % CB;
-        float *yb = y + it * HW * L;
-        for (int64_t l = 0; l < L; l++) {
-            const int64_t c = cb * L + l;
-            const float *xc = x + (n * C + c) * HW;
-            for (int64_t i = 0; i < HW; i++) yb[i * L + l] = c < C ? xc[i] : 0.0f;
-        }
-    }
+    onr_nchwc_reorder_drive(N, C, HW, x, y, threads, false, from_block);
 }
 
 /* x: (N, CB, HW, 16)  y: (N, C, HW) plain; padding lanes of x not read */
 void onr_nchwc_to_nchw__scalar(int64_t N, int64_t C, int64_t HW, const float *x, float *y,
                                int threads)
 {
-    const int64_t CB = onr_nchwc_blocks(C);
-    (void)threads;
-#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
-    for (int64_t it = 0; it < N * CB; it++) {
-        const int64_t n = it / CB, cb = it % CB;
-        const float *xb = x + it * HW * L;
-        for (int64_t l = 0; l < L && cb * L + l < C; l++) {
-            float *yc = y + (n * C + cb * L + l) * HW;
-            for (int64_t i = 0; i < HW; i++) yc[i] = xb[i * L + l];
-        }
-    }
+    onr_nchwc_reorder_drive(N, C, HW, x, y, threads, true, to_block);
 }
 
 /* w: (C, 1, KH, KW) -> wp (CB, KH, KW, 16);  b: (C) or NULL -> bp (CB * 16) */

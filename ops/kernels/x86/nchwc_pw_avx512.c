@@ -10,7 +10,8 @@
  * run time. The epilogue adds bias and r and stores each vector once,
  * None/Relu/Clip applied in registers; the costlier activations then run
  * over the just-stored tile (in L1), their switch taken once per tile (a
- * switch per vector cost up to 20% when C is small). Every lane's sum is
+ * switch per vector is a branch per store, a large share of the work when
+ * C is small). Every lane's sum is
  * 0, then one FMA per c in ascending order, then + bias, + r, act: the
  * same in every tile shape, so results do not depend on how the output is
  * split between threads.
@@ -30,7 +31,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../nchwc.h"
+#include "../nchwc_driver.h"
 #include "act_avx512.h"
 
 #define L ONR_NCHWC_LANES
@@ -39,30 +40,29 @@
  * broadcast stay within 32 zmm. Tiles have at most OB_MAX output blocks,
  * gated ones at most GATED_OB_MAX: their OB multiplies by g per channel
  * share the FMA ports with the OB * P FMAs, so 2x12 tiles (1 multiply per
- * 12 FMAs) beat 4x6 ones (1 per 6) there, 3-10% on the EfficientNet
- * projections on an unloaded core (with the prefetch below; a tie on a
- * busy machine); ungated, 4x6 measured best. */
+ * 12 FMAs) beat 4x6 ones (1 per 6) there; ungated, 4x6 tiles load the
+ * fewest vectors per FMA (4 weights + 6 broadcasts for 24). */
 #define OB_MAX 4
 #define GATED_OB_MAX 2
 /* Gated tiles whose weights (OB * C * 64 bytes) outgrow this, read again
- * from L2 for every tile, prefetch them PF_LINES lines ahead: 3-5% more on
- * gated Convs with C >= 240. Ungated tiles measured no gain (slightly less
- * on small C), so they do without. */
+ * from L2 for every tile, prefetch them PF_LINES lines ahead. Ungated
+ * tiles do without: the hardware prefetcher keeps up with their weight
+ * streams, and the prefetches would only take issue slots. */
 #define PF_BYTES (32 << 10)
 #define PF_LINES 8
 /* On one thread, a group of output blocks whose weights outgrow this
  * prefetches the next group's weights to L2 while it runs (one line per
  * input channel step, spread over its tiles): a layer's weights come from
  * L3 once per run (read again from L2 by each pixel tile), and otherwise
- * the first tile of every group waits for them. MobileNetV1-style's
- * 512 -> 512 Convs on 7x7 (1 MB of weights): 1-8% less time, measured in
- * alternate runs of one process; on 2 threads the next group usually runs
- * on the other core, so it does without. */
+ * the first tile of every group waits for them (MobileNetV1-style 512 ->
+ * 512 Convs on 7x7 have 1 MB of weights). On 2 threads the next group
+ * usually runs on the other core, so it does without. */
 #define NEXT_PF_BYTES (64 << 10)
 /* With C up to this, a tile prefetches the next tile's P input lines of
  * each block as it enters it: with few FMAs per input line the tile
- * otherwise waits for its inputs (measured up to 20% more at C = 16..32,
- * 4% at C = 64; 3-7% less at C >= 144, so those do without). */
+ * otherwise waits for its inputs. With more channels a tile has FMAs
+ * enough to hide the loads, and the prefetches only add instructions, so
+ * those do without. */
 #define PFX_MAX_C 128
 #define P_MAX 24
 static const int tile_p[5] = {0, 24, 12, 8, 6};
@@ -239,13 +239,19 @@ static void pixel_range(int64_t C, int64_t xs, int64_t ys, const float *x, const
     }
 }
 
+/* The first n (1..16) lanes. */
+static inline __mmask16 last_mask(int n)
+{
+    return (__mmask16)(n >= L ? 0xFFFFu : (1u << n) - 1u);
+}
+
 /* ---- HW == 1: matrix-vector products, bound by streaming the weights ---- */
 
 /* OB output vectors of one image with HW == 1, where x[c] is channel c
  * (blocked or plain alike): one FMA chain per vector over c ascending,
  * bitwise the same sums as a tile. Each block's weights are one contiguous
  * stream of C lines; OB streams are read at once, which the hardware
- * prefetcher follows (software prefetch measured no gain). The last vector
+ * prefetcher follows (so no software prefetch). The last vector
  * is stored through `last` (a plain y's final partial block). */
 static inline __attribute__((always_inline)) void
 vec_group(int64_t C, const float *x, const float *g, const float *w, const float *b,
@@ -275,57 +281,25 @@ vec_group(int64_t C, const float *x, const float *g, const float *w, const float
     }
 }
 
-typedef void (*vec_fn)(int64_t C, const float *x, const float *g, const float *w, const float *b,
-                       const float *r, float *y, const struct onr_act512 *av, __mmask16 last);
 #define DEF_VEC(OB)                                                                         \
     static void vec_##OB(int64_t C, const float *x, const float *g, const float *w,         \
-                         const float *b, const float *r, float *y,                          \
-                         const struct onr_act512 *av, __mmask16 last)                       \
+                         const float *b, const float *r, float *y, const void *av, int last) \
     {                                                                                       \
-        vec_group(C, x, g, w, b, r, y, av, last, OB, false);                                \
+        vec_group(C, x, g, w, b, r, y, av, last_mask(last), OB, false);                     \
     }                                                                                       \
     static void gvec_##OB(int64_t C, const float *x, const float *g, const float *w,        \
-                          const float *b, const float *r, float *y,                         \
-                          const struct onr_act512 *av, __mmask16 last)                      \
+                          const float *b, const float *r, float *y, const void *av,         \
+                          int last)                                                         \
     {                                                                                       \
-        vec_group(C, x, g, w, b, r, y, av, last, OB, true);                                 \
+        vec_group(C, x, g, w, b, r, y, av, last_mask(last), OB, true);                      \
     }
 DEF_VEC(1)
 DEF_VEC(2)
 DEF_VEC(3)
 DEF_VEC(4)
-/* vecs[gated][OB] */
-static const vec_fn vecs[2][5] = {{0, vec_1, vec_2, vec_3, vec_4},
+/* vecs[gated][OB], for onr_nchwc_matvec_drive */
+static const onr_nchwc_vec_fn vecs[2][5] = {{0, vec_1, vec_2, vec_3, vec_4},
                                   {0, gvec_1, gvec_2, gvec_3, gvec_4}};
-
-/* HW == 1: x (N, C) with x[n * xs + c] channel c, g as in the gated Conv or
- * NULL, y (N, OC) at y + n * ys with the last block stored through `last`.
- * Each thread takes one contiguous range of output blocks (one weight
- * stream, read once per image): the split changes no sum. */
-static void matvec(int64_t N, int64_t C, int64_t OC, const float *x, int64_t xs, const float *g,
-                   int64_t g_stride, const float *wp, const float *bp, const float *r,
-                   const struct onr_activation *act, float *y, int64_t ys, __mmask16 last,
-                   int threads)
-{
-    const int64_t OCB = onr_nchwc_blocks(OC);
-    /* below ~64 KB of weights (a few microseconds) a fork costs more than it saves */
-    int64_t T = N * OCB * C * L >= (1 << 14) ? threads : 1;
-    if (T > OCB) T = OCB;
-    if (T < 1) T = 1;
-    const struct onr_act512 av = onr_act512_make(act);
-    const vec_fn *vf = vecs[g != NULL];
-#pragma omp parallel for schedule(static) num_threads((int)T) if (T > 1)
-    for (int64_t t = 0; t < T; t++) {
-        const int64_t ob0 = OCB * t / T, ob1 = OCB * (t + 1) / T;
-        for (int64_t n = 0; n < N; n++)
-            for (int64_t ob = ob0; ob < ob1; ob += 4) {
-                const int OB = ob1 - ob < 4 ? (int)(ob1 - ob) : 4;
-                vf[OB](C, x + n * xs, g ? g + n * g_stride : NULL, wp + ob * C * L, bp + ob * L,
-                       r ? r + n * ys + ob * L : NULL, y + n * ys + ob * L, &av,
-                       ob + OB == OCB ? last : (__mmask16)0xFFFF);
-            }
-    }
-}
 
 /* ---- entry points ---- */
 
@@ -340,8 +314,9 @@ static void pwconv(int64_t N, int64_t C, int64_t OC, int64_t HW, const float *x,
     if (N < 1 || C < 1 || OC < 1 || HW < 1) return;
     const int64_t CB = onr_nchwc_blocks(C), OCB = onr_nchwc_blocks(OC);
     if (HW == 1) {
-        matvec(N, C, OC, x, CB * L, g, g_stride, wp, bp, r, act, y, OCB * L,
-               (__mmask16)0xFFFF, threads);
+        const struct onr_act512 av = onr_act512_make(act);
+        onr_nchwc_matvec_drive(N, C, OC, x, CB * L, g, g_stride, wp, bp, r, &av, y, OCB * L, L,
+                               threads, vecs);
         return;
     }
     /* ng groups of gbase or gbase + 1 <= ob_max output blocks */
@@ -403,8 +378,9 @@ void onr_nchwc_gemv_f32__avx512(int64_t C, int64_t OC, const float *x, const flo
                                 int threads)
 {
     if (C < 1 || OC < 1) return;
-    const __mmask16 last = (__mmask16)(OC % L ? (1u << (OC % L)) - 1 : 0xFFFFu);
-    matvec(1, C, OC, x, 0, NULL, 0, wp, bp, NULL, act, y, 0, last, threads);
+    const struct onr_act512 av = onr_act512_make(act);
+    onr_nchwc_matvec_drive(1, C, OC, x, 0, NULL, 0, wp, bp, NULL, &av, y, 0,
+                           OC % L ? (int)(OC % L) : L, threads, vecs);
 }
 
 /* P pixels, all output blocks, on the calling thread: x at the first

@@ -1,0 +1,95 @@
+/* The NCHW16c drivers shared by the scalar, AVX2 and AVX-512 kernels
+ * (nchwc_driver.h). Each item's arithmetic is the block function's and
+ * does not depend on how the work is split, so results do not depend on
+ * the thread count. */
+#include "nchwc_driver.h"
+
+enum { L = ONR_NCHWC_LANES };
+
+/* Positions per reorder item with several threads: enough items when
+ * N * CB is small, long enough runs to stream. */
+enum { REORDER_CHUNK = 1024 };
+
+void onr_nchwc_reorder_drive(int64_t N, int64_t C, int64_t HW, const float *x, float *y,
+                             int threads, bool to_plain, onr_nchwc_reorder_block_fn block)
+{
+    const int64_t CB = onr_nchwc_blocks(C);
+    const int64_t chunks = threads > 1 ? (HW + REORDER_CHUNK - 1) / REORDER_CHUNK : 1;
+    const int64_t chunk = threads > 1 ? REORDER_CHUNK : HW;
+    (void)threads;
+#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
+    for (int64_t it = 0; it < N * CB * chunks; it++) {
+        const int64_t nb = it / chunks, n = nb / CB, c0 = nb % CB * L;
+        const int64_t q0 = it % chunks * chunk, q1 = q0 + chunk < HW ? q0 + chunk : HW;
+        const int nc = C - c0 < L ? (int)(C - c0) : L;
+        if (to_plain)
+            block(x + nb * HW * L, y + (n * C + c0) * HW, nc, HW, q0, q1);
+        else
+            block(x + (n * C + c0) * HW, y + nb * HW * L, nc, HW, q0, q1);
+    }
+}
+
+enum onr_nchwc_dw_variant onr_nchwc_dw_variant_of(const struct onr_conv_shape *s)
+{
+    if (s->KH != s->KW || s->stride_h != s->stride_w || s->dil_h != 1 || s->dil_w != 1)
+        return ONR_NCHWC_DW_ANY;
+    if (s->KH == 3 && s->stride_h == 1) return ONR_NCHWC_DW_3X3S1;
+    if (s->KH == 3 && s->stride_h == 2) return ONR_NCHWC_DW_3X3S2;
+    if (s->KH == 5 && s->stride_h == 1) return ONR_NCHWC_DW_5X5S1;
+    if (s->KH == 5 && s->stride_h == 2) return ONR_NCHWC_DW_5X5S2;
+    return ONR_NCHWC_DW_ANY;
+}
+
+/* x: (N, CB, H, W, 16)  wp: (CB, KH, KW, 16)  bp: (CB, 16)  y: (N, CB, OH, OW, 16) */
+void onr_nchwc_dw_drive(const struct onr_conv_shape *s, const float *x, const float *wp,
+                        const float *bp, const void *av, float *y, int threads,
+                        const onr_nchwc_dw_rows_fn rows[ONR_NCHWC_DW_VARIANTS])
+{
+    const struct onr_nchwc_dw_geom g = {s->H,        s->W,        s->OH,      s->OW,
+                                        s->KH,       s->KW,       s->stride_h, s->stride_w,
+                                        s->dil_h,    s->dil_w,    s->pad_top, s->pad_left};
+    const onr_nchwc_dw_rows_fn fn = rows[onr_nchwc_dw_variant_of(s)];
+    const int64_t CB = onr_nchwc_blocks(s->C), NB = s->N * CB, OH = s->OH;
+    const int64_t xs = s->H * s->W * L, ws = s->KH * s->KW * L, ys = OH * s->OW * L;
+    if (NB <= 0 || OH <= 0 || s->OW <= 0) return;
+    if (threads <= 1) { /* no parallel region: on a 7x7 plane it costs as much as the block */
+        for (int64_t nb = 0; nb < NB; nb++)
+            fn(&g, x + nb * xs, wp + nb % CB * ws, bp + nb % CB * L, av, y + nb * ys, 0, OH);
+        return;
+    }
+    /* bands of output rows: at least ~8 items per thread when N * CB is small */
+    int64_t bands = (8 * (int64_t)threads + NB - 1) / NB;
+    if (bands > OH) bands = OH;
+    const int64_t band_rows = (OH + bands - 1) / bands;
+    bands = (OH + band_rows - 1) / band_rows;
+#pragma omp parallel for num_threads(threads) schedule(static)
+    for (int64_t it = 0; it < NB * bands; it++) {
+        const int64_t nb = it / bands, cb = nb % CB, oh0 = it % bands * band_rows;
+        const int64_t oh1 = oh0 + band_rows < OH ? oh0 + band_rows : OH;
+        fn(&g, x + nb * xs, wp + cb * ws, bp + cb * L, av, y + nb * ys, oh0, oh1);
+    }
+}
+
+void onr_nchwc_matvec_drive(int64_t N, int64_t C, int64_t OC, const float *x, int64_t xs,
+                            const float *g, int64_t g_stride, const float *wp, const float *bp,
+                            const float *r, const void *av, float *y, int64_t ys, int last,
+                            int threads, const onr_nchwc_vec_fn vecs[2][5])
+{
+    const int64_t OCB = onr_nchwc_blocks(OC);
+    /* below ~64 KB of weights (a few microseconds) a fork costs more than it saves */
+    int64_t T = N * OCB * C * L >= (1 << 14) ? threads : 1;
+    if (T > OCB) T = OCB;
+    if (T < 1) T = 1;
+    const onr_nchwc_vec_fn *vf = vecs[g != NULL];
+#pragma omp parallel for schedule(static) num_threads((int)T) if (T > 1)
+    for (int64_t t = 0; t < T; t++) {
+        const int64_t ob0 = OCB * t / T, ob1 = OCB * (t + 1) / T;
+        for (int64_t n = 0; n < N; n++)
+            for (int64_t ob = ob0; ob < ob1; ob += 4) {
+                const int OB = ob1 - ob < 4 ? (int)(ob1 - ob) : 4;
+                vf[OB](C, x + n * xs, g ? g + n * g_stride : NULL, wp + ob * C * L, bp + ob * L,
+                       r ? r + n * ys + ob * L : NULL, y + n * ys + ob * L, av,
+                       ob + OB == OCB ? last : L);
+            }
+    }
+}

@@ -1,0 +1,105 @@
+/* The NCHW16c drivers every ISA shares (nchwc_driver.c, portable C): each
+ * splits one kernel's work into items for the threads and walks them,
+ * calling a per-ISA block function for the arithmetic, so the loops, the
+ * splits and the thread thresholds exist once. The block functions are the
+ * only ISA code; `av` is the ISA's activation constants (struct onr_act256,
+ * onr_act512, or the plain struct onr_activation), built once per call by
+ * the ISA's entry point and passed through untouched.
+ *
+ * For kernel files only (not an interface for operators). */
+#ifndef ONR_KERNELS_NCHWC_DRIVER_H
+#define ONR_KERNELS_NCHWC_DRIVER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "nchwc.h"
+
+/* ---- reorders ---- */
+
+/* Positions [q0, q1) of one channel block of nc (1..16) channels: plain
+ * xb (nc, HW) <-> blocked yb (HW, 16). from: zeros in lanes nc..15; to:
+ * lanes nc..15 of xb not stored. */
+typedef void (*onr_nchwc_reorder_block_fn)(const float *x, float *y, int nc, int64_t HW,
+                                           int64_t q0, int64_t q1);
+/* Items of (image, channel block, chunk of 1024 positions; one chunk per
+ * block on one thread); x plain and y blocked, or (to_plain) the reverse. */
+void onr_nchwc_reorder_drive(int64_t N, int64_t C, int64_t HW, const float *x, float *y,
+                             int threads, bool to_plain, onr_nchwc_reorder_block_fn block);
+
+/* ---- depthwise ---- */
+
+/* The sizes of one depthwise Conv; the ISA row functions specialise some
+ * of them as compile-time constants. */
+struct onr_nchwc_dw_geom {
+    int64_t H, W, OH, OW, KH, KW, SH, SW, DH, DW, pt, pl;
+};
+
+/* The shapes with compile-time row functions (square kernel, equal
+ * strides, dilation 1), and ANY for the rest. */
+enum onr_nchwc_dw_variant {
+    ONR_NCHWC_DW_3X3S1, ONR_NCHWC_DW_3X3S2, ONR_NCHWC_DW_5X5S1, ONR_NCHWC_DW_5X5S2,
+    ONR_NCHWC_DW_ANY, ONR_NCHWC_DW_VARIANTS
+};
+enum onr_nchwc_dw_variant onr_nchwc_dw_variant_of(const struct onr_conv_shape *s);
+
+/* First tap t in [0, n) with base + t*d >= 0; one past the last with
+ * base + t*d < lim. */
+static inline int onr_nchwc_tap_lo(int64_t base, int64_t d, int64_t n)
+{
+    if (base >= 0) return 0;
+    const int64_t t = (-base + d - 1) / d;
+    return (int)(t < n ? t : n);
+}
+static inline int onr_nchwc_tap_hi(int64_t base, int64_t d, int64_t n, int64_t lim)
+{
+    if (base >= lim) return 0;
+    const int64_t t = (lim - 1 - base) / d + 1;
+    return (int)(t < n ? t : n);
+}
+
+/* Output columns [*owa, *owb) whose kw_n taps (stride sw, dilation dw)
+ * all lie inside an input row of W columns with pl padding on the left. */
+static inline void onr_nchwc_dw_interior(const struct onr_nchwc_dw_geom *g, int64_t kw_n,
+                                         int64_t sw, int64_t dw, int64_t *owa, int64_t *owb)
+{
+    int64_t a = (g->pl + sw - 1) / sw, b = 0;
+    if (g->W - 1 - (kw_n - 1) * dw + g->pl >= 0) b = (g->W - 1 - (kw_n - 1) * dw + g->pl) / sw + 1;
+    if (a > g->OW) a = g->OW;
+    if (b > g->OW) b = g->OW;
+    if (b < a) b = a;
+    *owa = a;
+    *owb = b;
+}
+
+/* Output rows [oh0, oh1) of one channel block: xb (H, W, 16), wb (KH, KW,
+ * 16), bb (16), yb (OH, OW, 16). */
+typedef void (*onr_nchwc_dw_rows_fn)(const struct onr_nchwc_dw_geom *g, const float *xb,
+                                     const float *wb, const float *bb, const void *av,
+                                     float *yb, int64_t oh0, int64_t oh1);
+/* The depthwise Conv of nchwc.h on items of (image, channel block, band of
+ * output rows), rows[onr_nchwc_dw_variant_of(s)] computing them; one thread
+ * runs without a parallel region. */
+void onr_nchwc_dw_drive(const struct onr_conv_shape *s, const float *x, const float *wp,
+                        const float *bp, const void *av, float *y, int threads,
+                        const onr_nchwc_dw_rows_fn rows[ONR_NCHWC_DW_VARIANTS]);
+
+/* ---- matrix-vector products (HW == 1, and gemv) ---- */
+
+/* OB (1..4) output blocks of one image: x[c] channel c, g the image's
+ * gates or NULL, w and b the first block's packed weights and bias, r (or
+ * NULL) and y at the first block; the last block stores `last` (1..16)
+ * lanes. */
+typedef void (*onr_nchwc_vec_fn)(int64_t C, const float *x, const float *g, const float *w,
+                                 const float *b, const float *r, float *y, const void *av,
+                                 int last);
+/* x (N, C) at x + n * xs, g as in the gated Conv or NULL, y (N, OC) at
+ * y + n * ys with the final block of each image storing `last` lanes. Each
+ * thread takes one contiguous range of output blocks, whose weights it
+ * streams once per image, in groups of up to 4 through vecs[gated][OB]. */
+void onr_nchwc_matvec_drive(int64_t N, int64_t C, int64_t OC, const float *x, int64_t xs,
+                            const float *g, int64_t g_stride, const float *wp, const float *bp,
+                            const float *r, const void *av, float *y, int64_t ys, int last,
+                            int threads, const onr_nchwc_vec_fn vecs[2][5]);
+
+#endif

@@ -1,0 +1,245 @@
+/* AVX2 + FMA pointwise (1x1) Convs on the channel-blocked layout NCHW16c
+ * (nchwc.h): plain and gated, by pixel rows for the fused depthwise
+ * driver, and with HW == 1 (and gemv) as matrix-vector products under the
+ * shared driver (onr_nchwc_matvec_drive).
+ *
+ * Register budget: 16 ymm. Tiles of one 16-channel block x up to 6 pixels:
+ * 12 accumulators + 2 weights + 1 broadcast.
+ *
+ * Order per lane, the same as the scalar kernels: 0, then one FMA per c
+ * ascending, + bias, + r, act, in every tile shape, so the split between
+ * threads changes no bit. */
+#include "../nchwc_driver.h"
+#include "nchwc_avx2.h"
+
+#define PW_P 6 /* pixels per tile: 12 accumulators + 2 weights + 1 broadcast */
+
+/* One tile: P pixels x one output block (two halves). x: the image at
+ * block 0, first pixel  g: the image's gates (GATED only)  w, b: the
+ * block's packed weights and bias  r, y: at (block, first pixel). Gated,
+ * the block's weights of channel c are scaled by g[c] once for the tile. */
+INLINE void pw_tile(int64_t C, int64_t HW, const float *x, const float *g, const float *w,
+                    const float *b, const float *r, float *y, const struct onr_act256 *av,
+                    const int P, const bool GATED)
+{
+    __m256 a0[PW_P], a1[PW_P];
+    UNROLL for (int p = 0; p < P; p++) a0[p] = a1[p] = _mm256_setzero_ps();
+    const int64_t bs = HW * L;
+    for (int64_t c0 = 0; c0 < C; c0 += L) {
+        const float *xc = x + c0 / L * bs, *wc = w + c0 * L;
+        const int64_t nl = C - c0 < L ? C - c0 : L;
+        for (int64_t l = 0; l < nl; l++) {
+            __m256 w0 = _mm256_loadu_ps(wc + l * L), w1 = _mm256_loadu_ps(wc + l * L + 8);
+            if (GATED) {
+                const __m256 gv = _mm256_broadcast_ss(g + c0 + l);
+                w0 = _mm256_mul_ps(gv, w0);
+                w1 = _mm256_mul_ps(gv, w1);
+            }
+            UNROLL for (int p = 0; p < P; p++) {
+                const __m256 xv = _mm256_broadcast_ss(xc + p * L + l);
+                a0[p] = _mm256_fmadd_ps(w0, xv, a0[p]);
+                a1[p] = _mm256_fmadd_ps(w1, xv, a1[p]);
+            }
+        }
+    }
+    const __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
+    UNROLL for (int p = 0; p < P; p++) {
+        a0[p] = _mm256_add_ps(a0[p], b0);
+        a1[p] = _mm256_add_ps(a1[p], b1);
+        if (r) {
+            a0[p] = _mm256_add_ps(a0[p], _mm256_loadu_ps(r + p * L));
+            a1[p] = _mm256_add_ps(a1[p], _mm256_loadu_ps(r + p * L + 8));
+        }
+    }
+    store_act(av, a0, y, P);
+    store_act(av, a1, y + 8, P);
+}
+
+typedef void (*pw_tile_fn)(int64_t C, int64_t HW, const float *x, const float *g, const float *w,
+                           const float *b, const float *r, float *y, const struct onr_act256 *av);
+#define DEF_PW_TILE(P)                                                                      \
+    static void pw_tile_##P(int64_t C, int64_t HW, const float *x, const float *g,          \
+                            const float *w, const float *b, const float *r, float *y,       \
+                            const struct onr_act256 *av)                                    \
+    {                                                                                       \
+        pw_tile(C, HW, x, g, w, b, r, y, av, P, false);                                     \
+    }                                                                                       \
+    static void pw_gtile_##P(int64_t C, int64_t HW, const float *x, const float *g,         \
+                             const float *w, const float *b, const float *r, float *y,      \
+                             const struct onr_act256 *av)                                   \
+    {                                                                                       \
+        pw_tile(C, HW, x, g, w, b, r, y, av, P, true);                                      \
+    }
+DEF_PW_TILE(1)
+DEF_PW_TILE(2)
+DEF_PW_TILE(3)
+DEF_PW_TILE(4)
+DEF_PW_TILE(5)
+DEF_PW_TILE(6)
+/* pw_tiles[gated][P - 1] */
+static const pw_tile_fn pw_tiles[2][PW_P] = {
+    {pw_tile_1, pw_tile_2, pw_tile_3, pw_tile_4, pw_tile_5, pw_tile_6},
+    {pw_gtile_1, pw_gtile_2, pw_gtile_3, pw_gtile_4, pw_gtile_5, pw_gtile_6}};
+
+/* 16 lanes (v0, v1) to y, only the first n (1..16) of them. */
+INLINE void store16(float *y, __m256 v0, __m256 v1, int n)
+{
+    if (n >= 16) {
+        _mm256_storeu_ps(y, v0);
+        _mm256_storeu_ps(y + 8, v1);
+    } else if (n >= 8) {
+        _mm256_storeu_ps(y, v0);
+        if (n > 8) _mm256_maskstore_ps(y + 8, lane_mask(n - 8), v1);
+    } else {
+        _mm256_maskstore_ps(y, lane_mask(n), v0);
+    }
+}
+
+/* OB output blocks of one image with HW == 1, x[c] channel c (blocked or
+ * plain alike): one FMA chain per vector over c ascending, the same sums as
+ * a tile; OB weight streams read once. The last block stores `last` lanes. */
+INLINE void vec_group(int64_t C, const float *x, const float *g, const float *w, const float *b,
+                      const float *r, float *y, const struct onr_act256 *av, int last,
+                      const int OB, const bool GATED)
+{
+    __m256 acc[4][2];
+    UNROLL for (int o = 0; o < OB; o++) acc[o][0] = acc[o][1] = _mm256_setzero_ps();
+    const int64_t ws = C * L;
+    for (int64_t c = 0; c < C; c++) {
+        const __m256 xv = _mm256_broadcast_ss(x + c);
+        const __m256 gv = GATED ? _mm256_broadcast_ss(g + c) : xv;
+        UNROLL for (int o = 0; o < OB; o++) UNROLL for (int h = 0; h < 2; h++) {
+            __m256 wv = _mm256_loadu_ps(w + o * ws + c * L + h * 8);
+            if (GATED) wv = _mm256_mul_ps(gv, wv);
+            acc[o][h] = _mm256_fmadd_ps(wv, xv, acc[o][h]);
+        }
+    }
+    UNROLL for (int o = 0; o < OB; o++) {
+        __m256 v[2];
+        UNROLL for (int h = 0; h < 2; h++) {
+            v[h] = _mm256_add_ps(acc[o][h], _mm256_loadu_ps(b + o * L + h * 8));
+            if (r) v[h] = _mm256_add_ps(v[h], _mm256_loadu_ps(r + o * L + h * 8));
+            v[h] = onr_act256_apply(av, v[h]);
+        }
+        store16(y + o * L, v[0], v[1], o == OB - 1 ? last : L);
+    }
+}
+
+#define DEF_VEC(OB)                                                                         \
+    static void vec_##OB(int64_t C, const float *x, const float *g, const float *w,         \
+                         const float *b, const float *r, float *y, const void *av, int last) \
+    {                                                                                       \
+        vec_group(C, x, g, w, b, r, y, av, last, OB, false);                                \
+    }                                                                                       \
+    static void gvec_##OB(int64_t C, const float *x, const float *g, const float *w,        \
+                          const float *b, const float *r, float *y, const void *av,         \
+                          int last)                                                         \
+    {                                                                                       \
+        vec_group(C, x, g, w, b, r, y, av, last, OB, true);                                 \
+    }
+DEF_VEC(1)
+DEF_VEC(2)
+DEF_VEC(3)
+DEF_VEC(4)
+/* vecs[gated][OB], for onr_nchwc_matvec_drive */
+static const onr_nchwc_vec_fn vecs[2][5] = {{0, vec_1, vec_2, vec_3, vec_4},
+                                  {0, gvec_1, gvec_2, gvec_3, gvec_4}};
+
+/* x: (N, CB, HW, 16)  g: (N or 1, CB * 16) or NULL  wp: (OCB, C, 16)
+ * bp: (OCB * 16)  r, y: (N, OCB, HW, 16)
+ * Items: (image, pixel chunk, group of output blocks). A chunk's input
+ * (about 16 KB) stays in L1 while every block of the group runs over it. */
+static void pwconv(int64_t N, int64_t C, int64_t OC, int64_t HW, const float *x, const float *g,
+                   int64_t g_stride, const float *wp, const float *bp, const float *r,
+                   const struct onr_activation *act, float *y, int threads)
+{
+    if (N < 1 || C < 1 || OC < 1 || HW < 1) return;
+    const int64_t CB = onr_nchwc_blocks(C), OCB = onr_nchwc_blocks(OC);
+    if (HW == 1) {
+        const struct onr_act256 av = onr_act256_make(act);
+        onr_nchwc_matvec_drive(N, C, OC, x, CB * L, g, g_stride, wp, bp, r, &av, y, OCB * L, L,
+                               threads, vecs);
+        return;
+    }
+    int64_t plen = 256 / CB / PW_P * PW_P; /* 16 KB of input: 256 pixel lines of 64 bytes */
+    if (plen < PW_P) plen = PW_P;
+    const int64_t pc = (HW + plen - 1) / plen;
+    /* split the output blocks too when there are few items for the threads */
+    int64_t ngr = 1;
+    if (threads > 1 && N * pc < 4 * (int64_t)threads) {
+        ngr = (4 * (int64_t)threads + N * pc - 1) / (N * pc);
+        if (ngr > OCB) ngr = OCB;
+    }
+    const int64_t items = N * pc * ngr;
+    /* below ~1e5 multiply-adds a fork costs more than it saves */
+    const bool par = threads > 1 && items > 1 && N * OC * C * HW >= (1 << 17);
+    const struct onr_act256 av = onr_act256_make(act);
+    const pw_tile_fn *tf = pw_tiles[g != NULL];
+    (void)par;
+#pragma omp parallel for schedule(static) num_threads(threads) if (par)
+    for (int64_t i = 0; i < items; i++) {
+        const int64_t n = i / (pc * ngr), k = i / ngr % pc, gi = i % ngr;
+        const int64_t p0 = HW * k / pc, p1 = HW * (k + 1) / pc;
+        const int64_t ob0 = OCB * gi / ngr, ob1 = OCB * (gi + 1) / ngr;
+        const float *xn = x + n * CB * HW * L, *gn = g ? g + n * g_stride : NULL;
+        /* pixels spread evenly over the fewest tiles of at most PW_P */
+        const int64_t len = p1 - p0, nt = (len + PW_P - 1) / PW_P;
+        for (int64_t ob = ob0; ob < ob1; ob++) {
+            const int64_t yo = (n * OCB + ob) * HW * L;
+            int64_t p = p0;
+            for (int64_t t = 0; t < nt; t++) {
+                const int64_t np = len / nt + (t < len % nt);
+                tf[np - 1](C, HW, xn + p * L, gn, wp + ob * C * L, bp + ob * L,
+                           r ? r + yo + p * L : NULL, y + yo + p * L, &av);
+                p += np;
+            }
+        }
+    }
+}
+
+void onr_nchwc_pw_rows_f32__avx2(int64_t C, int64_t OC, int64_t P, const float *x, int64_t x_bs,
+                                 const float *wp, const float *bp, const float *r,
+                                 const struct onr_activation *act, float *y, int64_t y_bs)
+{
+    if (C < 1 || OC < 1 || P < 1) return;
+    const struct onr_act256 av = onr_act256_make(act);
+    const int64_t OCB = onr_nchwc_blocks(OC), nt = (P + PW_P - 1) / PW_P;
+    for (int64_t ob = 0; ob < OCB; ob++) {
+        int64_t p = 0;
+        for (int64_t t = 0; t < nt; t++) {
+            const int64_t np = P / nt + (t < P % nt);
+            /* a tile's x block stride is its HW * 16 */
+            pw_tiles[0][np - 1](C, x_bs / L, x + p * L, NULL, wp + ob * C * L, bp + ob * L,
+                                r ? r + ob * y_bs + p * L : NULL, y + ob * y_bs + p * L, &av);
+            p += np;
+        }
+    }
+}
+
+void onr_nchwc_pwconv_f32__avx2(int64_t N, int64_t C, int64_t OC, int64_t HW, const float *x,
+                                const float *wp, const float *bp, const float *r,
+                                const struct onr_activation *act, float *y, int threads)
+{
+    pwconv(N, C, OC, HW, x, NULL, 0, wp, bp, r, act, y, threads);
+}
+
+void onr_nchwc_pwconv_gated_f32__avx2(int64_t N, int64_t C, int64_t OC, int64_t HW,
+                                      const float *x, const float *g, int64_t g_stride,
+                                      const float *wp, const float *bp, const float *r,
+                                      const struct onr_activation *act, float *y, int threads)
+{
+    pwconv(N, C, OC, HW, x, g, g_stride, wp, bp, r, act, y, threads);
+}
+
+/* x: (C) plain  wp: (OCB, C, 16)  bp: (OCB * 16)  y: (OC) plain, its last
+ * partial block stored masked. */
+void onr_nchwc_gemv_f32__avx2(int64_t C, int64_t OC, const float *x, const float *wp,
+                              const float *bp, const struct onr_activation *act, float *y,
+                              int threads)
+{
+    if (C < 1 || OC < 1) return;
+    const struct onr_act256 av = onr_act256_make(act);
+    onr_nchwc_matvec_drive(1, C, OC, x, 0, NULL, 0, wp, bp, NULL, &av, y, 0,
+                           OC % L ? (int)(OC % L) : L, threads, vecs);
+}
+
