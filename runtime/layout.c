@@ -72,12 +72,6 @@ struct pass {
     int n_ins;
 };
 
-static bool is_op(const struct onr_xnode *xn, const char *op_type)
-{
-    return !xn->removed && !xn->folded && xn->def != NULL && xn->def->domain[0] == '\0' &&
-           strcmp(xn->def->name, op_type) == 0 && xn->n_out == 1;
-}
-
 static enum role role_of(const struct onr_xnode *xn, signed char *big)
 {
     if (!xn->removed && !xn->folded && xn->def != NULL && xn->n_out == 1) {
@@ -87,9 +81,10 @@ static enum role role_of(const struct onr_xnode *xn, signed char *big)
         default: break;
         }
     }
-    if (is_op(xn, "GlobalAveragePool"))
+    if (xn->n_out != 1) return ROLE_NONE;
+    if (onr_xnode_is(xn, "GlobalAveragePool"))
         return onr_nchwc_global_avgpool_fits(&xn->ctx) ? ROLE_POOL : ROLE_NONE;
-    if (is_op(xn, "Mul")) {
+    if (onr_xnode_is(xn, "Mul")) {
         *big = (signed char)onr_nchwc_channel_mul_fits(&xn->ctx);
         return *big >= 0 ? ROLE_MUL : ROLE_NONE;
     }
@@ -264,20 +259,6 @@ static enum onr_status switch_node(struct pass *p, int i, struct onr_error *err)
     return st;
 }
 
-/* The node that reads value v, when exactly one input of one live node
- * reads it; else -1. */
-static int sole_reader(const struct onr_session *s, int v)
-{
-    int reader = -1, reads = 0;
-    for (int j = 0; j < s->n_xnodes; j++) {
-        const struct onr_xnode *xn = &s->xnodes[j];
-        if (xn->removed || xn->folded) continue;
-        for (int k = 0; k < xn->n_in; k++)
-            if (xn->in[k] == v) reader = j, reads++;
-    }
-    return reads == 1 ? reader : -1;
-}
-
 /* A blocked Mul by a per-channel gate whose only reader is a blocked 1x1
  * Conv: the Conv scales its input channels by the gate itself (its input
  * G), saving a pass over the tensor. */
@@ -289,7 +270,7 @@ static enum onr_status fuse_gates(struct pass *p, struct onr_error *err)
         if (!p->on[i] || p->role[i] != ROLE_MUL) continue;
         const int v = mul->out[0];
         if (s->values[v].is_output) continue;
-        const int reader = sole_reader(s, v);
+        const int reader = onr_session_sole_reader(s, v);
         if (reader < 0 || !p->on[reader] || p->role[reader] != ROLE_CONV) continue;
         struct onr_xnode *conv = &s->xnodes[reader];
         if (conv->in[0] != v || !onr_nchwc_conv_takes_gate(&conv->ctx)) continue;
@@ -325,7 +306,7 @@ static void fuse_into_depthwise(struct pass *p)
             continue;
         const int v = prod->out[0];
         if (s->values[v].is_output) continue;
-        const int reader = sole_reader(s, v);
+        const int reader = onr_session_sole_reader(s, v);
         if (reader < 0 || !p->on[reader] || p->role[reader] != ROLE_CONV ||
             p->fuse_prod[reader] >= 0)
             continue;
@@ -361,7 +342,8 @@ static void fuse_projections(struct pass *p)
         const bool residual = pw->n_in > 3 && pw->in[3] >= 0;
         if (residual && p->role[i] != ROLE_CONV) continue;
         const struct onr_op_ctx *prod = p->fuse_prod[i] >= 0 ? &s->xnodes[p->fuse_prod[i]].ctx : NULL;
-        if (sole_reader(s, v) != j || !onr_nchwc_fused_dw_fits(&dw->ctx, prod, &pw->ctx))
+        if (onr_session_sole_reader(s, v) != j ||
+            !onr_nchwc_fused_dw_fits(&dw->ctx, prod, &pw->ctx))
             continue;
         p->fuse_cons[i] = j;
         p->producer[pw->out[0]] = i;

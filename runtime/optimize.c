@@ -142,10 +142,10 @@ static enum onr_status make_fused_conv(struct onr_session *s, int i, const struc
     return onr_session_replace_node(s, i, node, &onr_op_fused_conv, in, n_in, &out, 1, shaped, err);
 }
 
-static bool is_op(const struct onr_xnode *xn, const char *op_type)
+bool onr_xnode_is(const struct onr_xnode *xn, const char *op_type)
 {
-    return !xn->removed && strcmp(xn->node->op_type, op_type) == 0 &&
-           (xn->node->domain[0] == '\0' || strcmp(xn->node->domain, "ai.onnx") == 0);
+    return !xn->removed && !xn->folded && xn->def != NULL && xn->def->domain[0] == '\0' &&
+           strcmp(xn->def->name, op_type) == 0;
 }
 
 static bool const_float(const struct onr_session *s, int v)
@@ -153,18 +153,24 @@ static bool const_float(const struct onr_session *s, int v)
     return v >= 0 && s->values[v].is_const && s->values[v].t.dtype == ONR_DTYPE_FLOAT;
 }
 
-/* The only reader of value v, or NULL when v has several readers or is a
- * graph output (then it must stay as it is). */
+int onr_session_sole_reader(const struct onr_session *s, int v)
+{
+    if (v < 0 || s->values[v].is_output) return -1;
+    int reader = -1, reads = 0;
+    for (int j = 0; j < s->n_xnodes; j++) {
+        const struct onr_xnode *xn = &s->xnodes[j];
+        if (xn->removed || xn->folded) continue;
+        for (int k = 0; k < xn->n_in; k++)
+            if (xn->in[k] == v) reader = j, reads++;
+    }
+    return reads == 1 ? reader : -1;
+}
+
+/* The xnode of onr_session_sole_reader, or NULL. */
 static struct onr_xnode *sole_reader(struct onr_session *s, int v)
 {
-    if (v < 0 || s->values[v].is_output || s->values[v].n_consumers != 1) return NULL;
-    for (int i = 0; i < s->n_xnodes; i++) {
-        struct onr_xnode *xn = &s->xnodes[i];
-        if (xn->removed) continue;
-        for (int k = 0; k < xn->n_in; k++)
-            if (xn->in[k] == v) return xn;
-    }
-    return NULL;
+    const int j = onr_session_sole_reader(s, v);
+    return j >= 0 ? &s->xnodes[j] : NULL;
 }
 
 /* Every reader of `from` reads `to` instead. */
@@ -197,8 +203,8 @@ static void eliminate_identity(struct onr_session *s)
 {
     for (int i = 0; i < s->n_xnodes; i++) {
         struct onr_xnode *xn = &s->xnodes[i];
-        bool dropout = is_op(xn, "Dropout") && (xn->n_out < 2 || xn->out[1] < 0);
-        if (!(is_op(xn, "Identity") || dropout) || xn->n_in < 1 || xn->in[0] < 0) continue;
+        bool dropout = onr_xnode_is(xn, "Dropout") && (xn->n_out < 2 || xn->out[1] < 0);
+        if (!(onr_xnode_is(xn, "Identity") || dropout) || xn->n_in < 1 || xn->in[0] < 0) continue;
         /* Dropout with a ratio or training_mode input stays (the op checks them). */
         if (dropout && xn->n_in > 1) continue;
         int out = xn->out[0];
@@ -214,11 +220,11 @@ static enum onr_status fold_batchnorm(struct onr_session *s, struct onr_error *e
 {
     for (int i = 0; i < s->n_xnodes; i++) {
         struct onr_xnode *conv = &s->xnodes[i];
-        if (!is_op(conv, "Conv") || conv->n_out != 1 || !const_float(s, conv->in[1]) ||
+        if (!onr_xnode_is(conv, "Conv") || conv->n_out != 1 || !const_float(s, conv->in[1]) ||
             (conv->n_in > 2 && conv->in[2] >= 0 && !const_float(s, conv->in[2])))
             continue;
         struct onr_xnode *bn = sole_reader(s, conv->out[0]);
-        if (bn == NULL || !is_op(bn, "BatchNormalization") || bn->n_in != 5 || bn->n_out != 1 ||
+        if (bn == NULL || !onr_xnode_is(bn, "BatchNormalization") || bn->n_in != 5 || bn->n_out != 1 ||
             bn->in[0] != conv->out[0])
             continue;
         bool params_const = true;
@@ -263,11 +269,11 @@ static bool activation_of(const struct onr_session *s, const struct onr_xnode *x
 {
     memset(act, 0, sizeof *act);
     const struct onr_node *n = xn->node;
-    if (is_op(xn, "Relu")) {
+    if (onr_xnode_is(xn, "Relu")) {
         act->kind = ONR_ACT_RELU;
         return true;
     }
-    if (is_op(xn, "Clip")) {
+    if (onr_xnode_is(xn, "Clip")) {
         act->kind = ONR_ACT_CLIP;
         act->a = -INFINITY;
         act->b = INFINITY;
@@ -285,16 +291,16 @@ static bool activation_of(const struct onr_session *s, const struct onr_xnode *x
         }
         return true;
     }
-    if (is_op(xn, "HardSigmoid")) {
+    if (onr_xnode_is(xn, "HardSigmoid")) {
         act->kind = ONR_ACT_HARDSIGMOID;
         return onr_node_attr_float(n, "alpha", 0.2f, &act->a, NULL) == ONR_STATUS_OK &&
                onr_node_attr_float(n, "beta", 0.5f, &act->b, NULL) == ONR_STATUS_OK;
     }
-    if (is_op(xn, "HardSwish")) {
+    if (onr_xnode_is(xn, "HardSwish")) {
         act->kind = ONR_ACT_HARDSWISH;
         return true;
     }
-    if (is_op(xn, "Sigmoid")) {
+    if (onr_xnode_is(xn, "Sigmoid")) {
         act->kind = ONR_ACT_SIGMOID;
         return true;
     }
@@ -315,8 +321,8 @@ static struct onr_xnode *gated_pair(struct onr_session *s, int v, struct onr_xno
         bool reads = false;
         for (int k = 0; k < xn->n_in; k++) reads |= xn->in[k] == v;
         if (!reads) continue;
-        if ((is_op(xn, "HardSigmoid") || is_op(xn, "Sigmoid")) && xn->in[0] == v) hs = xn;
-        else if (is_op(xn, "Mul")) mul = xn;
+        if ((onr_xnode_is(xn, "HardSigmoid") || onr_xnode_is(xn, "Sigmoid")) && xn->in[0] == v) hs = xn;
+        else if (onr_xnode_is(xn, "Mul")) mul = xn;
     }
     if (hs == NULL || mul == NULL || hs->n_out != 1 || mul->n_in != 2 || mul->n_out != 1 ||
         s->values[hs->out[0]].n_consumers != 1 || s->values[hs->out[0]].is_output)
@@ -327,7 +333,7 @@ static struct onr_xnode *gated_pair(struct onr_session *s, int v, struct onr_xno
     memset(act, 0, sizeof *act);
     act->kind = ONR_ACT_SILU;
     *hs_out = hs;
-    if (is_op(hs, "Sigmoid")) return mul;
+    if (onr_xnode_is(hs, "Sigmoid")) return mul;
     act->kind = ONR_ACT_HARDSWISH;
     float alpha, beta;
     if (onr_node_attr_float(hs->node, "alpha", 0.2f, &alpha, NULL) != ONR_STATUS_OK ||
@@ -410,7 +416,7 @@ static struct onr_xnode *conv_feeding(struct onr_session *s, int v, int reader)
 static bool fuse_residual(struct onr_session *s, int i, enum onr_status *st, struct onr_error *err)
 {
     struct onr_xnode *add = &s->xnodes[i];
-    if (!is_op(add, "Add") || add->n_in != 2 || add->n_out != 1 || add->in[0] < 0 || add->in[1] < 0)
+    if (!onr_xnode_is(add, "Add") || add->n_in != 2 || add->n_out != 1 || add->in[0] < 0 || add->in[1] < 0)
         return false;
     for (int k = 0; k < 2; k++) {
         int v = add->in[k], r = add->in[1 - k];

@@ -81,6 +81,13 @@ enum onr_status onr_session_optimize(struct onr_session *s, struct onr_error *er
  * *st is then the status of building the fused node. */
 bool onr_session_fuse_late(struct onr_session *s, int i, enum onr_status *st,
                            struct onr_error *err);
+/* Helpers every graph pass uses. Whether xn is a live (neither removed nor
+ * folded) node of the default-domain operator op_type. */
+bool onr_xnode_is(const struct onr_xnode *xn, const char *op_type);
+/* The index of the one live node that reads value v, once; -1 when v is a
+ * graph output (its name must stay), or is read more than once, or by
+ * several nodes, or not at all. */
+int onr_session_sole_reader(const struct onr_session *s, int v);
 /* Takes ownership of node (built by a pass), also on failure. */
 enum onr_status onr_session_own_node(struct onr_session *s, struct onr_node *node,
                                      struct onr_error *err);
