@@ -15,5 +15,9 @@ enum onr_auto_pad {
  * is INVALID_MODEL naming the node. */
 enum onr_status onr_read_auto_pad(const struct onr_node *node, enum onr_auto_pad *out,
                                   struct onr_error *err);
+/* The same for an attribute of another name (a fused operator's
+ * "producer_auto_pad"). */
+enum onr_status onr_read_auto_pad_named(const struct onr_node *node, const char *name,
+                                        enum onr_auto_pad *out, struct onr_error *err);
 
 #endif

@@ -5,6 +5,7 @@
 
 #include "../runtime/cpu.h"
 #include "kernels/nchwc.h"
+#include "nchwc_conv.h"
 #include "nchwc_ops.h"
 
 /* ---- reorders: x and y (N, C, ...), the dims after C one plane ---- */
@@ -76,14 +77,16 @@ static void describe_out(const struct onr_op_ctx *ctx, char *buf, size_t size, i
 }
 
 const struct onr_op_def onr_op_nchwc_reorder_in = {
-    .name = "ReorderToNCHW16c", .domain = "onnxrun", .min_opset = 1, .max_opset = 1,
+    .name = "ReorderToNCHW16c", .domain = ONR_DOMAIN_NCHWC, .min_opset = 1, .max_opset = 1,
     .min_inputs = 1, .max_inputs = 1, .min_outputs = 1, .max_outputs = 1,
+    .flags = ONR_OP_FLAG_INTERNAL,
     .init = init_in, .infer = reorder_infer, .run = reorder_run, .describe = describe_in,
 };
 
 const struct onr_op_def onr_op_nchwc_reorder_out = {
-    .name = "ReorderToNCHW", .domain = "onnxrun", .min_opset = 1, .max_opset = 1,
+    .name = "ReorderToNCHW", .domain = ONR_DOMAIN_NCHWC, .min_opset = 1, .max_opset = 1,
     .min_inputs = 1, .max_inputs = 1, .min_outputs = 1, .max_outputs = 1,
+    .flags = ONR_OP_FLAG_INTERNAL,
     .init = init_out, .infer = reorder_infer, .run = reorder_run, .describe = describe_out,
 };
 
@@ -119,8 +122,9 @@ static void describe_blocked(const struct onr_op_ctx *ctx, char *buf, size_t siz
 }
 
 const struct onr_op_def onr_op_nchwc_global_avgpool = {
-    .name = "GlobalAveragePool", .domain = "onnxrun", .min_opset = 1, .max_opset = 1,
+    .name = "GlobalAveragePool", .domain = ONR_DOMAIN_NCHWC, .min_opset = 1, .max_opset = 1,
     .min_inputs = 1, .max_inputs = 1, .min_outputs = 1, .max_outputs = 1,
+    .flags = ONR_OP_FLAG_INTERNAL,
     .infer = gap_infer, .run = gap_run, .describe = describe_blocked,
 };
 
@@ -182,7 +186,8 @@ static enum onr_status mul_run(struct onr_op_ctx *ctx, struct onr_error *err)
 }
 
 const struct onr_op_def onr_op_nchwc_channel_mul = {
-    .name = "Mul", .domain = "onnxrun", .min_opset = 1, .max_opset = 1,
+    .name = "Mul", .domain = ONR_DOMAIN_NCHWC, .min_opset = 1, .max_opset = 1,
     .min_inputs = 2, .max_inputs = 2, .min_outputs = 1, .max_outputs = 1,
+    .flags = ONR_OP_FLAG_INTERNAL,
     .init = mul_init, .infer = mul_infer, .run = mul_run, .describe = describe_blocked,
 };

@@ -1,8 +1,8 @@
 /* Nodes the layout pass (runtime/layout.c) uses on NCHW16c tensors: the
  * reorders it inserts where a blocked chain meets the rest of the graph,
  * and blocked forms of the squeeze-excite nodes inside a chain, which it
- * swaps in for GlobalAveragePool and Mul. They are not in the registry, so
- * a model file cannot name them. */
+ * swaps in for GlobalAveragePool and Mul. Internal operators of the
+ * onnxrun.nchwc domain: a model file cannot name them. */
 #ifndef ONR_OPS_NCHWC_OPS_H
 #define ONR_OPS_NCHWC_OPS_H
 

@@ -49,6 +49,10 @@ enum onr_op_flags {
     /* y depends only on x's shapes, never their data (Shape, Size): the node
      * is folded at prepare time like a node with all-constant inputs. */
     ONR_OP_FLAG_SHAPE_ONLY = 1u << 1,
+    /* Built by graph passes only (the fused and NCHW16c operators, domains
+     * onnxrun.*): a model file cannot name it and the supported-operator
+     * list leaves it out; the passes and the ops tests find it by name. */
+    ONR_OP_FLAG_INTERNAL = 1u << 2,
 };
 
 struct onr_op_def {

@@ -54,16 +54,21 @@ const struct onr_op_def *onr_op_at(int index)
     return index >= 0 && index < onr_op_count() ? op_table[index] : NULL;
 }
 
+/* The public list: the operators a model file may use. */
 int onr_supported_op_count(void)
 {
-    return onr_op_count();
+    int n = 0;
+    for (int i = 0; i < onr_op_count(); i++) n += !(op_table[i]->flags & ONR_OP_FLAG_INTERNAL);
+    return n;
 }
 
 enum onr_status onr_supported_op(int index, const char **op_type, const char **domain,
                                  int *min_opset, int *max_opset)
 {
-    const struct onr_op_def *def = onr_op_at(index);
-    if (def == NULL) return ONR_STATUS_INVALID_ARGUMENT;
+    const struct onr_op_def *def = NULL;
+    for (int i = 0, k = 0; i < onr_op_count() && def == NULL; i++)
+        if (!(op_table[i]->flags & ONR_OP_FLAG_INTERNAL) && k++ == index) def = op_table[i];
+    if (index < 0 || def == NULL) return ONR_STATUS_INVALID_ARGUMENT;
     if (op_type) *op_type = def->name;
     if (domain) *domain = def->domain ? def->domain : "";
     if (min_opset) *min_opset = def->min_opset;

@@ -87,6 +87,8 @@ static enum onr_status bind_nodes(struct onr_session *s, struct onr_error *err)
         struct onr_xnode *xn = &s->xnodes[i];
         xn->node = n;
         xn->def = onr_op_find(n->op_type, n->domain, g->opset);
+        /* Internal operators (onnxrun.*) are built by passes, not read. */
+        if (xn->def != NULL && (xn->def->flags & ONR_OP_FLAG_INTERNAL)) xn->def = NULL;
         if (xn->def == NULL) {
             const char *why = onr_op_find_any(n->op_type, n->domain) ? "unsupported opset for"
                                                                        : "unsupported operator at";
@@ -95,12 +97,14 @@ static enum onr_status bind_nodes(struct onr_session *s, struct onr_error *err)
         }
         xn->n_in = n->n_inputs;
         xn->n_out = n->n_outputs;
-        /* Room for inputs a pass may add (BatchNorm's bias, a residual). */
-        const int in_cap = (n->n_inputs > xn->def->max_inputs ? n->n_inputs : xn->def->max_inputs) + 2;
-        xn->in = malloc((size_t)in_cap * sizeof *xn->in);
-        xn->out = malloc((size_t)(n->n_outputs + 1) * sizeof *xn->out);
-        xn->x = calloc((size_t)in_cap, sizeof *xn->x);
-        xn->y = calloc((size_t)(n->n_outputs + 1), sizeof *xn->y);
+        /* Room for every input the definition declares (BatchNorm folding
+         * gives a Conv its B); a pass that needs more builds another node. */
+        const int in_cap = n->n_inputs > xn->def->max_inputs ? n->n_inputs : xn->def->max_inputs;
+        const int out_cap = n->n_outputs > 0 ? n->n_outputs : 1;
+        xn->in = malloc((size_t)(in_cap > 0 ? in_cap : 1) * sizeof *xn->in);
+        xn->out = malloc((size_t)out_cap * sizeof *xn->out);
+        xn->x = calloc((size_t)(in_cap > 0 ? in_cap : 1), sizeof *xn->x);
+        xn->y = calloc((size_t)out_cap, sizeof *xn->y);
         if (!xn->in || !xn->out || !xn->x || !xn->y)
             return onr_error_set(err, ONR_STATUS_OUT_OF_MEMORY, "out of memory");
         if (n->n_inputs) memcpy(xn->in, n->inputs, (size_t)n->n_inputs * sizeof *xn->in);
@@ -202,7 +206,11 @@ static enum onr_status infer_and_prepare(struct onr_session *s, struct onr_error
     for (int i = 0; i < s->n_xnodes; i++) {
         struct onr_xnode *xn = &s->xnodes[i];
         if (xn->removed || xn->folded) continue;
-        if (onr_session_fuse_late(s, i)) continue;
+        enum onr_status fused;
+        if (onr_session_fuse_late(s, i, &fused, err)) {
+            if (fused != ONR_STATUS_OK) return fused;
+            continue;
+        }
         bool all_const = true;
         for (int k = 0; k < xn->n_in; k++) {
             xn->x[k] = xn->in[k] >= 0 ? &s->values[xn->in[k]].t : NULL;
@@ -235,7 +243,6 @@ static enum onr_status infer_and_prepare(struct onr_session *s, struct onr_error
             st = xn->def->prepare(&xn->ctx, err);
             if (st != ONR_STATUS_OK) return st;
         }
-        onr_session_fuse_prepared(s, i);
         if (xn->ctx.workspace_bytes > s->workspace_bytes) s->workspace_bytes = xn->ctx.workspace_bytes;
         /* A view shares its input's storage when that input is not constant. */
         if ((xn->def->flags & ONR_OP_FLAG_VIEW) && xn->in[0] >= 0 && xn->out[0] >= 0 &&
@@ -371,10 +378,13 @@ void onr_session_unprepare(struct onr_session *s)
     free(s->xnodes);
     s->xnodes = NULL;
     s->n_xnodes = 0;
-    for (int i = 0; i < s->n_layout_nodes; i++) free(s->layout_nodes[i].name);
-    free(s->layout_nodes);
-    s->layout_nodes = NULL;
-    s->n_layout_nodes = 0;
+    for (int i = 0; i < s->n_pass_nodes; i++) {
+        onr_node_free(s->pass_nodes[i]);
+        free(s->pass_nodes[i]);
+    }
+    free(s->pass_nodes);
+    s->pass_nodes = NULL;
+    s->n_pass_nodes = s->cap_pass_nodes = 0;
     for (int v = 0; v < s->n_values; v++) {
         if (s->values[v].t.owned) onr_tensor_free(&s->values[v].t);
         if (s->value_buffers != NULL) onr_aligned_free(s->value_buffers[v]);

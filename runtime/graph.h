@@ -115,4 +115,18 @@ enum onr_status onr_node_attr_floats(const struct onr_node *node, const char *na
                                      const float **floats, size_t *count,
                                      struct onr_error *err);
 
+/* Nodes that graph passes build (a fused or blocked operator in place of the
+ * nodes it computes). Their wiring lives in the session's xnode; the node
+ * holds the name, op type, domain and attributes. Free with onr_node_free
+ * and free(). */
+enum onr_status onr_node_new(const char *name, const char *op_type, const char *domain,
+                             struct onr_node **out, struct onr_error *err);
+/* Appends copies of src's attributes to dst, each name prefixed (may be ""). */
+enum onr_status onr_node_copy_attrs(struct onr_node *dst, const struct onr_node *src,
+                                    const char *prefix, struct onr_error *err);
+enum onr_status onr_node_add_attr_string(struct onr_node *node, const char *name, const char *s,
+                                         struct onr_error *err);
+enum onr_status onr_node_add_attr_floats(struct onr_node *node, const char *name,
+                                         const float *v, size_t count, struct onr_error *err);
+
 #endif

@@ -2,14 +2,16 @@
  * inferred and prepared and before memory is planned.
  *
  * Depthwise and 1x1 Convs that can run on channel-blocked tensors
- * (onr_conv_blocked_fits) and that form a connected chain of at least
+ * (onr_nchwc_conv_fits) and that form a connected chain of at least
  * MIN_CHAIN of them (through their X or residual inputs) switch to blocked
- * X, residual and Y; a dense Conv with few input channels (a stem) reads
+ * X, residual and Y (they become onnxrun.nchwc:Conv nodes); a dense Conv with few input channels (a stem) reads
  * its plain X and writes blocked Y, and makes its chain worth converting
  * on its own. Inside such a chain, a squeeze-excite block's
  * GlobalAveragePool and per-channel Mul become their blocked forms
  * (ops/nchwc_ops.h) when a blocked node produces their input, and the Mul
- * folds into the 1x1 Conv that reads it. A value a
+ * folds into the 1x1 Conv that reads it (its input G). A depthwise Conv
+ * then takes in the Conv before it and the 1x1 Conv after it where they
+ * fit (onnxrun.nchwc:FusedDepthwiseConv). A value a
  * blocked node writes becomes a new blocked value; a value it reads from
  * elsewhere gets a blocked copy. Reorder nodes are inserted only where a
  * chain meets other nodes: after a blocked node whose output is also read
@@ -22,8 +24,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../ops/conv.h"
 #include "../ops/kernels/nchwc.h"
+#include "../ops/nchwc_conv.h"
+#include "../ops/nchwc_fused_dw.h"
 #include "../ops/nchwc_ops.h"
 #include "cpu.h"
 #include "error.h"
@@ -39,6 +42,8 @@ enum role {
     ROLE_NONE,
     ROLE_CONV,   /* reads X (0), the residual (3) and a gate (4) blocked, writes blocked */
     ROLE_CONV_IN,/* reads X plain, writes blocked: a chain's first Conv */
+    ROLE_FUSED,  /* a FusedDepthwiseConv: reads X and R blocked, writes blocked */
+    ROLE_FUSED_IN,/* the same with a stem: reads X plain */
     ROLE_POOL,   /* GlobalAveragePool: reads and writes blocked */
     ROLE_MUL,    /* per-channel Mul: reads x (input `big`) and the gate blocked */
 };
@@ -62,28 +67,24 @@ struct pass {
     bool *on;               /* per xnode: runs blocked */
     enum role *role;        /* per xnode: what it would do blocked */
     signed char *big;       /* per xnode: ROLE_MUL's (N, C, H, W) input */
+    int *fuse_prod, *fuse_cons; /* per depthwise xnode: the xnodes it takes in, or -1 */
     struct insert *ins;
     int n_ins;
 };
 
-static bool is_op(const struct onr_xnode *xn, const char *op_type)
-{
-    return !xn->removed && !xn->folded && xn->def != NULL && xn->def->domain[0] == '\0' &&
-           strcmp(xn->def->name, op_type) == 0 && xn->n_out == 1;
-}
-
 static enum role role_of(const struct onr_xnode *xn, signed char *big)
 {
-    if (is_op(xn, "Conv")) {
-        switch (onr_conv_blocked_fits(&xn->ctx)) {
-        case ONR_CONV_BLOCKED_IN_OUT: return ROLE_CONV;
-        case ONR_CONV_BLOCKED_OUT: return ROLE_CONV_IN;
-        default: return ROLE_NONE;
+    if (!xn->removed && !xn->folded && xn->def != NULL && xn->n_out == 1) {
+        switch (onr_nchwc_conv_fits(xn->def, &xn->ctx)) {
+        case ONR_NCHWC_CONV_IN_OUT: return ROLE_CONV;
+        case ONR_NCHWC_CONV_OUT: return ROLE_CONV_IN;
+        default: break;
         }
     }
-    if (is_op(xn, "GlobalAveragePool"))
+    if (xn->n_out != 1) return ROLE_NONE;
+    if (onr_xnode_is(xn, "GlobalAveragePool"))
         return onr_nchwc_global_avgpool_fits(&xn->ctx) ? ROLE_POOL : ROLE_NONE;
-    if (is_op(xn, "Mul")) {
+    if (onr_xnode_is(xn, "Mul")) {
         *big = (signed char)onr_nchwc_channel_mul_fits(&xn->ctx);
         return *big >= 0 ? ROLE_MUL : ROLE_NONE;
     }
@@ -95,6 +96,8 @@ static bool reads_blocked(const struct pass *p, int j, int k)
 {
     switch (p->role[j]) {
     case ROLE_CONV: return k == 0 || k == 3 || k == 4;
+    case ROLE_FUSED: return k == ONR_FUSED_DW_X || k == ONR_FUSED_DW_R;
+    case ROLE_FUSED_IN: return k == ONR_FUSED_DW_R;
     case ROLE_POOL: return k == 0;
     case ROLE_MUL: return k == 0 || k == 1;
     default: return false;
@@ -218,13 +221,31 @@ static enum onr_status block_value(struct pass *p, int v, struct onr_error *err)
     return ONR_STATUS_OK;
 }
 
-/* Node i to its blocked form: a Conv packs its weights for the blocked
- * kernels; a pool or Mul gets the blocked op's definition. */
+/* A new session-owned node named after xnode i, of def, with i's
+ * attributes. */
+static enum onr_status new_node(struct onr_session *s, int i, const struct onr_op_def *def,
+                                struct onr_node **out, struct onr_error *err)
+{
+    const struct onr_node *old = s->xnodes[i].node;
+    enum onr_status st = onr_node_new(old->name, def->name, def->domain, out, err);
+    if (st == ONR_STATUS_OK) st = onr_session_own_node(s, *out, err);
+    if (st == ONR_STATUS_OK) st = onr_node_copy_attrs(*out, old, "", err);
+    return st;
+}
+
+/* Node i to its blocked form: a Conv becomes onnxrun.nchwc:Conv (which
+ * packs its weights for the blocked kernels); a pool or Mul gets the
+ * blocked op's definition. */
 static enum onr_status switch_node(struct pass *p, int i, struct onr_error *err)
 {
     struct onr_xnode *xn = &p->s->xnodes[i];
-    if (p->role[i] == ROLE_CONV || p->role[i] == ROLE_CONV_IN)
-        return onr_conv_set_blocked(&xn->ctx, err);
+    if (p->role[i] == ROLE_CONV || p->role[i] == ROLE_CONV_IN) {
+        struct onr_node *node;
+        enum onr_status st = new_node(p->s, i, &onr_op_nchwc_conv, &node, err);
+        if (st != ONR_STATUS_OK) return st;
+        return onr_session_replace_node(p->s, i, node, &onr_op_nchwc_conv, xn->in, xn->n_in,
+                                        xn->out, xn->n_out, true, err);
+    }
     if (xn->initialised) {
         if (xn->def->release != NULL) xn->def->release(xn->ctx.params);
         else free(xn->ctx.params);
@@ -238,24 +259,10 @@ static enum onr_status switch_node(struct pass *p, int i, struct onr_error *err)
     return st;
 }
 
-/* The node that reads value v, when exactly one input of one live node
- * reads it; else -1. */
-static int sole_reader(const struct onr_session *s, int v)
-{
-    int reader = -1, reads = 0;
-    for (int j = 0; j < s->n_xnodes; j++) {
-        const struct onr_xnode *xn = &s->xnodes[j];
-        if (xn->removed || xn->folded) continue;
-        for (int k = 0; k < xn->n_in; k++)
-            if (xn->in[k] == v) reader = j, reads++;
-    }
-    return reads == 1 ? reader : -1;
-}
-
 /* A blocked Mul by a per-channel gate whose only reader is a blocked 1x1
- * Conv: the Conv scales its input channels by the gate itself
- * (onr_conv_set_gate), saving a pass over the tensor. */
-static void fuse_gates(struct pass *p)
+ * Conv: the Conv scales its input channels by the gate itself (its input
+ * G), saving a pass over the tensor. */
+static enum onr_status fuse_gates(struct pass *p, struct onr_error *err)
 {
     struct onr_session *s = p->s;
     for (int i = 0; i < s->n_xnodes; i++) {
@@ -263,30 +270,29 @@ static void fuse_gates(struct pass *p)
         if (!p->on[i] || p->role[i] != ROLE_MUL) continue;
         const int v = mul->out[0];
         if (s->values[v].is_output) continue;
-        const int reader = sole_reader(s, v);
+        const int reader = onr_session_sole_reader(s, v);
         if (reader < 0 || !p->on[reader] || p->role[reader] != ROLE_CONV) continue;
         struct onr_xnode *conv = &s->xnodes[reader];
-        if (conv->in[0] != v || conv->n_in > 4 || onr_conv_set_gate(&conv->ctx, NULL) != ONR_STATUS_OK)
-            continue;
+        if (conv->in[0] != v || !onr_nchwc_conv_takes_gate(&conv->ctx)) continue;
         const int big = p->big[i];
-        while (conv->n_in < 4) {
-            conv->in[conv->n_in] = -1;
-            conv->x[conv->n_in++] = NULL;
-        }
-        conv->in[0] = mul->in[big];
-        conv->x[0] = mul->x[big];
-        conv->in[4] = mul->in[1 - big];
-        conv->x[4] = mul->x[1 - big];
-        conv->n_in = conv->ctx.n_x = 5;
+        const int in[5] = {mul->in[big], conv->in[1], conv->n_in > 2 ? conv->in[2] : -1,
+                           conv->n_in > 3 ? conv->in[3] : -1, mul->in[1 - big]};
+        struct onr_node *node;
+        enum onr_status st = new_node(s, reader, &onr_op_nchwc_conv, &node, err);
+        if (st == ONR_STATUS_OK)
+            st = onr_session_replace_node(s, reader, node, &onr_op_nchwc_conv, in, 5, conv->out,
+                                          1, true, err);
+        if (st != ONR_STATUS_OK) return st;
         mul->removed = true;
         p->on[i] = false;
     }
+    return ONR_STATUS_OK;
 }
 
 /* A blocked stem Conv (fuse_stem) or 1x1 Conv (fuse_expand) whose only
- * reader is a blocked depthwise Conv: the depthwise Conv computes it a few
- * rows at a time (onr_conv_fuse_into_depthwise, which also decides whether
- * a 1x1 Conv is worth it) and reads its input instead. */
+ * reader is a blocked depthwise Conv: the depthwise Conv will compute it a
+ * few rows at a time (onr_nchwc_fused_dw_fits decides whether a 1x1 Conv
+ * is worth it) and read its input instead. */
 static void fuse_into_depthwise(struct pass *p)
 {
     struct onr_session *s = p->s;
@@ -300,28 +306,25 @@ static void fuse_into_depthwise(struct pass *p)
             continue;
         const int v = prod->out[0];
         if (s->values[v].is_output) continue;
-        const int reader = sole_reader(s, v);
-        if (reader < 0 || !p->on[reader] || p->role[reader] != ROLE_CONV) continue;
-        struct onr_xnode *dw = &s->xnodes[reader];
-        if (dw->in[0] != v ||
-            onr_conv_fuse_into_depthwise(&dw->ctx, &prod->ctx, NULL) != ONR_STATUS_OK)
+        const int reader = onr_session_sole_reader(s, v);
+        if (reader < 0 || !p->on[reader] || p->role[reader] != ROLE_CONV ||
+            p->fuse_prod[reader] >= 0)
             continue;
-        dw->in[0] = prod->in[0];
-        dw->x[0] = prod->x[0];
+        struct onr_xnode *dw = &s->xnodes[reader];
+        if (dw->in[0] != v || !onr_nchwc_fused_dw_fits(&dw->ctx, &prod->ctx, NULL)) continue;
+        p->fuse_prod[reader] = i;
         /* a stem's input is plain: the depthwise Conv now reads plain X */
         if (stem) p->role[reader] = ROLE_CONV_IN;
-        if (dw->ctx.workspace_bytes > s->workspace_bytes)
-            s->workspace_bytes = dw->ctx.workspace_bytes;
         prod->removed = true;
         p->on[i] = false;
     }
 }
 
 /* A blocked 1x1 Conv whose input is read by it alone and written by a
- * blocked depthwise Conv (fuse_project): the depthwise Conv computes it as
- * its rows come (onr_conv_fuse_consumer, which decides whether it is worth
- * it) and writes its output; the 1x1 Conv's residual becomes the
- * depthwise Conv's input 3. */
+ * blocked depthwise Conv (fuse_project): the depthwise Conv will compute
+ * it as its rows come (onr_nchwc_fused_dw_fits decides whether it is worth
+ * it) and write its output; the 1x1 Conv's residual becomes the fused
+ * node's R. */
 static void fuse_projections(struct pass *p)
 {
     struct onr_session *s = p->s;
@@ -331,57 +334,86 @@ static void fuse_projections(struct pass *p)
         if (!p->on[j] || pw->removed || p->role[j] != ROLE_CONV || pw->n_in > 4) continue;
         const int v = pw->in[0];
         const int i = v >= 0 ? p->producer[v] : -1;
-        if (i < 0 || !p->on[i] || s->values[v].is_output) continue;
+        if (i < 0 || !p->on[i] || s->values[v].is_output || p->fuse_cons[i] >= 0) continue;
         struct onr_xnode *dw = &s->xnodes[i];
         if (dw->removed || dw->n_in > 3) continue;
         /* a stem-fused depthwise Conv reads plain X and nothing blocked, so
          * it cannot take a blocked residual */
         const bool residual = pw->n_in > 3 && pw->in[3] >= 0;
         if (residual && p->role[i] != ROLE_CONV) continue;
-        if (sole_reader(s, v) != j ||
-            onr_conv_fuse_consumer(&dw->ctx, &pw->ctx, NULL) != ONR_STATUS_OK)
+        const struct onr_op_ctx *prod = p->fuse_prod[i] >= 0 ? &s->xnodes[p->fuse_prod[i]].ctx : NULL;
+        if (onr_session_sole_reader(s, v) != j ||
+            !onr_nchwc_fused_dw_fits(&dw->ctx, prod, &pw->ctx))
             continue;
-        if (residual) {
-            while (dw->n_in < 3) {
-                dw->in[dw->n_in] = -1;
-                dw->x[dw->n_in++] = NULL;
-            }
-            dw->in[3] = pw->in[3];
-            dw->x[3] = pw->x[3];
-            dw->n_in = dw->ctx.n_x = 4;
-        }
-        dw->out[0] = pw->out[0];
-        dw->y[0] = pw->y[0];
+        p->fuse_cons[i] = j;
         p->producer[pw->out[0]] = i;
         p->producer[v] = -1;   /* the depthwise output is no longer written */
-        if (dw->ctx.workspace_bytes > s->workspace_bytes)
-            s->workspace_bytes = dw->ctx.workspace_bytes;
         pw->removed = true;
         p->on[j] = false;
     }
 }
 
-/* The reorder node for `in`, named after its value; node owns its name. */
+/* Each depthwise Conv that takes in a producer or a consumer becomes one
+ * onnxrun.nchwc:FusedDepthwiseConv node with the parts' attributes and
+ * inputs. */
+static enum onr_status build_fused(struct pass *p, struct onr_error *err)
+{
+    struct onr_session *s = p->s;
+    for (int i = 0; i < s->n_xnodes; i++) {
+        const int ci = p->fuse_prod[i], oi = p->fuse_cons[i];
+        if (ci < 0 && oi < 0) continue;
+        const struct onr_xnode *dw = &s->xnodes[i];
+        const struct onr_xnode *c = ci >= 0 ? &s->xnodes[ci] : NULL, *o = oi >= 0 ? &s->xnodes[oi] : NULL;
+        int in[ONR_FUSED_DW_INPUTS];
+        for (int k = 0; k < ONR_FUSED_DW_INPUTS; k++) in[k] = -1;
+        in[ONR_FUSED_DW_X] = c != NULL ? c->in[0] : dw->in[0];
+        in[ONR_FUSED_DW_W] = dw->in[1];
+        in[ONR_FUSED_DW_B] = dw->n_in > 2 ? dw->in[2] : -1;
+        if (c != NULL) {
+            in[ONR_FUSED_DW_WP] = c->in[1];
+            in[ONR_FUSED_DW_BP] = c->n_in > 2 ? c->in[2] : -1;
+        }
+        if (o != NULL) {
+            in[ONR_FUSED_DW_WC] = o->in[1];
+            in[ONR_FUSED_DW_BC] = o->n_in > 2 ? o->in[2] : -1;
+            in[ONR_FUSED_DW_R] = o->n_in > 3 ? o->in[3] : -1;
+        }
+        int n_in = ONR_FUSED_DW_INPUTS;
+        while (n_in > 2 && in[n_in - 1] < 0) n_in--;
+        const int out = o != NULL ? o->out[0] : dw->out[0];
+        struct onr_node *node;
+        enum onr_status st = new_node(s, i, &onr_op_nchwc_fused_dw, &node, err);
+        if (st == ONR_STATUS_OK && c != NULL) st = onr_node_copy_attrs(node, c->node, "producer_", err);
+        if (st == ONR_STATUS_OK && o != NULL) st = onr_node_copy_attrs(node, o->node, "consumer_", err);
+        if (st == ONR_STATUS_OK)
+            st = onr_session_replace_node(s, i, node, &onr_op_nchwc_fused_dw, in, n_in, &out, 1,
+                                          true, err);
+        if (st != ONR_STATUS_OK) return st;
+        p->role[i] = p->role[i] == ROLE_CONV_IN ? ROLE_FUSED_IN : ROLE_FUSED;
+    }
+    return ONR_STATUS_OK;
+}
+
+/* The reorder node for `in`, named after its value (owned by the session). */
 static enum onr_status make_reorder(struct onr_session *s, const struct insert *in,
-                                    struct onr_node *node, struct onr_xnode *xn,
-                                    struct onr_error *err)
+                                    struct onr_xnode *xn, struct onr_error *err)
 {
     const char *vname = s->values[in->to_blocked ? in->from : in->to].name;
     const char *suffix = in->to_blocked ? "/to_nchw16c" : "/to_nchw";
-    size_t len = strlen(vname) + strlen(suffix) + 1;
-    memset(node, 0, sizeof *node);
+    char name[256];
+    snprintf(name, sizeof name, "%s%s", vname, suffix);
     memset(xn, 0, sizeof *xn);
-    node->name = malloc(len);
     xn->in = malloc(sizeof *xn->in);
     xn->out = malloc(sizeof *xn->out);
     xn->x = calloc(1, sizeof *xn->x);
     xn->y = calloc(1, sizeof *xn->y);
-    if (!node->name || !xn->in || !xn->out || !xn->x || !xn->y)
+    if (!xn->in || !xn->out || !xn->x || !xn->y)
         return onr_error_set(err, ONR_STATUS_OUT_OF_MEMORY, "layout pass: out of memory");
-    snprintf(node->name, len, "%s%s", vname, suffix);
     xn->def = in->to_blocked ? &onr_op_nchwc_reorder_in : &onr_op_nchwc_reorder_out;
-    node->op_type = (char *)xn->def->name;
-    node->domain = (char *)xn->def->domain;
+    struct onr_node *node;
+    enum onr_status st = onr_node_new(name, xn->def->name, xn->def->domain, &node, err);
+    if (st == ONR_STATUS_OK) st = onr_session_own_node(s, node, err);
+    if (st != ONR_STATUS_OK) return st;
     xn->node = node;
     xn->n_in = xn->n_out = 1;
     xn->in[0] = in->from;
@@ -393,7 +425,7 @@ static enum onr_status make_reorder(struct onr_session *s, const struct insert *
         .threads = s->threads,
     };
     xn->initialised = true;
-    enum onr_status st = xn->def->init(&xn->ctx, err);
+    st = xn->def->init(&xn->ctx, err);
     if (st == ONR_STATUS_OK) st = xn->def->infer(&xn->ctx, err);
     return st;
 }
@@ -403,20 +435,15 @@ static enum onr_status insert_reorders(struct pass *p, struct onr_error *err)
 {
     struct onr_session *s = p->s;
     if (p->n_ins == 0) return ONR_STATUS_OK;
-    s->layout_nodes = calloc((size_t)p->n_ins, sizeof *s->layout_nodes);
     struct onr_xnode *all = calloc((size_t)(s->n_xnodes + p->n_ins), sizeof *all);
-    if (s->layout_nodes == NULL || all == NULL) {
-        free(all);
-        return onr_error_set(err, ONR_STATUS_OUT_OF_MEMORY, "layout pass: out of memory");
-    }
-    s->n_layout_nodes = p->n_ins;
+    if (all == NULL) return onr_error_set(err, ONR_STATUS_OUT_OF_MEMORY, "layout pass: out of memory");
     int n = 0;
     enum onr_status st = ONR_STATUS_OK;
     for (int i = -1; i < s->n_xnodes; i++) {
         if (i >= 0) all[n++] = s->xnodes[i];
         for (int k = 0; k < p->n_ins; k++) {
             if (p->ins[k].after != i) continue;
-            enum onr_status r = make_reorder(s, &p->ins[k], &s->layout_nodes[k], &all[n++], err);
+            enum onr_status r = make_reorder(s, &p->ins[k], &all[n++], err);
             if (st == ONR_STATUS_OK) st = r;
         }
     }
@@ -439,12 +466,16 @@ enum onr_status onr_session_layout(struct onr_session *s, struct onr_error *err)
     p.role = calloc((size_t)s->n_xnodes, sizeof *p.role);
     p.big = calloc((size_t)s->n_xnodes, sizeof *p.big);
     p.ins = calloc((size_t)n_values, sizeof *p.ins);
+    p.fuse_prod = malloc((size_t)s->n_xnodes * sizeof *p.fuse_prod);
+    p.fuse_cons = malloc((size_t)s->n_xnodes * sizeof *p.fuse_cons);
     enum onr_status st = ONR_STATUS_OK;
-    if (p.producer == NULL || p.on == NULL || p.role == NULL || p.big == NULL || p.ins == NULL) {
+    if (p.producer == NULL || p.on == NULL || p.role == NULL || p.big == NULL || p.ins == NULL ||
+        p.fuse_prod == NULL || p.fuse_cons == NULL) {
         st = onr_error_set(err, ONR_STATUS_OUT_OF_MEMORY, "layout pass: out of memory");
         goto done;
     }
     for (int v = 0; v < n_values; v++) p.producer[v] = -1;
+    for (int i = 0; i < s->n_xnodes; i++) p.fuse_prod[i] = p.fuse_cons[i] = -1;
     for (int i = 0; i < s->n_xnodes; i++) {
         const struct onr_xnode *xn = &s->xnodes[i];
         if (xn->removed || xn->folded) continue;
@@ -461,9 +492,10 @@ enum onr_status onr_session_layout(struct onr_session *s, struct onr_error *err)
     if (blocked == 0 || s->n_values + n_values > s->cap_values) goto done;
     for (int i = 0; i < s->n_xnodes && st == ONR_STATUS_OK; i++)
         if (p.on[i]) st = switch_node(&p, i, err);
-    if (st == ONR_STATUS_OK) fuse_gates(&p);
+    if (st == ONR_STATUS_OK) st = fuse_gates(&p, err);
     if (st == ONR_STATUS_OK) fuse_into_depthwise(&p);
     if (st == ONR_STATUS_OK) fuse_projections(&p);
+    if (st == ONR_STATUS_OK) st = build_fused(&p, err);
     for (int v = 0; v < n_values && st == ONR_STATUS_OK; v++) st = block_value(&p, v, err);
     if (st == ONR_STATUS_OK) st = insert_reorders(&p, err);
 done:
@@ -472,5 +504,7 @@ done:
     free(p.role);
     free(p.big);
     free(p.ins);
+    free(p.fuse_prod);
+    free(p.fuse_cons);
     return st;
 }

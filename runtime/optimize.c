@@ -14,25 +14,138 @@
  *   fuse_residual       (late, shapes known) Conv -> Add(., r) with r of the
  *                       same shape: the Conv adds r before its activation;
  *                       an activation after the Add then fuses too
- *   fuse_blocks         (after prepare) 1x1 Conv -> depthwise Conv, the
- *                       expanded tensor's only reader: the depthwise Conv
- *                       computes the 1x1 one block by block of channels, so
- *                       the expanded tensor stays in cache (MobileNetV2,
- *                       MNASNet, EfficientNet's expand -> depthwise) */
+ */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../ops/conv.h"
+#include "../ops/fused_conv.h"
 #include "error.h"
 #include "session.h"
 
 static void recount(struct onr_session *s);
 
-static bool is_op(const struct onr_xnode *xn, const char *op_type)
+enum onr_status onr_session_own_node(struct onr_session *s, struct onr_node *node,
+                                     struct onr_error *err)
 {
-    return !xn->removed && strcmp(xn->node->op_type, op_type) == 0 &&
-           (xn->node->domain[0] == '\0' || strcmp(xn->node->domain, "ai.onnx") == 0);
+    if (s->n_pass_nodes == s->cap_pass_nodes) {
+        int cap = s->cap_pass_nodes > 0 ? 2 * s->cap_pass_nodes : 16;
+        struct onr_node **grown = realloc(s->pass_nodes, (size_t)cap * sizeof *grown);
+        if (grown == NULL) {
+            onr_node_free(node);
+            free(node);
+            return onr_error_set(err, ONR_STATUS_OUT_OF_MEMORY, "graph pass: out of memory");
+        }
+        s->pass_nodes = grown;
+        s->cap_pass_nodes = cap;
+    }
+    s->pass_nodes[s->n_pass_nodes++] = node;
+    return ONR_STATUS_OK;
+}
+
+enum onr_status onr_session_replace_node(struct onr_session *s, int i, const struct onr_node *node,
+                                         const struct onr_op_def *def, const int *in, int n_in,
+                                         const int *out, int n_out, bool shaped,
+                                         struct onr_error *err)
+{
+    struct onr_xnode *xn = &s->xnodes[i];
+    int *nin = malloc((size_t)(n_in > 0 ? n_in : 1) * sizeof *nin);
+    int *nout = malloc((size_t)(n_out > 0 ? n_out : 1) * sizeof *nout);
+    struct onr_tensor **x = calloc((size_t)(n_in > 0 ? n_in : 1), sizeof *x);
+    struct onr_tensor **y = calloc((size_t)(n_out > 0 ? n_out : 1), sizeof *y);
+    if (nin == NULL || nout == NULL || x == NULL || y == NULL) {
+        free(nin);
+        free(nout);
+        free(x);
+        free(y);
+        return onr_error_set(err, ONR_STATUS_OUT_OF_MEMORY, "%s '%s': out of memory",
+                             node->op_type, node->name);
+    }
+    /* in and out may be the old node's arrays: copy before freeing them */
+    for (int k = 0; k < n_in; k++) {
+        nin[k] = in[k];
+        x[k] = in[k] >= 0 ? &s->values[in[k]].t : NULL;
+    }
+    for (int k = 0; k < n_out; k++) {
+        nout[k] = out[k];
+        y[k] = out[k] >= 0 ? &s->values[out[k]].t : NULL;
+    }
+    if (xn->initialised) {
+        if (xn->def->release != NULL) xn->def->release(xn->ctx.params);
+        else free(xn->ctx.params);
+    }
+    free(xn->in);
+    free(xn->out);
+    free(xn->x);
+    free(xn->y);
+    xn->node = node;
+    xn->def = def;
+    xn->n_in = n_in;
+    xn->n_out = n_out;
+    xn->in = nin;
+    xn->out = nout;
+    xn->x = x;
+    xn->y = y;
+    xn->ctx.node = node;
+    xn->ctx.opset = 1;
+    xn->ctx.params = NULL;
+    xn->ctx.n_x = n_in;
+    xn->ctx.x = x;
+    xn->ctx.n_y = n_out;
+    xn->ctx.y = y;
+    xn->ctx.workspace_bytes = 0;
+    xn->initialised = true;
+    enum onr_status st = def->init != NULL ? def->init(&xn->ctx, err) : ONR_STATUS_OK;
+    if (st != ONR_STATUS_OK || !shaped) return st;
+    if ((st = def->infer(&xn->ctx, err)) != ONR_STATUS_OK) return st;
+    for (int k = 0; k < n_out && st == ONR_STATUS_OK; k++)
+        if (y[k] != NULL) st = onr_shape_check(&y[k]->shape, y[k]->dtype, &y[k]->nbytes, err);
+    if (st == ONR_STATUS_OK && def->prepare != NULL) st = def->prepare(&xn->ctx, err);
+    if (xn->ctx.workspace_bytes > s->workspace_bytes) s->workspace_bytes = xn->ctx.workspace_bytes;
+    return st;
+}
+
+/* Conv (ONNX) or onnxrun.fused:Conv, live. */
+static bool is_conv(const struct onr_xnode *xn)
+{
+    return !xn->removed && (xn->def == &onr_op_conv || xn->def == &onr_op_fused_conv);
+}
+
+/* The activation a Conv node applies: its attributes say. */
+static struct onr_activation conv_activation(const struct onr_xnode *xn)
+{
+    struct onr_activation act = {ONR_ACT_NONE, 0.0f, 0.0f};
+    if (xn->def == &onr_op_fused_conv) onr_activation_read_attrs(xn->node, "", &act, NULL);
+    return act;
+}
+
+static bool conv_has_residual(const struct onr_xnode *xn)
+{
+    return xn->n_in > 3 && xn->in[3] >= 0;
+}
+
+/* Makes Conv node i an onnxrun.fused:Conv with the node's attributes and
+ * act (the node applies none yet), reading in (X, W, B, R) and writing out. */
+static enum onr_status make_fused_conv(struct onr_session *s, int i, const struct onr_activation *act,
+                                       const int *in, int n_in, int out, bool shaped,
+                                       struct onr_error *err)
+{
+    const struct onr_node *old = s->xnodes[i].node;
+    struct onr_node *node;
+    enum onr_status st = onr_node_new(old->name, onr_op_fused_conv.name, ONR_DOMAIN_FUSED, &node, err);
+    if (st != ONR_STATUS_OK) return st;
+    if ((st = onr_session_own_node(s, node, err)) != ONR_STATUS_OK) return st;
+    if ((st = onr_node_copy_attrs(node, old, "", err)) != ONR_STATUS_OK ||
+        (st = onr_activation_write_attrs(node, "", act, err)) != ONR_STATUS_OK)
+        return st;
+    return onr_session_replace_node(s, i, node, &onr_op_fused_conv, in, n_in, &out, 1, shaped, err);
+}
+
+bool onr_xnode_is(const struct onr_xnode *xn, const char *op_type)
+{
+    return !xn->removed && !xn->folded && xn->def != NULL && xn->def->domain[0] == '\0' &&
+           strcmp(xn->def->name, op_type) == 0;
 }
 
 static bool const_float(const struct onr_session *s, int v)
@@ -40,18 +153,24 @@ static bool const_float(const struct onr_session *s, int v)
     return v >= 0 && s->values[v].is_const && s->values[v].t.dtype == ONR_DTYPE_FLOAT;
 }
 
-/* The only reader of value v, or NULL when v has several readers or is a
- * graph output (then it must stay as it is). */
+int onr_session_sole_reader(const struct onr_session *s, int v)
+{
+    if (v < 0 || s->values[v].is_output) return -1;
+    int reader = -1, reads = 0;
+    for (int j = 0; j < s->n_xnodes; j++) {
+        const struct onr_xnode *xn = &s->xnodes[j];
+        if (xn->removed || xn->folded) continue;
+        for (int k = 0; k < xn->n_in; k++)
+            if (xn->in[k] == v) reader = j, reads++;
+    }
+    return reads == 1 ? reader : -1;
+}
+
+/* The xnode of onr_session_sole_reader, or NULL. */
 static struct onr_xnode *sole_reader(struct onr_session *s, int v)
 {
-    if (v < 0 || s->values[v].is_output || s->values[v].n_consumers != 1) return NULL;
-    for (int i = 0; i < s->n_xnodes; i++) {
-        struct onr_xnode *xn = &s->xnodes[i];
-        if (xn->removed) continue;
-        for (int k = 0; k < xn->n_in; k++)
-            if (xn->in[k] == v) return xn;
-    }
-    return NULL;
+    const int j = onr_session_sole_reader(s, v);
+    return j >= 0 ? &s->xnodes[j] : NULL;
 }
 
 /* Every reader of `from` reads `to` instead. */
@@ -84,8 +203,8 @@ static void eliminate_identity(struct onr_session *s)
 {
     for (int i = 0; i < s->n_xnodes; i++) {
         struct onr_xnode *xn = &s->xnodes[i];
-        bool dropout = is_op(xn, "Dropout") && (xn->n_out < 2 || xn->out[1] < 0);
-        if (!(is_op(xn, "Identity") || dropout) || xn->n_in < 1 || xn->in[0] < 0) continue;
+        bool dropout = onr_xnode_is(xn, "Dropout") && (xn->n_out < 2 || xn->out[1] < 0);
+        if (!(onr_xnode_is(xn, "Identity") || dropout) || xn->n_in < 1 || xn->in[0] < 0) continue;
         /* Dropout with a ratio or training_mode input stays (the op checks them). */
         if (dropout && xn->n_in > 1) continue;
         int out = xn->out[0];
@@ -101,11 +220,11 @@ static enum onr_status fold_batchnorm(struct onr_session *s, struct onr_error *e
 {
     for (int i = 0; i < s->n_xnodes; i++) {
         struct onr_xnode *conv = &s->xnodes[i];
-        if (!is_op(conv, "Conv") || conv->n_out != 1 || !const_float(s, conv->in[1]) ||
+        if (!onr_xnode_is(conv, "Conv") || conv->n_out != 1 || !const_float(s, conv->in[1]) ||
             (conv->n_in > 2 && conv->in[2] >= 0 && !const_float(s, conv->in[2])))
             continue;
         struct onr_xnode *bn = sole_reader(s, conv->out[0]);
-        if (bn == NULL || !is_op(bn, "BatchNormalization") || bn->n_in != 5 || bn->n_out != 1 ||
+        if (bn == NULL || !onr_xnode_is(bn, "BatchNormalization") || bn->n_in != 5 || bn->n_out != 1 ||
             bn->in[0] != conv->out[0])
             continue;
         bool params_const = true;
@@ -150,11 +269,11 @@ static bool activation_of(const struct onr_session *s, const struct onr_xnode *x
 {
     memset(act, 0, sizeof *act);
     const struct onr_node *n = xn->node;
-    if (is_op(xn, "Relu")) {
+    if (onr_xnode_is(xn, "Relu")) {
         act->kind = ONR_ACT_RELU;
         return true;
     }
-    if (is_op(xn, "Clip")) {
+    if (onr_xnode_is(xn, "Clip")) {
         act->kind = ONR_ACT_CLIP;
         act->a = -INFINITY;
         act->b = INFINITY;
@@ -172,16 +291,16 @@ static bool activation_of(const struct onr_session *s, const struct onr_xnode *x
         }
         return true;
     }
-    if (is_op(xn, "HardSigmoid")) {
+    if (onr_xnode_is(xn, "HardSigmoid")) {
         act->kind = ONR_ACT_HARDSIGMOID;
         return onr_node_attr_float(n, "alpha", 0.2f, &act->a, NULL) == ONR_STATUS_OK &&
                onr_node_attr_float(n, "beta", 0.5f, &act->b, NULL) == ONR_STATUS_OK;
     }
-    if (is_op(xn, "HardSwish")) {
+    if (onr_xnode_is(xn, "HardSwish")) {
         act->kind = ONR_ACT_HARDSWISH;
         return true;
     }
-    if (is_op(xn, "Sigmoid")) {
+    if (onr_xnode_is(xn, "Sigmoid")) {
         act->kind = ONR_ACT_SIGMOID;
         return true;
     }
@@ -202,8 +321,8 @@ static struct onr_xnode *gated_pair(struct onr_session *s, int v, struct onr_xno
         bool reads = false;
         for (int k = 0; k < xn->n_in; k++) reads |= xn->in[k] == v;
         if (!reads) continue;
-        if ((is_op(xn, "HardSigmoid") || is_op(xn, "Sigmoid")) && xn->in[0] == v) hs = xn;
-        else if (is_op(xn, "Mul")) mul = xn;
+        if ((onr_xnode_is(xn, "HardSigmoid") || onr_xnode_is(xn, "Sigmoid")) && xn->in[0] == v) hs = xn;
+        else if (onr_xnode_is(xn, "Mul")) mul = xn;
     }
     if (hs == NULL || mul == NULL || hs->n_out != 1 || mul->n_in != 2 || mul->n_out != 1 ||
         s->values[hs->out[0]].n_consumers != 1 || s->values[hs->out[0]].is_output)
@@ -214,7 +333,7 @@ static struct onr_xnode *gated_pair(struct onr_session *s, int v, struct onr_xno
     memset(act, 0, sizeof *act);
     act->kind = ONR_ACT_SILU;
     *hs_out = hs;
-    if (is_op(hs, "Sigmoid")) return mul;
+    if (onr_xnode_is(hs, "Sigmoid")) return mul;
     act->kind = ONR_ACT_HARDSWISH;
     float alpha, beta;
     if (onr_node_attr_float(hs->node, "alpha", 0.2f, &alpha, NULL) != ONR_STATUS_OK ||
@@ -228,26 +347,20 @@ static enum onr_status fuse_activation(struct onr_session *s, struct onr_error *
 {
     for (int i = 0; i < s->n_xnodes; i++) {
         struct onr_xnode *conv = &s->xnodes[i];
-        if (!is_op(conv, "Conv") || conv->n_out != 1) continue;
-        if (onr_conv_get_activation(conv->ctx.params).kind != ONR_ACT_NONE) continue;
-        struct onr_activation gated;
-        struct onr_xnode *hs = NULL, *mul = gated_pair(s, conv->out[0], &hs, &gated);
-        if (mul != NULL) {
-            enum onr_status st = onr_conv_set_activation(conv->ctx.params, &gated, err);
-            if (st != ONR_STATUS_OK) return st;
-            conv->out[0] = mul->out[0];
-            hs->removed = mul->removed = true;
-            continue;
-        }
-        struct onr_xnode *a = sole_reader(s, conv->out[0]);
+        if (!is_conv(conv) || conv->def != &onr_op_conv || conv->n_out != 1) continue;
         struct onr_activation act;
-        if (a == NULL || a->n_out != 1 || a->in[0] != conv->out[0] || !activation_of(s, a, &act))
-            continue;
-        if (act.kind == ONR_ACT_CLIP && !(act.a <= act.b)) continue; /* left to Clip's own checks */
-        enum onr_status st = onr_conv_set_activation(conv->ctx.params, &act, err);
+        struct onr_xnode *hs = NULL, *mul = gated_pair(s, conv->out[0], &hs, &act), *a = NULL;
+        if (mul == NULL) {
+            a = sole_reader(s, conv->out[0]);
+            if (a == NULL || a->n_out != 1 || a->in[0] != conv->out[0] || !activation_of(s, a, &act))
+                continue;
+            if (act.kind == ONR_ACT_CLIP && !(act.a <= act.b)) continue; /* left to Clip's own checks */
+        }
+        enum onr_status st = make_fused_conv(s, i, &act, conv->in, conv->n_in,
+                                             mul != NULL ? mul->out[0] : a->out[0], false, err);
         if (st != ONR_STATUS_OK) return st;
-        conv->out[0] = a->out[0];
-        a->removed = true;
+        if (mul != NULL) hs->removed = mul->removed = true;
+        else a->removed = true;
     }
     return ONR_STATUS_OK;
 }
@@ -296,36 +409,29 @@ static struct onr_xnode *conv_feeding(struct onr_session *s, int v, int reader)
     int p = s->values[v].producer;
     if (p < 0 || p >= reader) return NULL;
     struct onr_xnode *conv = &s->xnodes[p];
-    if (!is_op(conv, "Conv") || conv->folded || conv->n_out != 1 || conv->out[0] != v) return NULL;
+    if (!is_conv(conv) || conv->folded || conv->n_out != 1 || conv->out[0] != v) return NULL;
     return conv;
 }
 
-static bool fuse_residual(struct onr_session *s, int i)
+static bool fuse_residual(struct onr_session *s, int i, enum onr_status *st, struct onr_error *err)
 {
     struct onr_xnode *add = &s->xnodes[i];
-    if (!is_op(add, "Add") || add->n_in != 2 || add->n_out != 1 || add->in[0] < 0 || add->in[1] < 0)
+    if (!onr_xnode_is(add, "Add") || add->n_in != 2 || add->n_out != 1 || add->in[0] < 0 || add->in[1] < 0)
         return false;
     for (int k = 0; k < 2; k++) {
         int v = add->in[k], r = add->in[1 - k];
         struct onr_xnode *conv = conv_feeding(s, v, i);
-        if (conv == NULL || v == r || onr_conv_get_activation(conv->ctx.params).kind != ONR_ACT_NONE)
+        if (conv == NULL || v == r || conv_activation(conv).kind != ONR_ACT_NONE ||
+            conv_has_residual(conv))
             continue;
         const struct onr_svalue *rv = &s->values[r];
         /* r must be ready when the Conv runs, and of the Conv output's shape. */
         if (rv->t.dtype != ONR_DTYPE_FLOAT || !onr_shape_equal(&rv->t.shape, &s->values[v].t.shape) ||
             (rv->producer >= 0 && rv->producer >= conv - s->xnodes))
             continue;
-        if (onr_conv_set_residual(conv->ctx.params, true, NULL) != ONR_STATUS_OK) continue;
-        while (conv->n_in < 3) conv->in[conv->n_in++] = -1; /* residual is input 3 */
-        conv->in[3] = r;
-        conv->x[3] = &s->values[r].t;
-        for (int j = 0; j < 3; j++) conv->x[j] = conv->in[j] >= 0 ? &s->values[conv->in[j]].t : NULL;
-        conv->n_in = conv->ctx.n_x = 4;
-        conv->out[0] = add->out[0];
-        conv->y[0] = &s->values[add->out[0]].t;
-        conv->y[0]->dtype = ONR_DTYPE_FLOAT;
-        conv->y[0]->shape = s->values[v].t.shape;
-        onr_shape_check(&conv->y[0]->shape, ONR_DTYPE_FLOAT, &conv->y[0]->nbytes, NULL);
+        const int in[4] = {conv->in[0], conv->in[1], conv->n_in > 2 ? conv->in[2] : -1, r};
+        const struct onr_activation none = {ONR_ACT_NONE, 0.0f, 0.0f};
+        *st = make_fused_conv(s, (int)(conv - s->xnodes), &none, in, 4, add->out[0], true, err);
         add->removed = true;
         recount(s);
         return true;
@@ -334,45 +440,28 @@ static bool fuse_residual(struct onr_session *s, int i)
 }
 
 /* An activation whose input a (residual) Conv produces, after shapes. */
-static bool fuse_activation_late(struct onr_session *s, int i)
+static bool fuse_activation_late(struct onr_session *s, int i, enum onr_status *st,
+                                 struct onr_error *err)
 {
     struct onr_xnode *a = &s->xnodes[i];
     struct onr_activation act;
     if (a->n_in < 1 || a->n_out != 1 || !activation_of(s, a, &act)) return false;
     struct onr_xnode *conv = conv_feeding(s, a->in[0], i);
-    if (conv == NULL || onr_conv_get_activation(conv->ctx.params).kind != ONR_ACT_NONE ||
-        (act.kind == ONR_ACT_CLIP && !(act.a <= act.b)) ||
-        onr_conv_set_activation(conv->ctx.params, &act, NULL) != ONR_STATUS_OK)
+    if (conv == NULL || conv_activation(conv).kind != ONR_ACT_NONE ||
+        (act.kind == ONR_ACT_CLIP && !(act.a <= act.b)))
         return false;
-    const struct onr_shape shape = conv->y[0]->shape;
-    conv->out[0] = a->out[0];
-    conv->y[0] = &s->values[a->out[0]].t;
-    conv->y[0]->dtype = ONR_DTYPE_FLOAT;
-    conv->y[0]->shape = shape;
-    onr_shape_check(&conv->y[0]->shape, ONR_DTYPE_FLOAT, &conv->y[0]->nbytes, NULL);
+    *st = make_fused_conv(s, (int)(conv - s->xnodes), &act, conv->in, conv->n_in, a->out[0], true,
+                          err);
     a->removed = true;
     recount(s);
     return true;
 }
 
-bool onr_session_fuse_late(struct onr_session *s, int i)
+bool onr_session_fuse_late(struct onr_session *s, int i, enum onr_status *st, struct onr_error *err)
 {
+    *st = ONR_STATUS_OK;
     if (s->xnodes[i].removed || s->xnodes[i].def == NULL) return false;
     if (!(s->options.passes & ONR_PASS_FUSE_RESIDUAL)) return false;
-    if (fuse_residual(s, i)) return true;
-    return (s->options.passes & ONR_PASS_FUSE_ACTIVATION) && fuse_activation_late(s, i);
-}
-
-void onr_session_fuse_prepared(struct onr_session *s, int i)
-{
-    struct onr_xnode *dw = &s->xnodes[i];
-    if (!(s->options.passes & ONR_PASS_FUSE_BLOCKS) || dw->removed || dw->folded ||
-        !is_op(dw, "Conv") || dw->n_in < 2)
-        return;
-    struct onr_xnode *pw = conv_feeding(s, dw->in[0], i);
-    if (pw == NULL || onr_conv_fuse_pointwise(&dw->ctx, &pw->ctx, NULL) != ONR_STATUS_OK) return;
-    dw->in[0] = pw->in[0];
-    dw->x[0] = pw->x[0];
-    pw->removed = true;
-    recount(s);
+    if (fuse_residual(s, i, st, err)) return true;
+    return (s->options.passes & ONR_PASS_FUSE_ACTIVATION) && fuse_activation_late(s, i, st, err);
 }

@@ -48,9 +48,10 @@ struct onr_session {
     struct onr_svalue *values;
     int n_xnodes;
     struct onr_xnode *xnodes;
-    /* Nodes the layout pass added (reorders): their names and op types. */
-    int n_layout_nodes;
-    struct onr_node *layout_nodes;
+    /* Nodes the graph passes built (fused and blocked operators, reorders):
+     * names, op types, domains and attributes; owned here. */
+    int n_pass_nodes, cap_pass_nodes;
+    struct onr_node **pass_nodes;
     struct onr_shape *prepared_inputs; /* one per graph input */
     /* Small integer inputs (shapes, axes, pads fed as inputs) are constants
      * of the prepared session: their values may decide shapes. Owned copies;
@@ -76,10 +77,29 @@ enum onr_status onr_session_execute(struct onr_session *s, struct onr_error *err
 enum onr_status onr_session_optimize(struct onr_session *s, struct onr_error *err);
 /* Fusions that need shapes: called for node i before its shape inference,
  * when every earlier node is inferred and prepared. Returns true when node i
- * was merged into the Conv that produces its input (and is now removed). */
-bool onr_session_fuse_late(struct onr_session *s, int i);
-/* Fusions of prepared nodes: called right after node i's prepare. */
-void onr_session_fuse_prepared(struct onr_session *s, int i);
+ * was merged into the Conv that produces its input (and is now removed);
+ * *st is then the status of building the fused node. */
+bool onr_session_fuse_late(struct onr_session *s, int i, enum onr_status *st,
+                           struct onr_error *err);
+/* Helpers every graph pass uses. Whether xn is a live (neither removed nor
+ * folded) node of the default-domain operator op_type. */
+bool onr_xnode_is(const struct onr_xnode *xn, const char *op_type);
+/* The index of the one live node that reads value v, once; -1 when v is a
+ * graph output (its name must stay), or is read more than once, or by
+ * several nodes, or not at all. */
+int onr_session_sole_reader(const struct onr_session *s, int v);
+/* Takes ownership of node (built by a pass), also on failure. */
+enum onr_status onr_session_own_node(struct onr_session *s, struct onr_node *node,
+                                     struct onr_error *err);
+/* Makes xnode i the operator def on the session-owned node (the name and
+ * attributes), reading values in[0..n_in) and writing out[0..n_out): the
+ * old node's params are released, the new ones initialised and, with
+ * `shaped` (the old node was inferred and prepared), inferred and
+ * prepared. */
+enum onr_status onr_session_replace_node(struct onr_session *s, int i, const struct onr_node *node,
+                                         const struct onr_op_def *def, const int *in, int n_in,
+                                         const int *out, int n_out, bool shaped,
+                                         struct onr_error *err);
 /* layout.c: the NCHW16c pass, after every node is prepared. */
 enum onr_status onr_session_layout(struct onr_session *s, struct onr_error *err);
 

@@ -152,7 +152,7 @@ enum onr_status oh_run(const struct oh_node *n, const struct oh_opts *opts,
                        struct onr_error *err)
 {
     const int64_t opset = opts->opset ? opts->opset : 13;
-    const struct onr_op_def *def = onr_op_find(n->node.op_type, "", opset);
+    const struct onr_op_def *def = onr_op_find(n->node.op_type, n->node.domain, opset);
     if (def == NULL)
         return onr_error_set(err, ONR_STATUS_UNSUPPORTED, "op_harness: no %s at opset %lld",
                              n->node.op_type, (long long)opset);

@@ -1,6 +1,7 @@
 /* Conv through its hooks: output shapes and values for explicit and
  * auto_pad padding, strides, dilations, groups, depthwise with multiplier,
- * bias or not, non-constant weights, a fused activation; reference mode
+ * bias or not, non-constant weights; the fused Conv (onnxrun.fused:Conv:
+ * an activation from its attributes, a residual input R); reference mode
  * equal to the oracle, fast mode within tolerance and bitwise across
  * thread counts; describe; every rejected attribute or shape with its
  * status and a message naming the node. */
@@ -9,6 +10,7 @@
 
 #include "op_harness.h"
 #include "ops/conv.h"
+#include "ops/fused_conv.h"
 #include "testutil.h"
 
 struct conv_io {
@@ -36,18 +38,31 @@ static void free_io(struct conv_io *io)
     onr_tensor_free(&io->b);
 }
 
+/* r: the fused Conv's residual input, or NULL. */
+static struct onr_tensor *g_r;
+
 static enum onr_status run_conv(const struct oh_node *n, const struct oh_opts *o,
                                 struct conv_io *io, struct onr_tensor *y, struct onr_error *err)
 {
-    struct onr_tensor *in[3] = {&io->x, &io->w, &io->b};
+    struct onr_tensor *in[4] = {&io->x, &io->w, io->has_b ? &io->b : NULL, g_r};
     struct onr_tensor *out[1] = {y};
     memset(y, 0, sizeof *y);
-    return oh_run(n, o, in, io->has_b ? 3 : 2, out, 1, err);
+    return oh_run(n, o, in, g_r != NULL ? 4 : io->has_b ? 3 : 2, out, 1, err);
 }
 
-static enum onr_status set_act(struct onr_op_ctx *ctx, void *arg, struct onr_error *err)
+/* An onnxrun.fused:Conv node: n's attributes as set by the caller, then the
+ * activation's. */
+static void fused_node(struct oh_node *n, const char *name, const struct onr_activation *act)
 {
-    return onr_conv_set_activation(ctx->params, arg, err);
+    oh_node_init(n, "Conv", name);
+    n->node.domain = ONR_DOMAIN_FUSED;
+    static const char *const names[] = {"", "Relu", "Clip", "HardSigmoid", "HardSwish",
+                                        "Sigmoid", "SiLU"};
+    if (act != NULL && act->kind != ONR_ACT_NONE) oh_attr_string(n, "activation", names[act->kind]);
+    if (act != NULL && (act->kind == ONR_ACT_CLIP || act->kind == ONR_ACT_HARDSIGMOID)) {
+        const float ab[2] = {act->a, act->b};
+        oh_attr_floats(n, "activation_params", ab, 2);
+    }
 }
 
 /* The op in reference mode equals the oracle on the expected shape `s`;
@@ -60,11 +75,15 @@ static void expect_conv(const char *what, const struct oh_node *n, struct conv_i
     const size_t ny = (size_t)(s->N * s->OC * s->OH * s->OW);
     float *want = malloc(ny * sizeof *want);
     onr_conv2d_f32__ref(s, io->x.data, io->w.data, io->has_b ? io->b.data : NULL,
-                        act ? act : &none, want);
+                        g_r != NULL ? &none : act ? act : &none, want);
+    if (g_r != NULL)   /* the fused Conv adds R before its activation */
+        for (size_t i = 0; i < ny; i++)
+            want[i] = onr_activation_apply(act ? act : &none, want[i] + ((float *)g_r->data)[i]);
     struct onr_tensor yr, y1, y3;
     struct onr_error err = {{0}};
-    struct oh_opts o = {.opset = 13, .reference = true, .const_mask = const_mask,
-                        .after_init = act ? set_act : NULL, .arg = (void *)act};
+    /* the fused Conv is of its own domain's opset 1 */
+    struct oh_opts o = {.opset = n->node.domain[0] ? 1 : 13, .reference = true,
+                        .const_mask = const_mask};
     enum onr_status st = run_conv(n, &o, io, &yr, &err);
     o.reference = false;
     o.threads = 1;
@@ -110,9 +129,31 @@ static void test_values(void)
     s.pad_top = s.pad_left = s.pad_bottom = s.pad_right = 1;
     expect_conv("3x3 pads 1", &n, &io, 7, &s, NULL);
     expect_conv("3x3 pads 1, W and B not constant", &n, &io, 1, &s, NULL);
-    struct onr_activation relu6 = {ONR_ACT_CLIP, 0.0f, 6.0f};
-    expect_conv("3x3 pads 1 + fused clip", &n, &io, 7, &s, &relu6);
-    free_io(&io), oh_node_free(&n);
+    oh_node_free(&n);
+    /* the same as onnxrun.fused:Conv with each activation, then with R */
+    const struct onr_activation acts[] = {
+        {ONR_ACT_NONE, 0, 0}, {ONR_ACT_RELU, 0, 0}, {ONR_ACT_CLIP, 0.0f, 6.0f},
+        {ONR_ACT_HARDSIGMOID, 0.3f, 0.4f}, {ONR_ACT_HARDSWISH, 0, 0}, {ONR_ACT_SIGMOID, 0, 0},
+        {ONR_ACT_SILU, 0, 0},
+    };
+    struct onr_tensor r;
+    const int64_t rd[4] = {1, 5, 9, 7};
+    oh_tensor_f32(&r, 4, rd, NULL);
+    onr_test_fill(r.data, r.nbytes / 4, 99, -1, 1);
+    for (int with_r = 0; with_r < 2; with_r++)
+        for (size_t a = 0; a < sizeof acts / sizeof acts[0]; a++) {
+            char what[64];
+            snprintf(what, sizeof what, "fused Conv, activation %d%s", (int)acts[a].kind,
+                     with_r ? ", R" : "");
+            fused_node(&n, "fused_conv", &acts[a]);
+            oh_attr_ints(&n, "pads", p1, 4);
+            g_r = with_r ? &r : NULL;
+            expect_conv(what, &n, &io, with_r ? 15 : 7, &s, &acts[a]);
+            g_r = NULL;
+            oh_node_free(&n);
+        }
+    onr_tensor_free(&r);
+    free_io(&io);
 
     /* pads are [top, left, bottom, right]; strides 2x1. */
     oh_node_init(&n, "Conv", "conv_asym");
@@ -170,12 +211,6 @@ static enum onr_status check_describe(const struct onr_op_def *def, struct onr_o
     CHECK(macs == 2 * 8 * 4 * 4 * 1 * 3 * 3);
     const struct onr_conv_shape *s = onr_conv_get_shape(ctx->params);
     CHECK(s != NULL && s->OH == 4 && s->group == 8);
-    struct onr_activation bad = {(enum onr_activation_kind)99, 0, 0};
-    struct onr_activation clip = {ONR_ACT_CLIP, 1.0f, 0.0f};
-    struct onr_error e;
-    CHECK_STATUS(onr_conv_set_activation(ctx->params, &bad, &e), ONR_STATUS_INVALID_ARGUMENT);
-    CHECK_STATUS(onr_conv_set_activation(ctx->params, &clip, &e), ONR_STATUS_INVALID_ARGUMENT);
-    CHECK(onr_conv_get_activation(ctx->params).kind == ONR_ACT_NONE);
     return ONR_STATUS_OK;
 }
 
@@ -284,11 +319,54 @@ static void test_errors(void)
     onr_tensor_free(&xi), onr_tensor_free(&w), oh_node_free(&n);
 }
 
+/* The fused Conv's own attributes and input: each rejected value. */
+static void test_fused_errors(void)
+{
+    const enum onr_status IM = ONR_STATUS_INVALID_MODEL;
+    struct conv_io io;
+    make_io(&io, 1, 4, 6, 6, 4, 4, 3, 3, true, 8);
+    struct onr_tensor r;
+    const int64_t rd[4] = {1, 4, 5, 5};   /* Y is 1x4x4x4 */
+    oh_tensor_f32(&r, 4, rd, NULL);
+    struct onr_tensor *in[4] = {&io.x, &io.w, &io.b, &r};
+    struct oh_opts o = {.opset = 1, .const_mask = 15};
+    struct oh_node n;
+    const float one[1] = {1.0f}, inverted[2] = {1.0f, 0.0f};
+    fused_node(&n, "fused_3", NULL);
+    oh_attr_string(&n, "activation", "Gelu");
+    oh_expect_error("unknown activation", &n, &o, in, 3, 1, IM);
+    oh_node_free(&n);
+    fused_node(&n, "fused_3", NULL);
+    oh_attr_string(&n, "activation", "Clip");
+    oh_attr_floats(&n, "activation_params", one, 1);
+    oh_expect_error("Clip with one param", &n, &o, in, 3, 1, IM);
+    oh_node_free(&n);
+    fused_node(&n, "fused_3", NULL);
+    oh_attr_string(&n, "activation", "Clip");
+    oh_attr_floats(&n, "activation_params", inverted, 2);
+    oh_expect_error("Clip min > max", &n, &o, in, 3, 1, IM);
+    oh_node_free(&n);
+    fused_node(&n, "fused_3", NULL);
+    oh_attr_string(&n, "activation", "Relu");
+    oh_attr_floats(&n, "activation_params", inverted, 2);
+    oh_expect_error("Relu with params", &n, &o, in, 3, 1, IM);
+    oh_node_free(&n);
+    fused_node(&n, "fused_3", NULL);
+    oh_expect_error("R not of Y's shape", &n, &o, in, 4, 1, ONR_STATUS_SHAPE_MISMATCH);
+    oh_node_free(&n);
+    onr_tensor_free(&r);
+    free_io(&io);
+    /* internal: a model cannot name it, the supported list leaves it out */
+    CHECK(onr_op_find("Conv", ONR_DOMAIN_FUSED, 1) == &onr_op_fused_conv);
+    CHECK(onr_op_fused_conv.flags & ONR_OP_FLAG_INTERNAL);
+}
+
 int main(void)
 {
     test_values();
     test_describe_and_opsets();
     test_errors();
+    test_fused_errors();
     printf("test_conv: %d failures\n", onr_test_failures);
     return onr_test_failures != 0;
 }

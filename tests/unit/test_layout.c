@@ -177,7 +177,9 @@ static bool run(const struct onr_model *model, const float *in, size_t in_bytes,
         if (onr_session_node_info(s, i, &info) != ONR_STATUS_OK) continue;
         r->reorders_in += strcmp(info.op_type, "ReorderToNCHW16c") == 0;
         r->reorders_out += strcmp(info.op_type, "ReorderToNCHW") == 0;
-        r->blocked_convs += strcmp(info.op_type, "Conv") == 0 && strstr(info.params, "nchwc_") != NULL;
+        r->blocked_convs += (strcmp(info.op_type, "Conv") == 0 ||
+                             strcmp(info.op_type, "FusedDepthwiseConv") == 0) &&
+                            strstr(info.params, "nchwc_") != NULL;
         r->muls += strcmp(info.op_type, "Mul") == 0;
     }
     r->n_out = onr_model_output_count(model);
