@@ -68,3 +68,53 @@ mismatch:;
                          ctx->node->op_type, ctx->node->name, msg,
                          unidirectional ? "broadcast to the first" : "broadcast");
 }
+
+enum onr_status onr_bcast_legacy_attrs(const struct onr_op_ctx *ctx, int64_t *broadcast,
+                                       int64_t *axis, bool *has_axis, struct onr_error *err)
+{
+    const struct onr_node *node = ctx->node;
+    enum onr_status st = onr_node_attr_int(node, "broadcast", 0, broadcast, err);
+    if (st == ONR_STATUS_OK) st = onr_node_attr_int(node, "axis", 0, axis, err);
+    if (st != ONR_STATUS_OK) return st;
+    *has_axis = onr_node_attr(node, "axis") != NULL;
+    if (*broadcast != 0 && *broadcast != 1)
+        return onr_error_set(err, ONR_STATUS_INVALID_MODEL,
+                             "%s '%s': broadcast = %lld, expected 0 or 1", node->op_type,
+                             node->name, (long long)*broadcast);
+    return ONR_STATUS_OK;
+}
+
+enum onr_status onr_bcast_legacy_shape(const struct onr_op_ctx *ctx, const struct onr_shape *a,
+                                       const struct onr_shape *b, int64_t broadcast,
+                                       const int64_t *axis, struct onr_shape *out,
+                                       struct onr_error *err)
+{
+    *out = *b;
+    if (onr_shape_equal(a, b)) return ONR_STATUS_OK;
+    if (broadcast != 0) {
+        if (onr_shape_numel(b) == 1) {
+            out->rank = 0;
+            return ONR_STATUS_OK;
+        }
+        int64_t ax = axis != NULL ? *axis : a->rank - b->rank;
+        if (ax < 0) ax += a->rank;
+        if (ax >= 0 && b->rank <= a->rank && ax <= a->rank - b->rank) {
+            bool fits = true;
+            for (int i = 0; i < b->rank; i++)
+                fits &= b->dims[i] == a->dims[ax + i] || b->dims[i] == 1;
+            if (fits) {
+                out->rank = a->rank;
+                for (int i = 0; i < a->rank; i++) out->dims[i] = 1;
+                for (int i = 0; i < b->rank; i++) out->dims[ax + i] = b->dims[i];
+                return ONR_STATUS_OK;
+            }
+        }
+    }
+    char sa[96], sb[96];
+    onr_shape_format(a, sa, sizeof sa);
+    onr_shape_format(b, sb, sizeof sb);
+    return onr_error_set(err, ONR_STATUS_SHAPE_MISMATCH,
+                         "%s '%s': shapes %s and %s do not match under broadcast=%lld (opset %lld)",
+                         ctx->node->op_type, ctx->node->name, sa, sb, (long long)broadcast,
+                         (long long)ctx->opset);
+}

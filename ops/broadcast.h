@@ -29,6 +29,20 @@ enum onr_status onr_bcast_plan(const struct onr_op_ctx *ctx, int n,
                                const struct onr_shape *const *shapes, bool unidirectional,
                                struct onr_bcast *b, struct onr_shape *y, struct onr_error *err);
 
+/* Opsets before 7 (Add-style legacy broadcasting): with broadcast == 0, B
+ * must have A's shape; with 1, B's dims are matched against A's starting
+ * at `axis` (default: suffix alignment), a one-element B is a scalar. *out
+ * receives B's shape padded to A's rank for onr_bcast_plan. */
+enum onr_status onr_bcast_legacy_shape(const struct onr_op_ctx *ctx, const struct onr_shape *a,
+                                       const struct onr_shape *b, int64_t broadcast,
+                                       const int64_t *axis, struct onr_shape *out,
+                                       struct onr_error *err);
+
+/* Reads the legacy `broadcast` and `axis` attributes (opsets < 7);
+ * *has_axis tells whether axis was given. */
+enum onr_status onr_bcast_legacy_attrs(const struct onr_op_ctx *ctx, int64_t *broadcast,
+                                       int64_t *axis, bool *has_axis, struct onr_error *err);
+
 /* Element offsets of row r's first element, one per input. */
 static inline void onr_bcast_row(const struct onr_bcast *b, int64_t r, int64_t *off)
 {

@@ -1,12 +1,12 @@
-/* Equal 7..17 (bool from 11), Greater 7..17, Less 7..17, GreaterOrEqual
- * 12..17, LessOrEqual 12..17, with multidirectional broadcasting; the
- * output is bool (one byte, 0 or 1). And, Or, Xor 7..17 (bool inputs,
- * broadcasting) and Not 1..17 (bool), which the GreaterOrEqual and
- * LessOrEqual decompositions use; a nonzero bool byte counts as true.
+/* Equal, Greater, Less 1..17, GreaterOrEqual and LessOrEqual 12..17, with
+ * multidirectional broadcasting from opset 7 (before: the legacy
+ * `broadcast`/`axis` attributes); the output is bool (one byte, 0 or 1).
+ * And, Or, Xor 1..17 (bool inputs, broadcasting as above) and Not 1..17
+ * (bool), which the GreaterOrEqual and LessOrEqual decompositions use; a
+ * nonzero bool byte counts as true.
  *
  * Inputs: float32, float64, int8/16/32/64, uint8/16/32/64 (A and B of one
- * dtype), and bool for Equal. float16 and opsets before 7 (the legacy
- * `broadcast` attribute) are UNSUPPORTED. NaN compares unequal and
+ * dtype), and bool for Equal. float16 is UNSUPPORTED. NaN compares unequal and
  * unordered, as in C and numpy. Each output element is one comparison, so
  * any thread count gives the same bytes. */
 #include <stdlib.h>
@@ -19,6 +19,8 @@ enum cmp_kind { CMP_EQ, CMP_GT, CMP_LT, CMP_GE, CMP_LE, CMP_AND, CMP_OR, CMP_XOR
 struct cmp_params {
     enum cmp_kind kind;
     enum onr_dtype dtype;
+    int64_t legacy_broadcast, legacy_axis;   /* opsets < 7 */
+    bool has_legacy_axis;
     struct onr_bcast plan;
 };
 
@@ -40,7 +42,9 @@ static enum onr_status cmp_init(struct onr_op_ctx *ctx, struct onr_error *err)
     ctx->params = p;
     for (size_t i = 0; i < sizeof cmp_kinds / sizeof cmp_kinds[0]; i++)
         if (strcmp(ctx->node->op_type, cmp_kinds[i].name) == 0) p->kind = cmp_kinds[i].kind;
-    return ONR_STATUS_OK;
+    if (ctx->opset >= 7) return ONR_STATUS_OK;
+    return onr_bcast_legacy_attrs(ctx, &p->legacy_broadcast, &p->legacy_axis,
+                                  &p->has_legacy_axis, err);
 }
 
 static bool cmp_dtype_ok(enum onr_dtype t, enum cmp_kind kind)
@@ -73,8 +77,14 @@ static enum onr_status cmp_infer(struct onr_op_ctx *ctx, struct onr_error *err)
                              "supported", op, name, onr_dtype_name(a->dtype),
                              p->kind == CMP_EQ ? " and bool" : "");
     p->dtype = a->dtype;
-    const struct onr_shape *shapes[2] = {&a->shape, &b->shape};
-    enum onr_status st = onr_bcast_plan(ctx, 2, shapes, false, &p->plan, &ctx->y[0]->shape, err);
+    struct onr_shape bshape = b->shape;
+    enum onr_status st;
+    if (ctx->opset < 7 &&
+        (st = onr_bcast_legacy_shape(ctx, &a->shape, &b->shape, p->legacy_broadcast,
+                                     p->has_legacy_axis ? &p->legacy_axis : NULL, &bshape, err)))
+        return st;
+    const struct onr_shape *shapes[2] = {&a->shape, &bshape};
+    st = onr_bcast_plan(ctx, 2, shapes, false, &p->plan, &ctx->y[0]->shape, err);
     ctx->y[0]->dtype = ONR_DTYPE_BOOL;
     return st;
 }
@@ -146,14 +156,14 @@ static enum onr_status cmp_run(struct onr_op_ctx *ctx, struct onr_error *err)
         .prepare = NULL, .run = cmp_run, .release = NULL, .describe = NULL,        \
     }
 
-CMP_DEF(equal, "Equal", 7);
-CMP_DEF(greater, "Greater", 7);
-CMP_DEF(less, "Less", 7);
+CMP_DEF(equal, "Equal", 1);
+CMP_DEF(greater, "Greater", 1);
+CMP_DEF(less, "Less", 1);
 CMP_DEF(greaterorequal, "GreaterOrEqual", 12);
 CMP_DEF(lessorequal, "LessOrEqual", 12);
-CMP_DEF(and, "And", 7);
-CMP_DEF(or, "Or", 7);
-CMP_DEF(xor, "Xor", 7);
+CMP_DEF(and, "And", 1);
+CMP_DEF(or, "Or", 1);
+CMP_DEF(xor, "Xor", 1);
 
 static enum onr_status not_infer(struct onr_op_ctx *ctx, struct onr_error *err)
 {

@@ -1,12 +1,12 @@
-/* Pow 7..17: z = x ^ y with multidirectional broadcasting; z has X's dtype.
+/* Pow 1..17: z = x ^ y with multidirectional broadcasting (opsets 1..6: the
+ * legacy `broadcast`/`axis` attributes instead); z has X's dtype.
  *
  * X: float32, float64, int32, int64. Y (any of those, and uint32/uint64
  * from opset 12; before 12 Y must have X's dtype). Floats use pow() (powf
  * for float32 x float32); an integer base with an integer exponent is exact
  * (wrapping on overflow; a negative exponent gives 1/x^n truncated: 0
  * unless |x| is 1), an integer base with a float exponent is pow() in double
- * truncated toward zero. Other dtypes are UNSUPPORTED; opset 1's legacy
- * broadcast attribute is not registered. Any thread count gives the same
+ * truncated toward zero. Other dtypes are UNSUPPORTED. Any thread count gives the same
  * bits. */
 #include <math.h>
 #include <stdlib.h>
@@ -16,15 +16,20 @@
 struct pow_params {
     struct onr_bcast plan;
     enum onr_dtype xt, yt;
+    int64_t legacy_broadcast, legacy_axis;   /* opsets < 7 */
+    bool has_legacy_axis;
 };
 
 static enum onr_status pow_init(struct onr_op_ctx *ctx, struct onr_error *err)
 {
-    ctx->params = calloc(1, sizeof(struct pow_params));
-    if (ctx->params == NULL)
+    struct pow_params *p = calloc(1, sizeof *p);
+    if (p == NULL)
         return onr_error_set(err, ONR_STATUS_OUT_OF_MEMORY, "Pow '%s': out of memory",
                              ctx->node->name);
-    return ONR_STATUS_OK;
+    ctx->params = p;
+    if (ctx->opset >= 7) return ONR_STATUS_OK;
+    return onr_bcast_legacy_attrs(ctx, &p->legacy_broadcast, &p->legacy_axis,
+                                  &p->has_legacy_axis, err);
 }
 
 static bool pow_base_ok(enum onr_dtype t)
@@ -54,7 +59,13 @@ static enum onr_status pow_infer(struct onr_op_ctx *ctx, struct onr_error *err)
                              onr_dtype_name(x->dtype), onr_dtype_name(y->dtype));
     p->xt = x->dtype;
     p->yt = y->dtype;
-    const struct onr_shape *shapes[2] = {&x->shape, &y->shape};
+    struct onr_shape yshape = y->shape;
+    enum onr_status st;
+    if (ctx->opset < 7 &&
+        (st = onr_bcast_legacy_shape(ctx, &x->shape, &y->shape, p->legacy_broadcast,
+                                     p->has_legacy_axis ? &p->legacy_axis : NULL, &yshape, err)))
+        return st;
+    const struct onr_shape *shapes[2] = {&x->shape, &yshape};
     ctx->y[0]->dtype = x->dtype;
     return onr_bcast_plan(ctx, 2, shapes, false, &p->plan, &ctx->y[0]->shape, err);
 }
@@ -158,7 +169,7 @@ static enum onr_status pow_run(struct onr_op_ctx *ctx, struct onr_error *err)
 }
 
 const struct onr_op_def onr_op_pow = {
-    .name = "Pow", .domain = "", .min_opset = 7, .max_opset = 17,
+    .name = "Pow", .domain = "", .min_opset = 1, .max_opset = 17,
     .min_inputs = 2, .max_inputs = 2, .min_outputs = 1, .max_outputs = 1,
     .flags = ONR_OP_FLAG_NONE, .init = pow_init, .infer = pow_infer,
     .prepare = NULL, .run = pow_run, .release = NULL, .describe = NULL,

@@ -1,8 +1,9 @@
-/* PRelu 7..17 on float32: y = x < 0 ? slope * x : x, with slope broadcast
+/* PRelu 1..17 on float32: y = x < 0 ? slope * x : x, with slope broadcast
  * to X's shape (unidirectional: a per-channel slope of shape (C, 1, 1), a
- * scalar, or X's own shape). A slope that does not broadcast to X is
- * SHAPE_MISMATCH; other dtypes UNSUPPORTED; opsets before 7 (no defined
- * broadcasting) are not registered. Elements are independent, so any thread
+ * scalar, or X's own shape). Opsets before 7 predate numpy broadcasting:
+ * there a 1-D slope of X's channel count is per channel (axis 1), as
+ * PyTorch's exports of that time and ONNX Runtime read it. A slope that
+ * does not broadcast to X is SHAPE_MISMATCH; other dtypes UNSUPPORTED. Elements are independent, so any thread
  * count gives the same bits. */
 #include <stdlib.h>
 
@@ -31,7 +32,13 @@ static enum onr_status prelu_infer(struct onr_op_ctx *ctx, struct onr_error *err
                                  "PRelu '%s': %s is %s, only float32 is supported",
                                  ctx->node->name, k ? "slope" : "X",
                                  onr_dtype_name(ctx->x[k]->dtype));
-    const struct onr_shape *shapes[2] = {&x->shape, &slope->shape};
+    struct onr_shape sshape = slope->shape;
+    if (ctx->opset < 7 && sshape.rank == 1 && x->shape.rank >= 2 &&
+        sshape.dims[0] == x->shape.dims[1] && sshape.dims[0] != 1) {
+        sshape.rank = x->shape.rank - 1;
+        for (int i = 1; i < sshape.rank; i++) sshape.dims[i] = 1;
+    }
+    const struct onr_shape *shapes[2] = {&x->shape, &sshape};
     ctx->y[0]->dtype = ONR_DTYPE_FLOAT;
     return onr_bcast_plan(ctx, 2, shapes, true, &p->plan, &ctx->y[0]->shape, err);
 }
@@ -68,7 +75,7 @@ static enum onr_status prelu_run(struct onr_op_ctx *ctx, struct onr_error *err)
 }
 
 const struct onr_op_def onr_op_prelu = {
-    .name = "PRelu", .domain = "", .min_opset = 7, .max_opset = 17,
+    .name = "PRelu", .domain = "", .min_opset = 1, .max_opset = 17,
     .min_inputs = 2, .max_inputs = 2, .min_outputs = 1, .max_outputs = 1,
     .flags = ONR_OP_FLAG_NONE, .init = prelu_init, .infer = prelu_infer,
     .prepare = NULL, .run = prelu_run, .release = NULL, .describe = NULL,

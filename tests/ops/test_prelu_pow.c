@@ -70,7 +70,23 @@ static void prelu_tests(void)
     struct onr_tensor *ints[2] = {&it, &it};
     oh_expect_error("int64 PRelu", &n, &o, ints, 2, 1, ONR_STATUS_UNSUPPORTED);
     onr_tensor_free(&xt), onr_tensor_free(&st), onr_tensor_free(&it), oh_node_free(&n);
-    CHECK(onr_op_find("PRelu", "", 6) == NULL);
+    /* Opset 6: a 1-D slope of C values is per channel. */
+    static const int64_t x3[3] = {2, 3, 4};
+    struct onr_tensor x6, s6, y6;
+    oh_tensor_f32(&x6, 3, x3, NULL);
+    oh_tensor_f32(&s6, 1, c, NULL);
+    onr_test_fill(x6.data, 24, 8, -1, 1);
+    onr_test_fill(s6.data, 3, 9, 0, 1);
+    struct onr_tensor *in6[2] = {&x6, &s6};
+    oh_node_init(&n, "PRelu", "prelu6");
+    if (br_run("PRelu opset 6", &n, 6, 1, 2u, in6, 2, &y6)) {
+        const float *xv = x6.data, *sv = s6.data, *yv = y6.data;
+        int bad = 0;
+        for (int i = 0; i < 24; i++) bad += yv[i] != (xv[i] < 0 ? sv[i / 4 % 3] * xv[i] : xv[i]);
+        CHECK(bad == 0);
+        onr_tensor_free(&y6);
+    }
+    oh_node_free(&n), onr_tensor_free(&x6), onr_tensor_free(&s6);
 }
 
 static bool is_int(enum onr_dtype t) { return t != ONR_DTYPE_FLOAT && t != ONR_DTYPE_DOUBLE; }
@@ -151,6 +167,17 @@ static void pow_tests(void)
     struct onr_tensor *mixed[2] = {&f, &i64}, *bytes[2] = {&u8, &f}, *sh[2] = {&f, &f};
     struct oh_opts o11 = {.opset = 11}, o15 = {.opset = 15};
     oh_expect_error("mixed dtypes at opset 11", &n, &o11, mixed, 2, 1, ONR_STATUS_INVALID_MODEL);
+    {
+        /* Opset 6: no broadcast attribute means equal shapes only. */
+        struct oh_opts o6 = {.opset = 6};
+        struct onr_tensor p23, p3;
+        static const int64_t s23[2] = {2, 3}, s3[1] = {3};
+        so_tensor(&p23, ONR_DTYPE_FLOAT, 2, s23, NULL);
+        so_tensor(&p3, ONR_DTYPE_FLOAT, 1, s3, NULL);
+        struct onr_tensor *leg[2] = {&p23, &p3};
+        oh_expect_error("opset 6 without broadcast", &n, &o6, leg, 2, 1, ONR_STATUS_SHAPE_MISMATCH);
+        onr_tensor_free(&p23), onr_tensor_free(&p3);
+    }
     oh_expect_error("uint8 base", &n, &o15, bytes, 2, 1, ONR_STATUS_UNSUPPORTED);
     onr_tensor_free(&f);
     so_tensor(&f, ONR_DTYPE_FLOAT, 2, c, NULL);
