@@ -1,4 +1,6 @@
-/* ReduceMean, ReduceSum, ReduceMax, ReduceMin on float32, opsets 1..17.
+/* ReduceMean, ReduceSum, ReduceMax, ReduceMin, ReduceSumSquare, ReduceL1,
+ * ReduceL2, ReduceProd, ReduceLogSum, ReduceLogSumExp on float32, opsets
+ * 1..17.
  *
  * Attributes: axes (every opset here, except ReduceSum from 13, where axes
  * is an optional int64 input that must be constant), keepdims (default 1),
@@ -8,7 +10,11 @@
  *
  * Each output element combines its inputs in row-major order of the reduced
  * dims (Sum and Mean add from 0; Mean then divides by the count; Max and Min
- * let a NaN win). The reference walks the input once in memory order; the
+ * let a NaN win; SumSquare, L1, L2 and LogSum add v*v, |v|, v*v and v, then
+ * L2 takes the square root and LogSum the log; Prod multiplies from 1;
+ * LogSumExp adds e^(v - max) after a first pass for the max, then takes
+ * max + log of the sum, so it neither overflows nor underflows; an
+ * infinite max is the result). The reference walks the input once in memory order; the
  * fast path walks each output's inputs and splits outputs across threads.
  * Both add in the same order, so they agree bitwise. */
 #include <math.h>
@@ -17,7 +23,20 @@
 
 #include "op.h"
 
-enum reduce_kind { REDUCE_MEAN, REDUCE_SUM, REDUCE_MAX, REDUCE_MIN };
+enum reduce_kind {
+    REDUCE_MEAN, REDUCE_SUM, REDUCE_MAX, REDUCE_MIN, REDUCE_SUMSQUARE, REDUCE_L1, REDUCE_L2,
+    REDUCE_PROD, REDUCE_LOGSUM, REDUCE_LOGSUMEXP,
+};
+
+static const struct {
+    const char *name;
+    enum reduce_kind kind;
+} reduce_kinds[] = {
+    {"ReduceMean", REDUCE_MEAN}, {"ReduceSum", REDUCE_SUM}, {"ReduceMax", REDUCE_MAX},
+    {"ReduceMin", REDUCE_MIN}, {"ReduceSumSquare", REDUCE_SUMSQUARE}, {"ReduceL1", REDUCE_L1},
+    {"ReduceL2", REDUCE_L2}, {"ReduceProd", REDUCE_PROD}, {"ReduceLogSum", REDUCE_LOGSUM},
+    {"ReduceLogSumExp", REDUCE_LOGSUMEXP},
+};
 
 struct reduce_params {
     enum reduce_kind kind;
@@ -44,10 +63,8 @@ static enum onr_status reduce_init(struct onr_op_ctx *ctx, struct onr_error *err
                              node->op_type, node->name);
     ctx->params = p;
     const char *op = node->op_type;
-    p->kind = strcmp(op, "ReduceMean") == 0 ? REDUCE_MEAN
-            : strcmp(op, "ReduceSum") == 0  ? REDUCE_SUM
-            : strcmp(op, "ReduceMax") == 0  ? REDUCE_MAX
-                                            : REDUCE_MIN;
+    for (size_t i = 0; i < sizeof reduce_kinds / sizeof reduce_kinds[0]; i++)
+        if (strcmp(op, reduce_kinds[i].name) == 0) p->kind = reduce_kinds[i].kind;
     p->axes_input = p->kind == REDUCE_SUM && ctx->opset >= 13;
     enum onr_status st;
     if ((st = onr_node_attr_int(node, "keepdims", 1, &p->keepdims, err)) ||
@@ -158,38 +175,72 @@ static enum onr_status reduce_infer(struct onr_op_ctx *ctx, struct onr_error *er
     return ONR_STATUS_OK;
 }
 
-static inline float combine(enum reduce_kind kind, float acc, float v)
+/* m: the output's max (LogSumExp only). */
+static inline float combine(enum reduce_kind kind, float acc, float v, float m)
 {
-    if (kind == REDUCE_MAX) return v > acc || isnan(v) ? v : acc;
-    if (kind == REDUCE_MIN) return v < acc || isnan(v) ? v : acc;
-    return acc + v;
+    switch (kind) {
+    case REDUCE_MAX: return v > acc || isnan(v) ? v : acc;
+    case REDUCE_MIN: return v < acc || isnan(v) ? v : acc;
+    case REDUCE_SUMSQUARE: case REDUCE_L2: return acc + v * v;
+    case REDUCE_L1: return acc + fabsf(v);
+    case REDUCE_PROD: return acc * v;
+    case REDUCE_LOGSUMEXP: return acc + expf(v - m);
+    default: return acc + v;
+    }
 }
 
 static float start_value(enum reduce_kind kind)
 {
-    return kind == REDUCE_MAX ? -INFINITY : kind == REDUCE_MIN ? INFINITY : 0.0f;
+    return kind == REDUCE_MAX ? -INFINITY : kind == REDUCE_MIN ? INFINITY
+         : kind == REDUCE_PROD ? 1.0f : 0.0f;
+}
+
+static inline float finish(enum reduce_kind kind, float acc, float m, int64_t count)
+{
+    switch (kind) {
+    case REDUCE_MEAN: return acc / (float)count;
+    case REDUCE_L2: return sqrtf(acc);
+    case REDUCE_LOGSUM: return logf(acc);
+    case REDUCE_LOGSUMEXP: return isinf(m) ? m : m + logf(acc);
+    default: return acc;
+    }
+}
+
+static enum onr_status reduce_prepare(struct onr_op_ctx *ctx, struct onr_error *err)
+{
+    (void)err;
+    const struct reduce_params *p = ctx->params;
+    /* The reference keeps LogSumExp's per-output max here. */
+    if (p->kind == REDUCE_LOGSUMEXP && !p->copy)
+        ctx->workspace_bytes = (size_t)onr_shape_numel(&ctx->y[0]->shape) * sizeof(float);
+    return ONR_STATUS_OK;
 }
 
 /* The oracle: one pass over x in memory order, accumulating into y. */
 static void reduce_ref(const struct reduce_params *p, const struct onr_shape *xs, const float *x,
-                       int64_t ny, float *y)
+                       int64_t ny, float *y, float *max)
 {
-    for (int64_t i = 0; i < ny; i++) y[i] = start_value(p->kind);
+    const bool lse = p->kind == REDUCE_LOGSUMEXP;
     const int64_t nx = onr_shape_numel(xs);
-    for (int64_t i = 0; i < nx; i++) {
-        int64_t rest = i, o = 0, scale = 1;
-        for (int d = xs->rank - 1; d >= 0; d--) {
-            const int64_t idx = rest % xs->dims[d];
-            rest /= xs->dims[d];
-            if (!p->reduced[d]) {
-                o += idx * scale;
-                scale *= xs->dims[d];
+    /* LogSumExp: a first pass for each output's max, kept in max[]. */
+    for (int pass = lse ? 0 : 1; pass < 2; pass++) {
+        const enum reduce_kind kind = pass == 0 ? REDUCE_MAX : p->kind;
+        if (pass == 1 && lse) memcpy(max, y, (size_t)ny * sizeof *y);
+        for (int64_t i = 0; i < ny; i++) y[i] = start_value(kind);
+        for (int64_t i = 0; i < nx; i++) {
+            int64_t rest = i, o = 0, scale = 1;
+            for (int d = xs->rank - 1; d >= 0; d--) {
+                const int64_t idx = rest % xs->dims[d];
+                rest /= xs->dims[d];
+                if (!p->reduced[d]) {
+                    o += idx * scale;
+                    scale *= xs->dims[d];
+                }
             }
+            y[o] = combine(kind, y[o], x[i], lse && pass == 1 ? max[o] : 0.0f);
         }
-        y[o] = combine(p->kind, y[o], x[i]);
     }
-    if (p->kind == REDUCE_MEAN)
-        for (int64_t i = 0; i < ny; i++) y[i] /= (float)p->count;
+    for (int64_t i = 0; i < ny; i++) y[i] = finish(p->kind, y[i], lse ? max[i] : 0.0f, p->count);
 }
 
 /* x: kept dims x reduced dims (strided)  y: kept dims. */
@@ -206,21 +257,27 @@ static void reduce_fast(const struct reduce_params *p, const float *x, int64_t n
             base += (rest % p->keep_dims[d]) * p->keep_strides[d];
             rest /= p->keep_dims[d];
         }
-        float acc = start_value(p->kind);
-        for (int64_t j = 0; j < outer; j++) {
-            int64_t off = base;
-            rest = j;
-            for (int d = nr - 2; d >= 0; d--) {
-                off += (rest % p->red_dims[d]) * p->red_strides[d];
-                rest /= p->red_dims[d];
+        const bool lse = p->kind == REDUCE_LOGSUMEXP;
+        float acc = 0.0f, m = 0.0f;
+        for (int pass = lse ? 0 : 1; pass < 2; pass++) {
+            const enum reduce_kind kind = pass == 0 ? REDUCE_MAX : p->kind;
+            if (pass == 1) m = acc;
+            acc = start_value(kind);
+            for (int64_t j = 0; j < outer; j++) {
+                int64_t off = base;
+                rest = j;
+                for (int d = nr - 2; d >= 0; d--) {
+                    off += (rest % p->red_dims[d]) * p->red_strides[d];
+                    rest /= p->red_dims[d];
+                }
+                const float *xr = x + off;
+                if (kind == REDUCE_SUM || kind == REDUCE_MEAN)
+                    for (int64_t i = 0; i < inner; i++) acc += xr[i * istride];
+                else
+                    for (int64_t i = 0; i < inner; i++) acc = combine(kind, acc, xr[i * istride], m);
             }
-            const float *xr = x + off;
-            if (p->kind == REDUCE_SUM || p->kind == REDUCE_MEAN)
-                for (int64_t i = 0; i < inner; i++) acc += xr[i * istride];
-            else
-                for (int64_t i = 0; i < inner; i++) acc = combine(p->kind, acc, xr[i * istride]);
         }
-        y[e] = p->kind == REDUCE_MEAN ? acc / (float)p->count : acc;
+        y[e] = finish(p->kind, acc, m, p->count);
     }
 }
 
@@ -233,7 +290,7 @@ static enum onr_status reduce_run(struct onr_op_ctx *ctx, struct onr_error *err)
     if (p->copy) {
         if (y->nbytes) memcpy(y->data, x->data, y->nbytes);
     } else if (ctx->reference) {
-        reduce_ref(p, &x->shape, x->data, ny, y->data);
+        reduce_ref(p, &x->shape, x->data, ny, y->data, ctx->workspace);
     } else {
         reduce_fast(p, x->data, ny, y->data, ctx->threads);
     }
@@ -245,10 +302,17 @@ static enum onr_status reduce_run(struct onr_op_ctx *ctx, struct onr_error *err)
         .name = op_name, .domain = "", .min_opset = 1, .max_opset = 17,              \
         .min_inputs = 1, .max_inputs = inputs, .min_outputs = 1, .max_outputs = 1,  \
         .flags = ONR_OP_FLAG_NONE, .init = reduce_init, .infer = reduce_infer,       \
-        .prepare = NULL, .run = reduce_run, .release = NULL, .describe = NULL,       \
+        .prepare = reduce_prepare, .run = reduce_run, .release = NULL,              \
+        .describe = NULL,                                                            \
     }
 
 REDUCE_DEF(reducemean, "ReduceMean", 1);
 REDUCE_DEF(reducesum, "ReduceSum", 2);
 REDUCE_DEF(reducemax, "ReduceMax", 1);
 REDUCE_DEF(reducemin, "ReduceMin", 1);
+REDUCE_DEF(reducesumsquare, "ReduceSumSquare", 1);
+REDUCE_DEF(reducel1, "ReduceL1", 1);
+REDUCE_DEF(reducel2, "ReduceL2", 1);
+REDUCE_DEF(reduceprod, "ReduceProd", 1);
+REDUCE_DEF(reducelogsum, "ReduceLogSum", 1);
+REDUCE_DEF(reducelogsumexp, "ReduceLogSumExp", 1);
