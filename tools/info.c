@@ -1,4 +1,6 @@
-/* onnxrun --info (see info.h). Separable pairs are found by names: the
+/* onnxrun --info (see info.h). The report of the model as loaded comes
+ * from a second session without optimisation passes, since the passes fuse
+ * and reorder nodes. Separable pairs are found by names: the
  * pointwise conv reads the depthwise conv's output, possibly through
  * single-input activations or a BatchNormalization (as with --no-opt).
  * When the library gives no input names, the next node is taken. */
@@ -168,56 +170,118 @@ static void print_op_counts(const char *what, const struct onr_session *session)
     printf(")\n");
 }
 
-/* The graph as the file has it and after the optimisation passes. */
-static void print_passes(const struct onr_model *model, const char *model_path,
-                         const struct cli_config *cfg, const struct onr_session *optimised)
+/* node i's info into nodes[i] for every node of the session (names never
+ * NULL); returns the count, or -1 after printing why. *out is malloc'd. */
+static int node_infos(const struct onr_session *session, const char *model_path,
+                      struct onr_node_info **out)
 {
-    struct cli_config plain = *cfg;
-    plain.passes = 0;
-    struct onr_session *before = NULL;
-    if (cfg->passes == 0 || run_open_session(model, model_path, &plain, NULL, 0, &before) != 0)
-        return;
-    print_op_counts("before optimisation", before);
-    print_op_counts("after optimisation", optimised);
-    onr_session_free(before);
-}
-
-int info_print(const char *arg, const struct cli_config *cfg)
-{
-    struct onr_model *model = NULL;
-    struct onr_session *session = NULL;
-    struct onr_node_info *nodes = NULL;
-    char *model_path = NULL;
-    int rc = run_open_model(arg, &model, &model_path);
-    if (rc == 0)
-        rc = run_open_session(model, model_path, cfg, NULL, 0, &session);
-    if (rc != 0)
-        goto free_all;
     int n = onr_session_node_count(session);
-    nodes = calloc(n > 0 ? (size_t)n : 1, sizeof *nodes);
+    struct onr_node_info *nodes = calloc(n > 0 ? (size_t)n : 1, sizeof *nodes);
+    *out = nodes;
     if (nodes == NULL) {
         cli_report(model_path, "out of memory");
-        rc = 1;
-        goto free_all;
+        return -1;
     }
     for (int i = 0; i < n; i++) {
         if (onr_session_node_info(session, i, &nodes[i]) != ONR_STATUS_OK) {
             fprintf(stderr, "onnxrun: %s: no information for node %d\n", model_path, i);
-            rc = 1;
-            goto free_all;
+            return -1;
         }
         if (nodes[i].name == NULL)
             nodes[i].name = "";
         if (nodes[i].op_type == NULL)
             nodes[i].op_type = "?";
     }
+    return n;
+}
+
+/* The parameters and MACs of the graph as the file has it (a session
+ * without optimisation passes), by operator, then its separable pairs:
+ * what the model computes, whatever the passes fuse or reorder. */
+static void print_as_loaded(const struct onr_node_info *nodes, int n)
+{
+    enum { MAX_OPS = 64 };
+    const char *ops[MAX_OPS];
+    int counts[MAX_OPS], n_ops = 0, live = 0;
+    int64_t op_macs[MAX_OPS], op_weights[MAX_OPS], macs = 0, weights = 0;
+    for (int i = 0; i < n; i++) {
+        if (nodes[i].folded)
+            continue;
+        live++;
+        macs += nodes[i].macs;
+        weights += nodes[i].weights;
+        int k = 0;
+        while (k < n_ops && strcmp(ops[k], nodes[i].op_type) != 0)
+            k++;
+        if (k == n_ops && n_ops < MAX_OPS) {
+            ops[n_ops] = nodes[i].op_type;
+            counts[n_ops] = 0;
+            op_macs[n_ops] = op_weights[n_ops] = 0;
+            n_ops++;
+        }
+        if (k < n_ops) {
+            counts[k]++;
+            op_macs[k] += nodes[i].macs;
+            op_weights[k] += nodes[i].weights;
+        }
+    }
+    char a[32], b[32];
+    printf("model as loaded (before the optimisation passes): %d nodes, %s MACs, %s weights "
+           "(%.2f MiB as float32)\n", live, cli_thousands(macs, a, sizeof a),
+           cli_thousands(weights, b, sizeof b), (double)weights * 4.0 / (1024.0 * 1024.0));
+    for (int k = 0; k < n_ops; k++)
+        if (op_macs[k] != 0 || op_weights[k] != 0)
+            printf("  %-20s %4d nodes %16s MACs %12s weights\n", ops[k], counts[k],
+                   cli_thousands(op_macs[k], a, sizeof a),
+                   cli_thousands(op_weights[k], b, sizeof b));
+    print_pairs(nodes, n);
+}
+
+/* The graph as the file has it and after the optimisation passes. */
+static void print_passes(const struct onr_session *before, const struct onr_session *optimised)
+{
+    print_op_counts("before optimisation", before);
+    print_op_counts("after optimisation", optimised);
+}
+
+int info_print(const char *arg, const struct cli_config *cfg)
+{
+    struct onr_model *model = NULL;
+    struct onr_session *session = NULL, *loaded = NULL;
+    struct onr_node_info *nodes = NULL, *loaded_nodes = NULL;
+    char *model_path = NULL;
+    int rc = run_open_model(arg, &model, &model_path);
+    if (rc == 0)
+        rc = run_open_session(model, model_path, cfg, NULL, 0, &session);
+    /* The same model without passes, for the figures of the model as
+     * loaded; with --no-opt that is the session itself. */
+    int no_plain = 0;
+    if (rc == 0 && cfg->passes != 0) {
+        struct cli_config plain = *cfg;
+        plain.passes = 0;
+        no_plain = run_open_session(model, model_path, &plain, NULL, 0, &loaded) != 0;
+    }
+    if (rc != 0)
+        goto free_all;
+    int n = node_infos(session, model_path, &nodes);
+    int n_loaded = loaded ? node_infos(loaded, model_path, &loaded_nodes) : n;
+    if (n < 0 || n_loaded < 0) {
+        rc = 1;
+        goto free_all;
+    }
     printf("model: %s (opset %lld)\n", model_path, (long long)onr_model_opset(model));
     print_io(model, session);
-    print_passes(model, model_path, cfg, session);
+    if (loaded)
+        print_passes(loaded, session);
     print_nodes(session, nodes, n);
-    print_pairs(nodes, n);
+    if (no_plain)
+        printf("model as loaded: not shown, no session without the optimisation passes\n");
+    else
+        print_as_loaded(loaded ? loaded_nodes : nodes, n_loaded);
 free_all:
     free(nodes);
+    free(loaded_nodes);
+    onr_session_free(loaded);
     onr_session_free(session);
     onr_model_free(model);
     free(model_path);

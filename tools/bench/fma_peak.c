@@ -5,7 +5,10 @@
  * bound by FMA throughput alone. The vectors are 512-bit (16 lanes x 2
  * flops per FMA) where the CPU has AVX-512, as onnxrun's kernels are, else
  * 256-bit (8 lanes). The best of REPEATS timings is reported, since the
- * machine is shared.
+ * machine is shared; each timing is short (about 1 ms at 40 GFLOP/s), so
+ * that some of them fall inside one scheduler slice even when the machine
+ * is loaded (runs of 10 ms all got preempted at a load of 15 on 2 cores and
+ * gave a third of the peak).
  *
  * Built at run time by compare: gcc -O2 -mavx2 -mfma -fopenmp fma_peak.c
  * Usage: fma_peak THREADS       prints "threads T: G GFLOP/s (B-bit FMA, ...)"
@@ -16,8 +19,8 @@
 #include <stdlib.h>
 
 #define CHAINS 12 /* the number of acc<k> in fma_chains */
-#define ITERS 5000000L
-#define REPEATS 40
+#define ITERS 500000L
+#define REPEATS 500
 
 /* Runs ITERS rounds of CHAINS independent FMAs on vectors of type V (set1,
  * fmadd, add, storeu: its intrinsics); returns a value that depends on

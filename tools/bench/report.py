@@ -12,6 +12,18 @@ def cpu_name():
     return "unknown CPU"
 
 
+def cpu_isa():
+    """The widest FMA vectors the CPU has, from /proc/cpuinfo's flags."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = next((l.split(":", 1)[1].split() for l in f if l.startswith("flags")), [])
+    except OSError:
+        flags = []
+    if "avx512f" in flags:
+        return "AVX-512"
+    return "AVX2+FMA, no AVX-512" if "avx2" in flags and "fma" in flags else "no AVX2"
+
+
 def _ms(v):
     return "failed" if v is None else f"{v:.3f}" if v < 10 else f"{v:.2f}" if v < 100 else f"{v:.1f}"
 
@@ -42,34 +54,44 @@ def row(r):
 
 
 def best_row(r):
-    b = r["best"]
+    b, n, a, c = r["best"], r["counts"], r["mean"], r["cpu"]
+    cratio = (f"{c['onnxrun'] / c['ort']:.2f}"
+              if c["onnxrun"] is not None and c["ort"] is not None else "-")
     ratio = (f"{b['onnxrun'] / b['ort']:.2f}"
              if b["onnxrun"] is not None and b["ort"] is not None else "-")
     return (f"| {r['spec'].label} | {r['spec'].batch} | {r['threads']} | {_ms(b['onnxrun'])} | "
-            f"{_ms(b['ort'])} | {_ms(b['torch'])} | {ratio} |")
+            f"{_ms(b['ort'])} | {_ms(b['torch'])} | {ratio} | "
+            f"{_ms(a['onnxrun'])} / {_ms(a['ort'])} / {_ms(a['torch'])} | "
+            f"{_ms(c['onnxrun'])} / {_ms(c['ort'])} / {_ms(c['torch'])} | {cratio} | "
+            f"{n['onnxrun']} / {n['ort']} / {n['torch']} |")
 
 
 def markdown(results, info):
     peaks = ", ".join(f"{t} thread{'s' if t > 1 else ''} {g:.1f}"
                       for t, g in sorted(info["peaks"].items()))
+    pr = info["proto"]
     lines = [
         f"# onnxrun vs ONNX Runtime vs PyTorch ({info['date']})",
         "",
-        f"- machine: {info['cpu']}, {info['cores']} cores; load average "
+        f"- CPU: {info['cpu']} ({info['isa']}), {info['cores']} cores; load average "
         f"{info['load_start'][0]:.2f} at the start, {info['load_end'][0]:.2f} at the end",
-        f"- {info['onnxrun']}; onnxruntime-node {info['ort']} (bundled CPU library); "
-        f"PyTorch {info['torch']} (Python {info['python']})",
         f"- measured FMA peak (fma_peak.c, GFLOP/s): {peaks}",
+        f"- {info['onnxrun']}, through its C library (onr_capi_bench.c)",
+        f"- {info['ort']}",
+        f"- PyTorch {info['torch']} (Python {info['python']})",
+        f"- protocol, the same for all three: warm-up of at least {pr.warmup_s:g} s and "
+        f"{pr.warmup_runs} runs, then at least {pr.seconds:g} s and {pr.min_runs} runs timed "
+        f"one by one; onnxrun and ORT each in a process of their own per round",
         f"- times: median over {info['rounds']} interleaved round(s) of each round's median, ms",
         "- onnxrun / ORT < 1 means onnxrun is faster: the ratio of the two medians, then "
         "the median (and range) of each round's ratio (the two run back to back in a round, "
-        "so a slow spell of the machine mostly hits both)",
-        "- GFLOP/s = 2 x MACs / onnxrun's median "
+        "first in turn, so a slow spell of the machine mostly hits both)",
+        "- GFLOP/s = 2 x MACs (onnxrun --info) / onnxrun's median "
         "(a share above 100% means the peak was measured while the machine was busy)",
         "- load: the 1-minute load average when the row finished (the machine is shared; "
-        "above the core count, 2-thread times mostly measure waiting for a core)",
+        "above the core count, times mostly measure waiting for a core)",
         f"- agreement: max abs error / max|ref| against PyTorch eager for onnxrun / ORT / "
-        f"torch (tolerance {info['tolerance']:g})",
+        f"torch (tolerance {info['tolerance']:g}); onnxrun vs ORT is checked too",
         "",
         "| model | batch | threads | onnxrun ms | ORT ms | PyTorch ms | onnxrun/ORT "
         "| per round (range) | onnxrun GFLOP/s | % of FMA peak "
@@ -80,10 +102,19 @@ def markdown(results, info):
     lines += [
         "",
         "Fastest single run of each runtime over all rounds (less sensitive to a busy "
-        "machine than the median, which is the figure above):",
+        "machine than the median, which is the figure above); the mean run (median over "
+        "the rounds of each round's mean: far above the median where a loaded machine "
+        "stalls some runs, e.g. a thread descheduled inside a parallel region); the "
+        "process's CPU time per run (median over the rounds; it leaves out waiting for a "
+        "core: on 1 thread the cost of the inference itself, the figure least disturbed "
+        "by a loaded machine; on 2 threads it includes threads spinning while they wait); "
+        "and the timed runs behind each runtime's figures:",
         "",
-        "| model | batch | threads | onnxrun min ms | ORT min ms | PyTorch min ms | onnxrun/ORT |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| model | batch | threads | onnxrun min ms | ORT min ms | PyTorch min ms "
+        "| onnxrun/ORT (min) | mean ms onnxrun / ORT / torch "
+        "| CPU ms/run onnxrun / ORT / torch | onnxrun/ORT (CPU) "
+        "| timed runs onnxrun / ORT / torch |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     lines += [best_row(r) for r in results]
     failures = [f"- {r['spec'].key}, {r['threads']} thread(s): {k} failed: {v}"
