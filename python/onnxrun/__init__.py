@@ -244,6 +244,15 @@ class InferenceSession:
             _lib.onr_session_input(self._session, i, ctypes.byref(desc))
             self._shapes.append(tuple(desc.dims[:desc.rank]))
         self._refs = (_TensorRef * max(1, len(self._inputs)))()
+        for i, dtype in enumerate(self._input_dtypes):
+            self._refs[i].name = None  # by position: ref i is the model's input i
+            self._refs[i].dtype = dtype
+            self._refs[i].rank = -1
+        self._bound_shapes = [None] * len(self._inputs)  # the shapes in self._refs
+        self._input_names = [a.name for a in self._inputs]
+        self._input_np = [_DTYPES.get(d, (None,))[0] for d in self._input_dtypes]
+        self._err = _Error()
+        self._out = _TensorRef()
         self._profiling = bool(self._options.enable_profiling)
         self._profile_events = []
         self._profile_start = time.time()
@@ -292,41 +301,43 @@ class InferenceSession:
         """The caller's arrays as the C structs; returns the arrays to keep alive."""
         if not isinstance(input_feed, dict):
             raise InvalidArgument("[onnxrun INVALID_ARGUMENT] input_feed must be a dict of name -> array")
-        names = [a.name for a in self._inputs]
-        unknown = [k for k in input_feed if k not in names]
-        if unknown:
-            raise InvalidArgument("[onnxrun INVALID_ARGUMENT] invalid input name(s) %s; the model's "
-                                  "inputs are %s" % (unknown, names))
-        missing = [n for n in names if n not in input_feed]
-        if missing:
-            raise InvalidArgument("[onnxrun INVALID_ARGUMENT] required inputs %s are missing from the "
-                                  "input feed" % (missing,))
+        if len(input_feed) != len(self._input_names) or any(
+                n not in input_feed for n in self._input_names):
+            names = self._input_names
+            unknown = [k for k in input_feed if k not in names]
+            if unknown:
+                raise InvalidArgument("[onnxrun INVALID_ARGUMENT] invalid input name(s) %s; the "
+                                      "model's inputs are %s" % (unknown, names))
+            missing = [n for n in names if n not in input_feed]
+            raise InvalidArgument("[onnxrun INVALID_ARGUMENT] required inputs %s are missing from "
+                                  "the input feed" % (missing,))
         keep = []
-        new_shapes = []
-        for i, arg in enumerate(self._inputs):
-            want = _DTYPES.get(self._input_dtypes[i], (None,))[0]
-            x = input_feed[arg.name]
-            if not isinstance(x, np.ndarray):
+        new_shapes = None
+        for i, name in enumerate(self._input_names):
+            want = self._input_np[i]
+            x = input_feed[name]
+            if type(x) is not np.ndarray:
                 x = np.asarray(x, dtype=want)
             if want is None or x.dtype != want:
                 raise InvalidArgument("[onnxrun INVALID_ARGUMENT] input '%s': unexpected data type %s, "
-                                      "expected %s" % (arg.name, x.dtype, arg.type))
-            if x.ndim > len(self._refs[i].dims):
-                raise InvalidArgument("[onnxrun INVALID_ARGUMENT] input '%s': rank %d is over %d"
-                                      % (arg.name, x.ndim, len(self._refs[i].dims)))
+                                      "expected %s" % (name, x.dtype, self._inputs[i].type))
             if not x.flags.c_contiguous:
                 x = np.ascontiguousarray(x)  # the one case that copies
             keep.append(x)
             r = self._refs[i]
-            r.name = None  # by position: i is the model's input i
-            r.dtype = self._input_dtypes[i]
-            r.rank = x.ndim
-            for d, n in enumerate(x.shape):
-                r.dims[d] = n
-            r.data = x.ctypes.data if x.size else None
+            shape = x.shape
+            if shape != self._bound_shapes[i]:
+                if len(shape) > len(r.dims):
+                    raise InvalidArgument("[onnxrun INVALID_ARGUMENT] input '%s': rank %d is over %d"
+                                          % (name, len(shape), len(r.dims)))
+                r.rank = len(shape)
+                for d, n in enumerate(shape):
+                    r.dims[d] = n
+                self._bound_shapes[i] = shape
+            if shape != self._shapes[i]:
+                new_shapes = (new_shapes or []) + [(i, shape)]
+            r.data = x.__array_interface__["data"][0] if x.size else None
             r.nbytes = x.nbytes
-            if tuple(x.shape) != self._shapes[i]:
-                new_shapes.append((i, tuple(x.shape)))
         if new_shapes:
             self._reshape(new_shapes)
         return keep
@@ -356,24 +367,22 @@ class InferenceSession:
         else:
             indices = range(len(self._outputs))
         keep = self._bind(input_feed)
-        err = _Error()
-        t0 = time.time()
+        err = self._err
+        t0 = time.time() if self._profiling else 0.0
         _check(_lib.onr_session_run(self._session, self._refs, len(keep), ctypes.byref(err)), err)
+        del keep  # read during the run only
         if self._profiling:
             self._record_profile(t0)
         results = []
-        out = _TensorRef()
+        out = self._out
         for i in indices:
             _check(_lib.onr_session_output(self._session, i, ctypes.byref(out)), None,
                    "output %d" % i)
-            dtype = _DTYPES[out.dtype][0]
-            shape = tuple(out.dims[:out.rank])
-            if out.nbytes == 0:
-                results.append(np.empty(shape, dtype=dtype))
-                continue
-            buf = (ctypes.c_char * out.nbytes).from_address(out.data)
-            # A copy: the library's buffer is reused by the next run.
-            results.append(np.frombuffer(buf, dtype=dtype).reshape(shape).copy())
+            y = np.empty(tuple(out.dims[:out.rank]), dtype=_DTYPES[out.dtype][0])
+            if out.nbytes:
+                # A copy: the library's buffer is reused by the next run.
+                ctypes.memmove(y.__array_interface__["data"][0], out.data, out.nbytes)
+            results.append(y)
         return results
 
     def _record_profile(self, t0):

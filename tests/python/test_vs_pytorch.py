@@ -25,6 +25,7 @@ import argparse
 import importlib
 import importlib.util
 import os
+import shutil
 import sys
 
 import numpy as np
@@ -195,7 +196,8 @@ def main():
     print("%s %s from %s; providers %s" % (a.module, ort.__version__, os.path.dirname(ort.__file__),
                                           ort.get_available_providers()))
     check("CPUExecutionProvider" in ort.get_available_providers(), "get_available_providers()")
-    os.makedirs(a.work, exist_ok=True)
+    shutil.rmtree(a.work, ignore_errors=True)
+    os.makedirs(a.work)
     export = load_module(a.export, "onr_export")
     test_block(ort, export, a.work)
     test_garbage(ort, a.work)
