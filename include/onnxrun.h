@@ -244,6 +244,16 @@ ONR_API enum onr_status onr_session_input(const struct onr_session *session, int
 /* An output of the last run; data stays valid until the next run or free. */
 ONR_API enum onr_status onr_session_output(const struct onr_session *session, int index,
                                            struct onr_tensor_ref *out);
+/* A caller-owned buffer for output index, used from the next run on: the
+ * output is written to data, which must hold exactly the output's bytes at
+ * each run (else the run fails with INVALID_ARGUMENT), stay valid while
+ * bound, and not overlap an input. Where the output is a node's own result
+ * and data is 64-byte aligned, that node writes it there directly (no
+ * copy); otherwise it is copied there at the end of the run. data NULL
+ * unbinds. onr_session_output then returns data. A reshape keeps bindings. */
+ONR_API enum onr_status onr_session_bind_output(struct onr_session *session, int index,
+                                                void *data, size_t nbytes,
+                                                struct onr_error *err);
 /* The same, by output name; INVALID_ARGUMENT (and a message) if no output
  * has that name. */
 ONR_API enum onr_status onr_session_output_by_name(const struct onr_session *session,

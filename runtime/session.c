@@ -1,6 +1,7 @@
 /* Public session API: options, creation with concrete input shapes,
  * running with caller buffers, outputs and per-node information. */
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -195,6 +196,7 @@ void onr_session_free(struct onr_session *session)
     free(session->input_values);
     free(session->value_input);
     free(session->prepared_inputs);
+    free(session->bindings);
     free(session);
 }
 
@@ -206,6 +208,79 @@ static int match_input(const struct onr_session *s, const struct onr_tensor_ref 
     for (int i = 0; i < g->n_inputs; i++)
         if (strcmp(g->values[g->inputs[i]].name, r->name) == 0) return i;
     return -1;
+}
+
+/* Output k's value is a node's own result, stored nowhere else: the node
+ * can write the caller's buffer instead (views of it follow, as the
+ * executor points views at their root's storage before each run). */
+static bool can_write_directly(const struct onr_session *s, int k, const void *data)
+{
+    const struct onr_graph *g = &s->model->graph;
+    const struct onr_svalue *sv = &s->values[g->outputs[k]];
+    for (int j = 0; j < k; j++)
+        if (g->outputs[j] == g->outputs[k]) return false; /* one value, two outputs */
+    /* The arena's slots are 64-byte aligned and kernels may rely on it. */
+    return !sv->is_const && !sv->is_input && sv->alias < 0 && sv->producer >= 0 &&
+           (uintptr_t)data % 64 == 0;
+}
+
+/* Before a run: bound outputs written directly get the caller's buffer. */
+static enum onr_status bind_outputs(struct onr_session *s, struct onr_error *err)
+{
+    const struct onr_graph *g = &s->model->graph;
+    for (int k = 0; s->bindings != NULL && k < g->n_outputs; k++) {
+        struct onr_output_binding *b = &s->bindings[k];
+        b->direct = false;
+        if (b->data == NULL) continue;
+        struct onr_svalue *sv = &s->values[g->outputs[k]];
+        if (b->nbytes != sv->t.nbytes) {
+            for (int j = 0; j < k; j++) /* undo the ones already bound */
+                if (s->bindings[j].direct) s->values[g->outputs[j]].t.data = s->bindings[j].own;
+            return onr_error_set(err, ONR_STATUS_INVALID_ARGUMENT,
+                                 "output '%s' has %zu bytes, the buffer bound to it %zu", sv->name,
+                                 sv->t.nbytes, b->nbytes);
+        }
+        if (can_write_directly(s, k, b->data)) {
+            b->direct = true;
+            b->own = sv->t.data;
+            sv->t.data = b->data;
+        }
+    }
+    return ONR_STATUS_OK;
+}
+
+/* After a run: the others are copied; every value gets its storage back. */
+static void unbind_outputs(struct onr_session *s, bool ran)
+{
+    const struct onr_graph *g = &s->model->graph;
+    for (int k = 0; ran && s->bindings != NULL && k < g->n_outputs; k++) {
+        struct onr_output_binding *b = &s->bindings[k];
+        const struct onr_svalue *sv = &s->values[g->outputs[k]];
+        if (b->data != NULL && !b->direct && sv->t.nbytes > 0) memcpy(b->data, sv->t.data, sv->t.nbytes);
+    }
+    for (int k = 0; s->bindings != NULL && k < g->n_outputs; k++)
+        if (s->bindings[k].direct) {
+            s->values[g->outputs[k]].t.data = s->bindings[k].own;
+            s->bindings[k].direct = false;
+        }
+}
+
+enum onr_status onr_session_bind_output(struct onr_session *s, int index, void *data, size_t nbytes,
+                                        struct onr_error *err)
+{
+    if (s == NULL || (data == NULL && nbytes > 0))
+        return onr_error_set(err, ONR_STATUS_INVALID_ARGUMENT, "onr_session_bind_output: NULL argument");
+    const struct onr_graph *g = &s->model->graph;
+    if (index < 0 || index >= g->n_outputs)
+        return onr_error_set(err, ONR_STATUS_INVALID_ARGUMENT,
+                             "onr_session_bind_output: output %d of %d", index, g->n_outputs);
+    if (s->bindings == NULL && data == NULL) return ONR_STATUS_OK;
+    if (s->bindings == NULL) {
+        s->bindings = calloc((size_t)g->n_outputs, sizeof *s->bindings);
+        if (s->bindings == NULL) return onr_error_set(err, ONR_STATUS_OUT_OF_MEMORY, "out of memory");
+    }
+    s->bindings[index] = (struct onr_output_binding){.data = data, .nbytes = data ? nbytes : 0};
+    return ONR_STATUS_OK;
 }
 
 enum onr_status onr_session_run(struct onr_session *s, const struct onr_tensor_ref *inputs,
@@ -296,7 +371,9 @@ enum onr_status onr_session_run(struct onr_session *s, const struct onr_tensor_r
         for (int i = 0; i < g->n_inputs; i++)
             if (!s->values[g->inputs[i]].is_const)
                 s->values[g->inputs[i]].t.data = (void *)by_input[i]->data;
-        st = onr_session_execute(s, err);
+        st = bind_outputs(s, err);
+        if (st == ONR_STATUS_OK) st = onr_session_execute(s, err);
+        unbind_outputs(s, st == ONR_STATUS_OK);
     }
     if (by_input != bound) free(by_input);
     return st;
@@ -405,6 +482,7 @@ enum onr_status onr_session_output(const struct onr_session *s, int index,
     if (s == NULL || out == NULL || !s->ready || index < 0 || index >= s->model->graph.n_outputs)
         return ONR_STATUS_INVALID_ARGUMENT;
     tensor_ref(&s->values[s->model->graph.outputs[index]], out);
+    if (s->bindings != NULL && s->bindings[index].data != NULL) out->data = s->bindings[index].data;
     return ONR_STATUS_OK;
 }
 

@@ -1,6 +1,7 @@
 /* The embedder's API of include/onnxrun.h, through libonnxrun.so: the
  * run-time version, options that carry their size, optimisation levels,
- * inputs and outputs by name, fixed shapes and explicit reshape.
+ * inputs and outputs by name, fixed shapes and explicit reshape, outputs in
+ * caller-owned buffers.
  *
  *   test_api CASE_DIR   (a test case with one 4-d float input, fixed shape,
  *                        BatchNormalization and Relu after a Conv) */
@@ -163,7 +164,9 @@ static void test_fixed_shapes_and_reshape(void)
     CHECK(onr_session_run(s, &input, 1, &err) == ONR_STATUS_OK);
     CHECK(onr_session_output(s, 0, &out) == ONR_STATUS_OK && close_to_reference(&out));
 
-    /* With fixed_shapes, a run with another shape is refused, not re-planned. */
+    /* A run with another shape is refused (here by the model's fixed shape;
+     * tests/python re-plans a symbolic batch dim through fixed_shapes and
+     * onr_session_reshape). */
     size_t per_row = input.nbytes / (size_t)input.dims[input.rank - 2];
     float *bigger = calloc(1, input.nbytes + per_row);
     CHECK(bigger != NULL);
@@ -175,6 +178,51 @@ static void test_fixed_shapes_and_reshape(void)
     free(bigger);
     CHECK(onr_session_run(s, &input, 1, &err) == ONR_STATUS_OK);
     onr_session_free(s);
+}
+
+static void test_bound_outputs(void)
+{
+    struct onr_error err;
+    struct onr_session *s = NULL;
+    CHECK(run_with(NULL, &s, &err) == ONR_STATUS_OK);
+    struct onr_tensor_ref own;
+    CHECK(onr_session_output(s, 0, &own) == ONR_STATUS_OK);
+    size_t n = own.nbytes;
+    float *plain = malloc(n);
+    CHECK(plain != NULL);
+    memcpy(plain, own.data, n);
+
+    /* Aligned: written in place by the last node. Misaligned by 4 bytes:
+     * copied at the end. Both hold the same bits as the session's own. */
+    unsigned char *block = aligned_alloc(64, n + 64);
+    CHECK(block != NULL);
+    for (int offset = 0; offset <= 4; offset += 4) {
+        float *buf = (float *)(block + offset);
+        memset(buf, 0xff, n);
+        CHECK(onr_session_bind_output(s, 0, buf, n, &err) == ONR_STATUS_OK);
+        CHECK(onr_session_run(s, &input, 1, &err) == ONR_STATUS_OK);
+        CHECK(memcmp(buf, plain, n) == 0);
+        struct onr_tensor_ref out;
+        CHECK(onr_session_output(s, 0, &out) == ONR_STATUS_OK && out.data == buf);
+    }
+    /* A run after unbinding writes the session's storage again, and leaves the buffer alone. */
+    float *buf = (float *)block;
+    CHECK(onr_session_bind_output(s, 0, NULL, 0, &err) == ONR_STATUS_OK);
+    memset(buf, 0, n);
+    CHECK(onr_session_run(s, &input, 1, &err) == ONR_STATUS_OK);
+    CHECK(onr_session_output(s, 0, &own) == ONR_STATUS_OK && own.data != buf);
+    CHECK(memcmp(own.data, plain, n) == 0 && buf[0] == 0.0f && buf[n / sizeof(float) - 1] == 0.0f);
+
+    /* Wrong size: the run is refused and names the output. */
+    CHECK(onr_session_bind_output(s, 0, buf, n - 4, &err) == ONR_STATUS_OK);
+    CHECK(onr_session_run(s, &input, 1, &err) == ONR_STATUS_INVALID_ARGUMENT);
+    CHECK(strstr(err.message, own.name) != NULL);
+    CHECK(onr_session_bind_output(s, 1, buf, n, &err) == ONR_STATUS_INVALID_ARGUMENT);
+    CHECK(onr_session_bind_output(s, 0, buf, n, &err) == ONR_STATUS_OK);
+    CHECK(onr_session_run(s, &input, 1, &err) == ONR_STATUS_OK && memcmp(buf, plain, n) == 0);
+    onr_session_free(s);
+    free(block);
+    free(plain);
 }
 
 int main(int argc, char **argv)
@@ -196,6 +244,7 @@ int main(int argc, char **argv)
     test_optimization_levels();
     test_names();
     test_fixed_shapes_and_reshape();
+    test_bound_outputs();
     onr_tensor_ref_free(&input);
     onr_tensor_ref_free(&expected);
     onr_model_free(model);
