@@ -4,17 +4,39 @@
  * input shapes, plans memory and chooses kernels), run it, read the outputs.
  * Every fallible call returns an enum onr_status and, when err is not NULL,
  * fills err->message with what went wrong, where, and what was expected.
- * The library never prints and never exits. */
+ * The library never prints and never exits.
+ *
+ * Threads: a model is read-only once loaded, so any number of sessions, in
+ * any threads, may be created from one model and run at the same time; the
+ * model must outlive them. A session is used by one thread at a time: its
+ * calls (run, reshape, output, free...) are not synchronised, so a session
+ * shared between threads needs the caller's lock. Each run uses
+ * options.threads OpenMP threads of its own (the calling thread included);
+ * N sessions running at once therefore use N x threads threads. Outputs
+ * are bitwise identical for any thread count and any number of concurrent
+ * sessions. Functions without a model or session (version, names, the
+ * operator list, onr_tensor_parse_pb) may be called from any thread. */
 #ifndef ONNXRUN_H
 #define ONNXRUN_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+/* The functions of the public API; everything else in libonnxrun.so is
+ * hidden. */
+#if defined(__GNUC__) || defined(__clang__)
+#define ONR_API __attribute__((visibility("default")))
+#else
+#define ONR_API
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
+#define ONR_VERSION_MAJOR 0
+#define ONR_VERSION_MINOR 1
+#define ONR_VERSION_PATCH 0
 #define ONR_VERSION_STRING "0.1.0"
 #define ONR_MAX_RANK 8
 
@@ -67,45 +89,54 @@ struct onr_tensor_ref {
 struct onr_model;
 struct onr_session;
 
-const char *onr_status_name(enum onr_status status);
-const char *onr_dtype_name(enum onr_dtype dtype);
-size_t onr_dtype_size(enum onr_dtype dtype);
+/* The library's version (ONR_VERSION_STRING of the build), which may
+ * differ from the header a program was compiled with. */
+ONR_API const char *onr_version(void);
+ONR_API const char *onr_status_name(enum onr_status status);
+ONR_API const char *onr_dtype_name(enum onr_dtype dtype);
+ONR_API size_t onr_dtype_size(enum onr_dtype dtype);
 
 /* ---- models ---- */
-enum onr_status onr_model_load_file(const char *path, struct onr_model **model,
-                                    struct onr_error *err);
-enum onr_status onr_model_load_buffer(const void *data, size_t size,
-                                      struct onr_model **model,
-                                      struct onr_error *err);
-void onr_model_free(struct onr_model *model);
+ONR_API enum onr_status onr_model_load_file(const char *path, struct onr_model **model,
+                                            struct onr_error *err);
+ONR_API enum onr_status onr_model_load_buffer(const void *data, size_t size,
+                                              struct onr_model **model,
+                                              struct onr_error *err);
+ONR_API void onr_model_free(struct onr_model *model);
 
-int onr_model_input_count(const struct onr_model *model);
-int onr_model_output_count(const struct onr_model *model);
+ONR_API int onr_model_input_count(const struct onr_model *model);
+ONR_API int onr_model_output_count(const struct onr_model *model);
 /* Declared name, dtype and shape (-1 for symbolic dims); data is NULL. */
-enum onr_status onr_model_input(const struct onr_model *model, int index,
-                                struct onr_tensor_ref *desc);
-enum onr_status onr_model_output(const struct onr_model *model, int index,
-                                 struct onr_tensor_ref *desc);
+ONR_API enum onr_status onr_model_input(const struct onr_model *model, int index,
+                                        struct onr_tensor_ref *desc);
+ONR_API enum onr_status onr_model_output(const struct onr_model *model, int index,
+                                         struct onr_tensor_ref *desc);
+/* Index of the input (output) with this name, or -1. */
+ONR_API int onr_model_input_index(const struct onr_model *model, const char *name);
+ONR_API int onr_model_output_index(const struct onr_model *model, const char *name);
 /* Symbolic name of an input's dim, or NULL. */
-const char *onr_model_input_dim_param(const struct onr_model *model, int index,
-                                      int dim);
-int64_t onr_model_opset(const struct onr_model *model);
+ONR_API const char *onr_model_input_dim_param(const struct onr_model *model, int index,
+                                              int dim);
+/* The same for an output. */
+ONR_API const char *onr_model_output_dim_param(const struct onr_model *model, int index,
+                                               int dim);
+ONR_API int64_t onr_model_opset(const struct onr_model *model);
 
 /* ---- supported operators ---- */
 /* The operators this build runs, index 0..count-1: op_type, domain ("" is
  * ai.onnx) and the range of model opsets accepted. */
-int onr_supported_op_count(void);
-enum onr_status onr_supported_op(int index, const char **op_type, const char **domain,
-                                 int *min_opset, int *max_opset);
+ONR_API int onr_supported_op_count(void);
+ONR_API enum onr_status onr_supported_op(int index, const char **op_type, const char **domain,
+                                         int *min_opset, int *max_opset);
 
 /* ---- tensor files ---- */
 /* Parses a serialized ONNX TensorProto (as in test_data_set_N/input_0.pb).
  * On success t->name (may be "") and t->data point into storage owned by t,
  * released with onr_tensor_ref_free. */
-enum onr_status onr_tensor_parse_pb(const void *data, size_t size,
-                                    struct onr_tensor_ref *t,
-                                    struct onr_error *err);
-void onr_tensor_ref_free(struct onr_tensor_ref *t);
+ONR_API enum onr_status onr_tensor_parse_pb(const void *data, size_t size,
+                                            struct onr_tensor_ref *t,
+                                            struct onr_error *err);
+ONR_API void onr_tensor_ref_free(struct onr_tensor_ref *t);
 
 /* ---- sessions ---- */
 /* Graph optimisation passes; all on by default, each can be switched off.
@@ -137,7 +168,29 @@ enum onr_pass {
     ONR_PASS_DEFAULT = ONR_PASS_ALL & ~ONR_PASS_FUSE_BLOCKS,
 };
 
+/* Graph optimisation levels, as ONNX Runtime's, mapped onto the passes
+ * above by onr_optimization_passes: DISABLE_ALL none; BASIC the rewrites
+ * that remove work without changing any kernel's arithmetic
+ * (BatchNormalization folded into Conv, Identity/Dropout dropped);
+ * EXTENDED adds activation and residual fusions into Conv; ALL adds the
+ * NCHW16c layout and the fusions built on it (= ONR_PASS_DEFAULT). */
+enum onr_optimization_level {
+    ONR_OPTIMIZATION_DISABLE_ALL = 0,
+    ONR_OPTIMIZATION_BASIC = 1,
+    ONR_OPTIMIZATION_EXTENDED = 2,
+    ONR_OPTIMIZATION_ALL = 99,
+};
+/* The enum onr_pass bits of a level; a value between two levels counts as
+ * the lower one (as in ONNX Runtime, 3..98 are EXTENDED). */
+ONR_API unsigned onr_optimization_passes(enum onr_optimization_level level);
+
+/* Options grow at the end only. size is the caller's sizeof, set by
+ * onr_session_options_init: a library newer than the caller's header
+ * gives the fields the caller does not know their defaults; an older one
+ * accepts a larger struct only where the fields it does not know are all
+ * zero (their defaults), and refuses it otherwise. */
 struct onr_session_options {
+    size_t size;               /* sizeof(struct onr_session_options) of the caller */
     int threads;               /* 0: all cores */
     unsigned passes;           /* enum onr_pass bits; ONR_PASS_DEFAULT default */
     int reference_kernels;     /* 1: scalar reference kernels only */
@@ -146,34 +199,69 @@ struct onr_session_options {
      * symbolic dims default to 1. data is ignored. */
     int n_input_shapes;
     const struct onr_tensor_ref *input_shapes;
+    /* 1: onr_session_run refuses an input shape other than the prepared
+     * one (SHAPE_MISMATCH) instead of re-planning; onr_session_reshape
+     * changes shapes explicitly. 0 (default): a run re-plans. */
+    int fixed_shapes;
 };
 
-void onr_session_options_init(struct onr_session_options *options);
+/* Sets the defaults: all cores, ONR_PASS_DEFAULT, shapes re-planned on run.
+ * size is sizeof *options; use onr_session_options_init. */
+ONR_API void onr_session_options_init_sized(struct onr_session_options *options, size_t size);
+static inline void onr_session_options_init(struct onr_session_options *options)
+{
+    onr_session_options_init_sized(options, sizeof *options);
+}
 
 /* Shapes are fixed, memory planned and kernels chosen here: a session is
  * ready to run when this returns. The model must outlive the session. */
-enum onr_status onr_session_create(const struct onr_model *model,
-                                   const struct onr_session_options *options,
-                                   struct onr_session **session,
-                                   struct onr_error *err);
-void onr_session_free(struct onr_session *session);
+ONR_API enum onr_status onr_session_create(const struct onr_model *model,
+                                           const struct onr_session_options *options,
+                                           struct onr_session **session,
+                                           struct onr_error *err);
+ONR_API void onr_session_free(struct onr_session *session);
 
 /* inputs[i] is matched to a model input by name, or by position when its
  * name is NULL. A shape different from the prepared one re-plans the
- * session. */
-enum onr_status onr_session_run(struct onr_session *session,
-                                const struct onr_tensor_ref *inputs,
-                                int n_inputs, struct onr_error *err);
+ * session (or is refused, with options.fixed_shapes). The input data is
+ * read in place, not copied: it must stay valid and unchanged during the
+ * run. */
+ONR_API enum onr_status onr_session_run(struct onr_session *session,
+                                        const struct onr_tensor_ref *inputs,
+                                        int n_inputs, struct onr_error *err);
+
+/* Re-plans the session for new input shapes (name and dims of each
+ * shapes[k]; data ignored; inputs not named keep their shape): shapes are
+ * inferred, memory planned and kernels chosen again. Outputs of earlier
+ * runs become invalid. On failure the session keeps its old shapes. */
+ONR_API enum onr_status onr_session_reshape(struct onr_session *session,
+                                            const struct onr_tensor_ref *shapes, int n_shapes,
+                                            struct onr_error *err);
 
 /* The prepared input shapes (after defaults for symbolic dims). */
-enum onr_status onr_session_input(const struct onr_session *session, int index,
-                                  struct onr_tensor_ref *desc);
+ONR_API enum onr_status onr_session_input(const struct onr_session *session, int index,
+                                          struct onr_tensor_ref *desc);
 /* An output of the last run; data stays valid until the next run or free. */
-enum onr_status onr_session_output(const struct onr_session *session, int index,
-                                   struct onr_tensor_ref *out);
+ONR_API enum onr_status onr_session_output(const struct onr_session *session, int index,
+                                           struct onr_tensor_ref *out);
+/* A caller-owned buffer for output index, used from the next run on: the
+ * output is written to data, which must hold exactly the output's bytes at
+ * each run (else the run fails with INVALID_ARGUMENT), stay valid while
+ * bound, and not overlap an input. Where the output is a node's own result
+ * and data is 64-byte aligned, that node writes it there directly (no
+ * copy); otherwise it is copied there at the end of the run. data NULL
+ * unbinds. onr_session_output then returns data. A reshape keeps bindings. */
+ONR_API enum onr_status onr_session_bind_output(struct onr_session *session, int index,
+                                                void *data, size_t nbytes,
+                                                struct onr_error *err);
+/* The same, by output name; INVALID_ARGUMENT (and a message) if no output
+ * has that name. */
+ONR_API enum onr_status onr_session_output_by_name(const struct onr_session *session,
+                                                   const char *name, struct onr_tensor_ref *out,
+                                                   struct onr_error *err);
 /* 1 if some symbolic input dim was defaulted to 1 (not given a shape). */
-int onr_session_defaulted_dims(const struct onr_session *session);
-size_t onr_session_arena_bytes(const struct onr_session *session);
+ONR_API int onr_session_defaulted_dims(const struct onr_session *session);
+ONR_API size_t onr_session_arena_bytes(const struct onr_session *session);
 
 /* What one node of the executed graph does, for --info and profiling. */
 struct onr_node_info {
@@ -189,12 +277,12 @@ struct onr_node_info {
     int64_t conv_c, conv_oc, conv_kh, conv_kw, conv_group;
     int folded;                     /* computed once at prepare time */
 };
-int onr_session_node_count(const struct onr_session *session);
-enum onr_status onr_session_node_info(const struct onr_session *session,
-                                      int index, struct onr_node_info *info);
+ONR_API int onr_session_node_count(const struct onr_session *session);
+ONR_API enum onr_status onr_session_node_info(const struct onr_session *session,
+                                              int index, struct onr_node_info *info);
 /* Seconds spent in each node during the last run, if profiling is on. */
-void onr_session_set_profiling(struct onr_session *session, int on);
-double onr_session_node_seconds(const struct onr_session *session, int index);
+ONR_API void onr_session_set_profiling(struct onr_session *session, int on);
+ONR_API double onr_session_node_seconds(const struct onr_session *session, int index);
 
 #ifdef __cplusplus
 }

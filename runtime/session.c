@@ -1,5 +1,7 @@
 /* Public session API: options, creation with concrete input shapes,
  * running with caller buffers, outputs and per-node information. */
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,13 +10,81 @@
 #include "error.h"
 #include "session.h"
 
-void onr_session_options_init(struct onr_session_options *options)
+const char *onr_version(void)
 {
-    memset(options, 0, sizeof *options);
-    options->passes = ONR_PASS_DEFAULT;
+    return ONR_VERSION_STRING;
+}
+
+unsigned onr_optimization_passes(enum onr_optimization_level level)
+{
+    const unsigned basic = ONR_PASS_FOLD_BATCHNORM | ONR_PASS_ELIMINATE_IDENTITY;
+    const unsigned extended = basic | ONR_PASS_FUSE_ACTIVATION | ONR_PASS_FUSE_RESIDUAL;
+    if ((int)level < ONR_OPTIMIZATION_BASIC) return 0;
+    if ((int)level < ONR_OPTIMIZATION_EXTENDED) return basic;
+    if ((int)level < ONR_OPTIMIZATION_ALL) return extended;
+    return ONR_PASS_DEFAULT;
+}
+
+void onr_session_options_init_sized(struct onr_session_options *options, size_t size)
+{
+    if (options == NULL || size < sizeof options->size) return;
+    struct onr_session_options d;
+    memset(&d, 0, sizeof d);
+    d.passes = ONR_PASS_DEFAULT;
     /* Test builds under AddressSanitizer set this to see every tensor's bounds. */
     const char *no_arena = getenv("ONR_NO_ARENA");
-    options->no_arena = no_arena != NULL && strcmp(no_arena, "1") == 0;
+    d.no_arena = no_arena != NULL && strcmp(no_arena, "1") == 0;
+    memset(options, 0, size);
+    memcpy(options, &d, size < sizeof d ? size : sizeof d);
+    options->size = size;
+}
+
+/* The first struct that had a size field ended with fixed_shapes: callers
+ * built against it or later pass at least this much. */
+#define ONR_OPTIONS_MIN_SIZE (offsetof(struct onr_session_options, fixed_shapes) + sizeof(int))
+
+/* The caller's options, whatever their header's version, as this
+ * library's struct (see struct onr_session_options). */
+static enum onr_status copy_options(const struct onr_session_options *given,
+                                    struct onr_session_options *opt, struct onr_error *err)
+{
+    onr_session_options_init(opt);
+    if (given == NULL) return ONR_STATUS_OK;
+    if (given->size < ONR_OPTIONS_MIN_SIZE)
+        return onr_error_set(err, ONR_STATUS_INVALID_ARGUMENT,
+                             "session options: size %zu, expected at least %zu: call "
+                             "onr_session_options_init first", given->size, ONR_OPTIONS_MIN_SIZE);
+    for (size_t k = sizeof *opt; k < given->size; k++)
+        if (((const unsigned char *)given)[k] != 0)
+            return onr_error_set(err, ONR_STATUS_INVALID_ARGUMENT,
+                                 "session options: byte %zu of %zu is set, but this onnxrun (%s) "
+                                 "knows only the first %zu bytes", k, given->size,
+                                 ONR_VERSION_STRING, sizeof *opt);
+    memcpy(opt, given, given->size < sizeof *opt ? given->size : sizeof *opt);
+    opt->size = sizeof *opt;
+    return ONR_STATUS_OK;
+}
+
+/* A caller's shape r for graph input v, checked against the declared one. */
+static enum onr_status given_shape(const struct onr_value *v, const struct onr_tensor_ref *r,
+                                   struct onr_shape *shape, struct onr_error *err)
+{
+    if (r->rank < 0 || r->rank > ONR_MAX_RANK)
+        return onr_error_set(err, ONR_STATUS_INVALID_ARGUMENT, "input '%s': rank %d out of range",
+                             v->name, r->rank);
+    if (v->has_shape && v->shape.rank != r->rank)
+        return onr_error_set(err, ONR_STATUS_SHAPE_MISMATCH,
+                             "input '%s': given rank %d, the model declares rank %d", v->name,
+                             r->rank, v->shape.rank);
+    shape->rank = r->rank;
+    for (int d = 0; d < r->rank; d++) {
+        if (v->has_shape && v->shape.dims[d] >= 0 && v->shape.dims[d] != r->dims[d])
+            return onr_error_set(err, ONR_STATUS_SHAPE_MISMATCH,
+                                 "input '%s': dim %d given as %lld, the model fixes it at %lld",
+                                 v->name, d, (long long)r->dims[d], (long long)v->shape.dims[d]);
+        shape->dims[d] = r->dims[d];
+    }
+    return ONR_STATUS_OK;
 }
 
 /* The concrete shape of graph input i: declared dims, with symbolic ones
@@ -26,22 +96,7 @@ static enum onr_status input_shape(struct onr_session *s, const struct onr_sessi
     for (int k = 0; opt != NULL && k < opt->n_input_shapes; k++) {
         const struct onr_tensor_ref *r = &opt->input_shapes[k];
         if (r->name == NULL || strcmp(r->name, v->name) != 0) continue;
-        if (r->rank < 0 || r->rank > ONR_MAX_RANK)
-            return onr_error_set(err, ONR_STATUS_INVALID_ARGUMENT, "input '%s': rank %d out of range",
-                                 v->name, r->rank);
-        if (v->has_shape && v->shape.rank != r->rank)
-            return onr_error_set(err, ONR_STATUS_SHAPE_MISMATCH,
-                                 "input '%s': given rank %d, the model declares rank %d", v->name,
-                                 r->rank, v->shape.rank);
-        shape->rank = r->rank;
-        for (int d = 0; d < r->rank; d++) {
-            if (v->has_shape && v->shape.dims[d] >= 0 && v->shape.dims[d] != r->dims[d])
-                return onr_error_set(err, ONR_STATUS_SHAPE_MISMATCH,
-                                     "input '%s': dim %d given as %lld, the model fixes it at %lld",
-                                     v->name, d, (long long)r->dims[d], (long long)v->shape.dims[d]);
-            shape->dims[d] = r->dims[d];
-        }
-        return ONR_STATUS_OK;
+        return given_shape(v, r, shape, err);
     }
     if (!v->has_shape)
         return onr_error_set(err, ONR_STATUS_UNSUPPORTED,
@@ -77,10 +132,12 @@ enum onr_status onr_session_create(const struct onr_model *model,
     struct onr_session *s = calloc(1, sizeof *s);
     if (s == NULL) return onr_error_set(err, ONR_STATUS_OUT_OF_MEMORY, "out of memory");
     s->model = model;
-    if (options != NULL) s->options = *options;
-    else onr_session_options_init(&s->options);
-    s->options.input_shapes = NULL; /* only read here, not kept */
-    s->options.n_input_shapes = 0;
+    enum onr_status st = copy_options(options, &s->options, err);
+    if (st != ONR_STATUS_OK) {
+        free(s);
+        return st;
+    }
+    options = &s->options; /* this library's layout from here on */
     if (s->options.threads < 0) {
         int threads = s->options.threads;
         free(s);
@@ -99,8 +156,7 @@ enum onr_status onr_session_create(const struct onr_model *model,
         onr_session_free(s);
         return onr_error_set(err, ONR_STATUS_OUT_OF_MEMORY, "out of memory");
     }
-    enum onr_status st = ONR_STATUS_OK;
-    for (int k = 0; options != NULL && k < options->n_input_shapes; k++) {
+    for (int k = 0; k < options->n_input_shapes; k++) {
         const char *name = options->input_shapes[k].name;
         bool found = false;
         for (int i = 0; name != NULL && i < n_in; i++)
@@ -119,6 +175,8 @@ enum onr_status onr_session_create(const struct onr_model *model,
                                            &s->prepared_inputs[i]);
         deferred |= s->value_input[i];
     }
+    s->options.input_shapes = NULL; /* only read here, not kept */
+    s->options.n_input_shapes = 0;
     /* With value inputs, shapes may depend on data: prepare at the first run. */
     if (st == ONR_STATUS_OK && !deferred) st = onr_session_prepare(s, err);
     if (st != ONR_STATUS_OK) {
@@ -138,6 +196,7 @@ void onr_session_free(struct onr_session *session)
     free(session->input_values);
     free(session->value_input);
     free(session->prepared_inputs);
+    free(session->bindings);
     free(session);
 }
 
@@ -149,6 +208,79 @@ static int match_input(const struct onr_session *s, const struct onr_tensor_ref 
     for (int i = 0; i < g->n_inputs; i++)
         if (strcmp(g->values[g->inputs[i]].name, r->name) == 0) return i;
     return -1;
+}
+
+/* Output k's value is a node's own result, stored nowhere else: the node
+ * can write the caller's buffer instead (views of it follow, as the
+ * executor points views at their root's storage before each run). */
+static bool can_write_directly(const struct onr_session *s, int k, const void *data)
+{
+    const struct onr_graph *g = &s->model->graph;
+    const struct onr_svalue *sv = &s->values[g->outputs[k]];
+    for (int j = 0; j < k; j++)
+        if (g->outputs[j] == g->outputs[k]) return false; /* one value, two outputs */
+    /* The arena's slots are 64-byte aligned and kernels may rely on it. */
+    return !sv->is_const && !sv->is_input && sv->alias < 0 && sv->producer >= 0 &&
+           (uintptr_t)data % 64 == 0;
+}
+
+/* Before a run: bound outputs written directly get the caller's buffer. */
+static enum onr_status bind_outputs(struct onr_session *s, struct onr_error *err)
+{
+    const struct onr_graph *g = &s->model->graph;
+    for (int k = 0; s->bindings != NULL && k < g->n_outputs; k++) {
+        struct onr_output_binding *b = &s->bindings[k];
+        b->direct = false;
+        if (b->data == NULL) continue;
+        struct onr_svalue *sv = &s->values[g->outputs[k]];
+        if (b->nbytes != sv->t.nbytes) {
+            for (int j = 0; j < k; j++) /* undo the ones already bound */
+                if (s->bindings[j].direct) s->values[g->outputs[j]].t.data = s->bindings[j].own;
+            return onr_error_set(err, ONR_STATUS_INVALID_ARGUMENT,
+                                 "output '%s' has %zu bytes, the buffer bound to it %zu", sv->name,
+                                 sv->t.nbytes, b->nbytes);
+        }
+        if (can_write_directly(s, k, b->data)) {
+            b->direct = true;
+            b->own = sv->t.data;
+            sv->t.data = b->data;
+        }
+    }
+    return ONR_STATUS_OK;
+}
+
+/* After a run: the others are copied; every value gets its storage back. */
+static void unbind_outputs(struct onr_session *s, bool ran)
+{
+    const struct onr_graph *g = &s->model->graph;
+    for (int k = 0; ran && s->bindings != NULL && k < g->n_outputs; k++) {
+        struct onr_output_binding *b = &s->bindings[k];
+        const struct onr_svalue *sv = &s->values[g->outputs[k]];
+        if (b->data != NULL && !b->direct && sv->t.nbytes > 0) memcpy(b->data, sv->t.data, sv->t.nbytes);
+    }
+    for (int k = 0; s->bindings != NULL && k < g->n_outputs; k++)
+        if (s->bindings[k].direct) {
+            s->values[g->outputs[k]].t.data = s->bindings[k].own;
+            s->bindings[k].direct = false;
+        }
+}
+
+enum onr_status onr_session_bind_output(struct onr_session *s, int index, void *data, size_t nbytes,
+                                        struct onr_error *err)
+{
+    if (s == NULL || (data == NULL && nbytes > 0))
+        return onr_error_set(err, ONR_STATUS_INVALID_ARGUMENT, "onr_session_bind_output: NULL argument");
+    const struct onr_graph *g = &s->model->graph;
+    if (index < 0 || index >= g->n_outputs)
+        return onr_error_set(err, ONR_STATUS_INVALID_ARGUMENT,
+                             "onr_session_bind_output: output %d of %d", index, g->n_outputs);
+    if (s->bindings == NULL && data == NULL) return ONR_STATUS_OK;
+    if (s->bindings == NULL) {
+        s->bindings = calloc((size_t)g->n_outputs, sizeof *s->bindings);
+        if (s->bindings == NULL) return onr_error_set(err, ONR_STATUS_OUT_OF_MEMORY, "out of memory");
+    }
+    s->bindings[index] = (struct onr_output_binding){.data = data, .nbytes = data ? nbytes : 0};
+    return ONR_STATUS_OK;
 }
 
 enum onr_status onr_session_run(struct onr_session *s, const struct onr_tensor_ref *inputs,
@@ -204,6 +336,15 @@ enum onr_status onr_session_run(struct onr_session *s, const struct onr_tensor_r
             }
         }
         if (!onr_shape_equal(&shape, &s->prepared_inputs[i])) {
+            if (s->options.fixed_shapes) {
+                char want[128], got[128];
+                onr_shape_format(&s->prepared_inputs[i], want, sizeof want);
+                onr_shape_format(&shape, got, sizeof got);
+                st = onr_error_set(err, ONR_STATUS_SHAPE_MISMATCH,
+                                   "input '%s' has shape %s, the session is prepared for %s "
+                                   "(fixed_shapes: call onr_session_reshape)", v->name, got, want);
+                break;
+            }
             s->prepared_inputs[i] = shape;
             reshape = true;
         }
@@ -230,10 +371,83 @@ enum onr_status onr_session_run(struct onr_session *s, const struct onr_tensor_r
         for (int i = 0; i < g->n_inputs; i++)
             if (!s->values[g->inputs[i]].is_const)
                 s->values[g->inputs[i]].t.data = (void *)by_input[i]->data;
-        st = onr_session_execute(s, err);
+        st = bind_outputs(s, err);
+        if (st == ONR_STATUS_OK) st = onr_session_execute(s, err);
+        unbind_outputs(s, st == ONR_STATUS_OK);
     }
     if (by_input != bound) free(by_input);
     return st;
+}
+
+enum onr_status onr_session_reshape(struct onr_session *s, const struct onr_tensor_ref *shapes,
+                                    int n_shapes, struct onr_error *err)
+{
+    if (s == NULL || n_shapes < 0 || (shapes == NULL && n_shapes > 0))
+        return onr_error_set(err, ONR_STATUS_INVALID_ARGUMENT, "onr_session_reshape: NULL argument");
+    const struct onr_graph *g = &s->model->graph;
+    struct onr_shape *old = malloc(((size_t)g->n_inputs + 1) * sizeof *old);
+    if (old == NULL) return onr_error_set(err, ONR_STATUS_OUT_OF_MEMORY, "out of memory");
+    memcpy(old, s->prepared_inputs, (size_t)g->n_inputs * sizeof *old);
+    enum onr_status st = ONR_STATUS_OK;
+    for (int k = 0; k < n_shapes && st == ONR_STATUS_OK; k++) {
+        int i = shapes[k].name != NULL ? onr_model_input_index(s->model, shapes[k].name) : -1;
+        if (i < 0)
+            st = onr_error_set(err, ONR_STATUS_INVALID_ARGUMENT,
+                               "onr_session_reshape: '%s' is not an input of the model",
+                               shapes[k].name ? shapes[k].name : "(null)");
+        else
+            st = given_shape(&g->values[g->inputs[i]], &shapes[k], &s->prepared_inputs[i], err);
+        size_t nbytes;
+        if (st == ONR_STATUS_OK)
+            st = onr_shape_check(&s->prepared_inputs[i], g->values[g->inputs[i]].dtype, &nbytes, err);
+    }
+    bool deferred = false;
+    for (int i = 0; i < g->n_inputs && st == ONR_STATUS_OK; i++)
+        deferred |= is_value_input(&g->values[g->inputs[i]], &s->prepared_inputs[i]) &&
+                    (s->input_values[i].data == NULL ||
+                     !onr_shape_equal(&s->input_values[i].shape, &s->prepared_inputs[i]));
+    if (st != ONR_STATUS_OK) {
+        /* Refused before anything changed: the old plan stays. */
+        memcpy(s->prepared_inputs, old, (size_t)g->n_inputs * sizeof *old);
+        free(old);
+        return st;
+    }
+    for (int i = 0; i < g->n_inputs; i++)
+        s->value_input[i] = is_value_input(&g->values[g->inputs[i]], &s->prepared_inputs[i]);
+    onr_session_unprepare(s);
+    /* Values that decide shapes are not known yet: prepare at the next run. */
+    if (!deferred) st = onr_session_prepare(s, err);
+    if (st != ONR_STATUS_OK) {
+        memcpy(s->prepared_inputs, old, (size_t)g->n_inputs * sizeof *old);
+        for (int i = 0; i < g->n_inputs; i++)
+            s->value_input[i] = is_value_input(&g->values[g->inputs[i]], &s->prepared_inputs[i]);
+        /* The old plan is gone: the next run prepares it again. */
+        onr_session_unprepare(s);
+    }
+    free(old);
+    return st;
+}
+
+int onr_model_input_index(const struct onr_model *model, const char *name)
+{
+    for (int i = 0; model != NULL && name != NULL && i < model->graph.n_inputs; i++)
+        if (strcmp(model->graph.values[model->graph.inputs[i]].name, name) == 0) return i;
+    return -1;
+}
+
+int onr_model_output_index(const struct onr_model *model, const char *name)
+{
+    for (int i = 0; model != NULL && name != NULL && i < model->graph.n_outputs; i++)
+        if (strcmp(model->graph.values[model->graph.outputs[i]].name, name) == 0) return i;
+    return -1;
+}
+
+const char *onr_model_output_dim_param(const struct onr_model *model, int index, int dim)
+{
+    if (model == NULL || index < 0 || index >= model->graph.n_outputs || dim < 0 ||
+        dim >= ONR_MAX_RANK)
+        return NULL;
+    return model->graph.values[model->graph.outputs[index]].dim_params[dim];
 }
 
 enum onr_status onr_session_input(const struct onr_session *s, int index,
@@ -268,7 +482,22 @@ enum onr_status onr_session_output(const struct onr_session *s, int index,
     if (s == NULL || out == NULL || !s->ready || index < 0 || index >= s->model->graph.n_outputs)
         return ONR_STATUS_INVALID_ARGUMENT;
     tensor_ref(&s->values[s->model->graph.outputs[index]], out);
+    if (s->bindings != NULL && s->bindings[index].data != NULL) out->data = s->bindings[index].data;
     return ONR_STATUS_OK;
+}
+
+enum onr_status onr_session_output_by_name(const struct onr_session *s, const char *name,
+                                           struct onr_tensor_ref *out, struct onr_error *err)
+{
+    if (s == NULL || name == NULL || out == NULL)
+        return onr_error_set(err, ONR_STATUS_INVALID_ARGUMENT, "onr_session_output_by_name: NULL argument");
+    int index = onr_model_output_index(s->model, name);
+    if (index < 0)
+        return onr_error_set(err, ONR_STATUS_INVALID_ARGUMENT, "'%s' is not an output of the model", name);
+    if (!s->ready)
+        return onr_error_set(err, ONR_STATUS_INVALID_ARGUMENT,
+                             "output '%s': the session is not prepared (it has run no input since a reshape)", name);
+    return onr_session_output(s, index, out);
 }
 
 int onr_session_defaulted_dims(const struct onr_session *s)

@@ -39,6 +39,14 @@ struct onr_xnode {
     double seconds;               /* last run, when profiling */
 };
 
+/* A caller's buffer for a graph output (onr_session_bind_output). */
+struct onr_output_binding {
+    void *data;          /* NULL: not bound */
+    size_t nbytes;
+    bool direct;         /* this run: the producer writes data itself */
+    void *own;           /* this run: the value's own storage, put back after */
+};
+
 struct onr_session {
     const struct onr_model *model;
     struct onr_session_options options;
@@ -66,6 +74,7 @@ struct onr_session {
     void **value_buffers;         /* no_arena mode: one allocation per value */
     bool profiling;
     bool ready;
+    struct onr_output_binding *bindings; /* one per graph output, or NULL */
 };
 
 /* executor.c */

@@ -8,8 +8,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-run}
 
+# file: CPack's DEB generator reads binaries' dependencies with it.
 packages=(build-essential cmake pkg-config protobuf-c-compiler libprotobuf-c-dev
-          libonnx-dev libonnx-testdata)
+          libonnx-dev libonnx-testdata file)
 [ "$mode" = test ] && packages+=(python3-torch python3-torchvision python3-onnx python3-numpy
                                  clang libclang-rt-14-dev)
 missing=()
@@ -43,6 +44,14 @@ test)
     echo "== AddressSanitizer + UndefinedBehaviorSanitizer build"
     build build-asan -DONR_SANITIZE=ON
     (cd build-asan && ASAN_OPTIONS=detect_leaks=1 ONR_NO_ARENA=1 ctest --output-on-failure -j"$jobs" -LE slow)
+    # The install tests (label install) install into a scratch prefix and
+    # build examples/ against it; the Python tests (label python) import the
+    # installed package. Both ran above. ThreadSanitizer: 8 threads, each
+    # with its own session on one shared model.
+    echo "== ThreadSanitizer build: install.test_threads"
+    cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Release -DONR_TSAN=ON >/dev/null
+    cmake --build build-tsan -j"$jobs" --target test_threads
+    (cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -R '^install.test_threads$')
     ;;
 *)
     echo "usage: tools/dev.sh run|test" >&2
