@@ -146,6 +146,11 @@ struct onr_session_options {
      * symbolic dims default to 1. data is ignored. */
     int n_input_shapes;
     const struct onr_tensor_ref *input_shapes;
+    /* Bytes the session may allocate (packed weights, intermediate tensors,
+     * workspace), checked when it prepares for its input shapes, before the
+     * tensors are allocated: ONR_STATUS_OUT_OF_MEMORY names the need and the
+     * cap. 0: no cap. */
+    size_t max_memory;
 };
 
 void onr_session_options_init(struct onr_session_options *options);

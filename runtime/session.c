@@ -227,9 +227,13 @@ enum onr_status onr_session_run(struct onr_session *s, const struct onr_tensor_r
         st = onr_session_prepare(s, err);
     }
     if (st == ONR_STATUS_OK) {
+        /* An empty input may come without a buffer; kernels get a valid
+         * pointer they never read through. */
+        static _Alignas(64) unsigned char no_elements[64];
         for (int i = 0; i < g->n_inputs; i++)
             if (!s->values[g->inputs[i]].is_const)
-                s->values[g->inputs[i]].t.data = (void *)by_input[i]->data;
+                s->values[g->inputs[i]].t.data =
+                    by_input[i]->data != NULL ? (void *)by_input[i]->data : no_elements;
         st = onr_session_execute(s, err);
     }
     if (by_input != bound) free(by_input);

@@ -36,6 +36,7 @@ struct onr_xnode {
     bool removed;                 /* eliminated by an optimisation pass */
     bool folded;                  /* all inputs constant: ran at prepare */
     bool skip_run;                /* a view sharing its input's storage */
+    bool empty_output;            /* every output has zero elements: not run */
     double seconds;               /* last run, when profiling */
 };
 
