@@ -165,7 +165,10 @@ void onr_session_free(struct onr_session *session);
 
 /* inputs[i] is matched to a model input by name, or by position when its
  * name is NULL. A shape different from the prepared one re-plans the
- * session. */
+ * session. A session runs for one thread at a time: a call made while
+ * another thread's run of the same session is in progress returns
+ * ONR_STATUS_INVALID_ARGUMENT at once. A model may be shared by sessions on
+ * any number of threads. */
 enum onr_status onr_session_run(struct onr_session *session,
                                 const struct onr_tensor_ref *inputs,
                                 int n_inputs, struct onr_error *err);

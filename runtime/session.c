@@ -151,11 +151,28 @@ static int match_input(const struct onr_session *s, const struct onr_tensor_ref 
     return -1;
 }
 
+static enum onr_status run_session(struct onr_session *s, const struct onr_tensor_ref *inputs,
+                                   int n_inputs, struct onr_error *err);
+
+/* One run at a time per session: a second thread calling in meanwhile is
+ * refused rather than left to corrupt the plan and the outputs. */
 enum onr_status onr_session_run(struct onr_session *s, const struct onr_tensor_ref *inputs,
                                 int n_inputs, struct onr_error *err)
 {
     if (s == NULL || (inputs == NULL && n_inputs > 0))
         return onr_error_set(err, ONR_STATUS_INVALID_ARGUMENT, "onr_session_run: NULL argument");
+    if (atomic_flag_test_and_set_explicit(&s->running, memory_order_acquire))
+        return onr_error_set(err, ONR_STATUS_INVALID_ARGUMENT,
+                             "onr_session_run: the session is running on another thread "
+                             "(a session serves one thread at a time; create one per thread)");
+    enum onr_status st = run_session(s, inputs, n_inputs, err);
+    atomic_flag_clear_explicit(&s->running, memory_order_release);
+    return st;
+}
+
+static enum onr_status run_session(struct onr_session *s, const struct onr_tensor_ref *inputs,
+                                   int n_inputs, struct onr_error *err)
+{
     const struct onr_graph *g = &s->model->graph;
     if (n_inputs != g->n_inputs)
         return onr_error_set(err, ONR_STATUS_INVALID_ARGUMENT, "%d inputs given, the model has %d",

@@ -4,6 +4,8 @@
 #ifndef ONR_SESSION_H
 #define ONR_SESSION_H
 
+#include <stdatomic.h>
+
 #include "../ops/op.h"
 #include "graph.h"
 
@@ -66,6 +68,7 @@ struct onr_session {
     void **value_buffers;         /* no_arena mode: one allocation per value */
     bool profiling;
     bool ready;
+    atomic_flag running;          /* set while onr_session_run runs */
 };
 
 /* executor.c */
