@@ -203,6 +203,11 @@ struct onr_session_options {
      * one (SHAPE_MISMATCH) instead of re-planning; onr_session_reshape
      * changes shapes explicitly. 0 (default): a run re-plans. */
     int fixed_shapes;
+    /* Bytes the session may allocate (packed weights, intermediate tensors,
+     * workspace), checked when it prepares for its input shapes, before the
+     * tensors are allocated: ONR_STATUS_OUT_OF_MEMORY names the need and the
+     * cap. 0: no cap. */
+    size_t max_memory;
 };
 
 /* Sets the defaults: all cores, ONR_PASS_DEFAULT, shapes re-planned on run.
@@ -225,7 +230,9 @@ ONR_API void onr_session_free(struct onr_session *session);
  * name is NULL. A shape different from the prepared one re-plans the
  * session (or is refused, with options.fixed_shapes). The input data is
  * read in place, not copied: it must stay valid and unchanged during the
- * run. */
+ * run. A session runs for one thread at a time: a call made while another
+ * thread's run of the same session is in progress returns
+ * ONR_STATUS_INVALID_ARGUMENT at once. */
 ONR_API enum onr_status onr_session_run(struct onr_session *session,
                                         const struct onr_tensor_ref *inputs,
                                         int n_inputs, struct onr_error *err);

@@ -169,6 +169,19 @@ static void count_consumers(struct onr_session *s)
     }
 }
 
+/* Zero-sized dimensions are legal ONNX. A node whose outputs all have no
+ * elements has nothing to compute, so it is not run: kernels then never see
+ * an empty output (their work splits divide by block counts). A node with a
+ * non-empty output and an empty input (Concat, a reduction over an empty
+ * axis, Shape) runs, and its operator handles the empty input. */
+static bool outputs_empty(const struct onr_session *s, const struct onr_xnode *xn)
+{
+    bool empty = xn->n_out > 0;
+    for (int k = 0; k < xn->n_out && empty; k++)
+        empty = xn->out[k] < 0 || s->values[xn->out[k]].t.nbytes == 0;
+    return empty;
+}
+
 /* Runs a node whose inputs are all constant, once, into owned outputs. */
 static enum onr_status fold_node(struct onr_session *s, struct onr_xnode *xn, struct onr_error *err)
 {
@@ -192,7 +205,7 @@ static enum onr_status fold_node(struct onr_session *s, struct onr_xnode *xn, st
                                  xn->node->op_type, xn->node->name);
     }
     xn->ctx.workspace = ws;
-    enum onr_status st = xn->def->run(&xn->ctx, err);
+    enum onr_status st = outputs_empty(s, xn) ? ONR_STATUS_OK : xn->def->run(&xn->ctx, err);
     xn->ctx.workspace = NULL;
     onr_aligned_free(ws);
     xn->folded = true;
@@ -258,6 +271,47 @@ static enum onr_status infer_and_prepare(struct onr_session *s, struct onr_error
 
 static enum onr_status execute_nodes(struct onr_session *s, struct onr_error *err);
 
+/* "1.5 GiB", "512 KiB", "100 bytes" */
+static const char *format_bytes(size_t bytes, char *buf, size_t size)
+{
+    static const char *unit[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+    double v = (double)bytes;
+    int u = 0;
+    while (v >= 1024.0 && u < 6) {
+        v /= 1024.0;
+        u++;
+    }
+    if (u == 0) snprintf(buf, size, "%zu bytes", bytes);
+    else snprintf(buf, size, "%.1f %s", v, unit[u]);
+    return buf;
+}
+
+/* The planned values and the workspace against the session's memory cap,
+ * before either is allocated: what prepare allocated so far (packed
+ * weights, folded constants) plus what the plan needs. */
+static enum onr_status check_memory_cap(struct onr_session *s, const struct onr_plan_item *items,
+                                        int n, struct onr_error *err)
+{
+    const struct onr_mem_budget *b = onr_mem_budget_current();
+    if (b == NULL || b->cap == 0) return ONR_STATUS_OK;
+    size_t values = 0;
+    if (s->options.no_arena) {
+        for (int k = 0; k < n; k++) values += items[k].bytes;
+    } else {
+        values = s->arena_bytes;
+    }
+    const size_t need = b->used + values + s->workspace_bytes;
+    if (need >= b->used && need <= b->cap && values <= need) return ONR_STATUS_OK;
+    char total[32], act[32], ws[32], rest[32], cap[32];
+    return onr_error_set(err, ONR_STATUS_OUT_OF_MEMORY,
+                         "the session needs %s (intermediate tensors %s, workspace %s, weights and "
+                         "constants %s), more than its memory cap of %s",
+                         format_bytes(need < b->used ? SIZE_MAX : need, total, sizeof total),
+                         format_bytes(values, act, sizeof act),
+                         format_bytes(s->workspace_bytes, ws, sizeof ws),
+                         format_bytes(b->used, rest, sizeof rest), format_bytes(b->cap, cap, sizeof cap));
+}
+
 /* Lifetimes of the values written at run time, then one arena for all. */
 static enum onr_status plan_memory(struct onr_session *s, struct onr_error *err)
 {
@@ -289,6 +343,14 @@ static enum onr_status plan_memory(struct onr_session *s, struct onr_error *err)
     }
     enum onr_status st = ONR_STATUS_OK;
     if (s->options.no_arena) {
+        st = check_memory_cap(s, items, n, err);
+    } else {
+        st = onr_plan_assign(items, n, &s->arena_bytes, err);
+        if (st == ONR_STATUS_OK) st = check_memory_cap(s, items, n, err);
+    }
+    if (st != ONR_STATUS_OK) {
+        /* nothing allocated */
+    } else if (s->options.no_arena) {
         /* One allocation per value, so AddressSanitizer sees each bound. */
         s->value_buffers = calloc((size_t)s->n_values + 1, sizeof *s->value_buffers);
         if (s->value_buffers == NULL) st = ONR_STATUS_OUT_OF_MEMORY;
@@ -300,13 +362,12 @@ static enum onr_status plan_memory(struct onr_session *s, struct onr_error *err)
         }
         if (st != ONR_STATUS_OK) onr_error_set(err, st, "cannot allocate value buffers");
     } else {
-        st = onr_plan_assign(items, n, &s->arena_bytes, err);
-        if (st == ONR_STATUS_OK && s->arena_bytes > 0) {
-            s->arena = onr_aligned_alloc(s->arena_bytes);
-            if (s->arena == NULL)
-                st = onr_error_set(err, ONR_STATUS_OUT_OF_MEMORY, "cannot allocate a %zu-byte arena",
-                                   s->arena_bytes);
-        }
+        /* Allocated even when every planned value is empty, so that no
+         * value's data is an offset from NULL. */
+        s->arena = onr_aligned_alloc(s->arena_bytes);
+        if (s->arena == NULL)
+            st = onr_error_set(err, ONR_STATUS_OUT_OF_MEMORY, "cannot allocate a %zu-byte arena",
+                               s->arena_bytes);
         for (int k = 0; k < n && st == ONR_STATUS_OK; k++)
             s->values[owner[k]].t.data = (char *)s->arena + items[k].offset;
     }
@@ -321,6 +382,11 @@ static enum onr_status plan_memory(struct onr_session *s, struct onr_error *err)
     }
     for (int i = 0; i < s->n_xnodes; i++) s->xnodes[i].ctx.workspace = s->workspace;
     return ONR_STATUS_OK;
+}
+
+static void mark_empty_nodes(struct onr_session *s)
+{
+    for (int i = 0; i < s->n_xnodes; i++) s->xnodes[i].empty_output = outputs_empty(s, &s->xnodes[i]);
 }
 
 /* Nodes without inputs (Constant) are computed before the graph passes, so
@@ -342,7 +408,25 @@ static enum onr_status fold_sources(struct onr_session *s, struct onr_error *err
     return ONR_STATUS_OK;
 }
 
+static enum onr_status prepare_steps(struct onr_session *s, struct onr_error *err);
+
+/* Everything prepare allocates counts against the session's memory cap. */
 enum onr_status onr_session_prepare(struct onr_session *s, struct onr_error *err)
+{
+    struct onr_mem_budget budget = {.cap = s->options.max_memory};
+    onr_mem_budget_enter(&budget);
+    enum onr_status st = prepare_steps(s, err);
+    onr_mem_budget_leave();
+    if (st == ONR_STATUS_OUT_OF_MEMORY && budget.refused > 0) {
+        char want[32], cap[32];
+        onr_error_prefix(err, "memory cap of %s reached (an allocation of %s refused)",
+                         format_bytes(budget.cap, cap, sizeof cap),
+                         format_bytes(budget.refused, want, sizeof want));
+    }
+    return st;
+}
+
+static enum onr_status prepare_steps(struct onr_session *s, struct onr_error *err)
 {
     enum onr_status st = bind_values(s, err);
     if (st == ONR_STATUS_OK) st = bind_nodes(s, err);
@@ -354,6 +438,7 @@ enum onr_status onr_session_prepare(struct onr_session *s, struct onr_error *err
     if (st == ONR_STATUS_OK) st = infer_and_prepare(s, err);
     if (st == ONR_STATUS_OK) st = onr_session_layout(s, err);
     if (st == ONR_STATUS_OK) st = plan_memory(s, err);
+    if (st == ONR_STATUS_OK) mark_empty_nodes(s);
     if (st != ONR_STATUS_OK) {
         onr_session_unprepare(s);
         return st;
@@ -418,7 +503,7 @@ static enum onr_status execute_nodes(struct onr_session *s, struct onr_error *er
         if (s->values[v].alias >= 0) s->values[v].t.data = s->values[s->values[v].alias].t.data;
     for (int i = 0; i < s->n_xnodes; i++) {
         struct onr_xnode *xn = &s->xnodes[i];
-        if (xn->removed || xn->folded || xn->skip_run) continue;
+        if (xn->removed || xn->folded || xn->skip_run || xn->empty_output) continue;
         double t0 = s->profiling ? now_seconds() : 0.0;
         enum onr_status st = xn->def->run(&xn->ctx, err);
         if (s->profiling) xn->seconds = now_seconds() - t0;

@@ -283,11 +283,28 @@ enum onr_status onr_session_bind_output(struct onr_session *s, int index, void *
     return ONR_STATUS_OK;
 }
 
+static enum onr_status run_session(struct onr_session *s, const struct onr_tensor_ref *inputs,
+                                   int n_inputs, struct onr_error *err);
+
+/* One run at a time per session: a second thread calling in meanwhile is
+ * refused rather than left to corrupt the plan and the outputs. */
 enum onr_status onr_session_run(struct onr_session *s, const struct onr_tensor_ref *inputs,
                                 int n_inputs, struct onr_error *err)
 {
     if (s == NULL || (inputs == NULL && n_inputs > 0))
         return onr_error_set(err, ONR_STATUS_INVALID_ARGUMENT, "onr_session_run: NULL argument");
+    if (atomic_flag_test_and_set_explicit(&s->running, memory_order_acquire))
+        return onr_error_set(err, ONR_STATUS_INVALID_ARGUMENT,
+                             "onr_session_run: the session is running on another thread "
+                             "(a session serves one thread at a time; create one per thread)");
+    enum onr_status st = run_session(s, inputs, n_inputs, err);
+    atomic_flag_clear_explicit(&s->running, memory_order_release);
+    return st;
+}
+
+static enum onr_status run_session(struct onr_session *s, const struct onr_tensor_ref *inputs,
+                                   int n_inputs, struct onr_error *err)
+{
     const struct onr_graph *g = &s->model->graph;
     if (n_inputs != g->n_inputs)
         return onr_error_set(err, ONR_STATUS_INVALID_ARGUMENT, "%d inputs given, the model has %d",
@@ -368,9 +385,13 @@ enum onr_status onr_session_run(struct onr_session *s, const struct onr_tensor_r
         st = onr_session_prepare(s, err);
     }
     if (st == ONR_STATUS_OK) {
+        /* An empty input may come without a buffer; kernels get a valid
+         * pointer they never read through. */
+        static _Alignas(64) unsigned char no_elements[64];
         for (int i = 0; i < g->n_inputs; i++)
             if (!s->values[g->inputs[i]].is_const)
-                s->values[g->inputs[i]].t.data = (void *)by_input[i]->data;
+                s->values[g->inputs[i]].t.data =
+                    by_input[i]->data != NULL ? (void *)by_input[i]->data : no_elements;
         st = bind_outputs(s, err);
         if (st == ONR_STATUS_OK) st = onr_session_execute(s, err);
         unbind_outputs(s, st == ONR_STATUS_OK);

@@ -4,6 +4,8 @@
 #ifndef ONR_SESSION_H
 #define ONR_SESSION_H
 
+#include <stdatomic.h>
+
 #include "../ops/op.h"
 #include "graph.h"
 
@@ -36,6 +38,7 @@ struct onr_xnode {
     bool removed;                 /* eliminated by an optimisation pass */
     bool folded;                  /* all inputs constant: ran at prepare */
     bool skip_run;                /* a view sharing its input's storage */
+    bool empty_output;            /* every output has zero elements: not run */
     double seconds;               /* last run, when profiling */
 };
 
@@ -75,6 +78,7 @@ struct onr_session {
     bool profiling;
     bool ready;
     struct onr_output_binding *bindings; /* one per graph output, or NULL */
+    atomic_flag running;          /* set while onr_session_run runs */
 };
 
 /* executor.c */

@@ -106,11 +106,24 @@ void onr_shape_format(const struct onr_shape *shape, char *buf, size_t size)
     }
 }
 
+/* Per thread: sessions on different threads prepare independently. */
+static _Thread_local struct onr_mem_budget *current_budget;
+
+void onr_mem_budget_enter(struct onr_mem_budget *budget) { current_budget = budget; }
+void onr_mem_budget_leave(void) { current_budget = NULL; }
+struct onr_mem_budget *onr_mem_budget_current(void) { return current_budget; }
+
 void *onr_aligned_alloc(size_t bytes)
 {
     void *p = NULL;
     if (bytes == 0) bytes = 64;
+    struct onr_mem_budget *b = current_budget;
+    if (b != NULL && b->cap > 0 && (bytes > b->cap || b->used > b->cap - bytes)) {
+        if (b->refused == 0) b->refused = bytes;
+        return NULL;
+    }
     if (posix_memalign(&p, 64, bytes) != 0) return NULL;
+    if (b != NULL) b->used += bytes;
     return p;
 }
 

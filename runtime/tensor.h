@@ -43,8 +43,24 @@ enum onr_status onr_tensor_copy(struct onr_tensor *dst, const struct onr_tensor 
 /* Frees owned data and resets the tensor; safe on a zeroed tensor. */
 void onr_tensor_free(struct onr_tensor *t);
 
-/* Aligned allocation for kernels (64-byte aligned; free with onr_aligned_free). */
+/* Aligned allocation for kernels (64-byte aligned; free with onr_aligned_free).
+ * Inside a memory budget (below) it fails once the budget would be exceeded. */
 void *onr_aligned_alloc(size_t bytes);
 void onr_aligned_free(void *p);
+
+/* A session's memory cap while it prepares: every onr_aligned_alloc of the
+ * calling thread between enter and leave (packed weights, folded constants,
+ * the arena, the workspace) is added to `used`, and one that would take it
+ * past `cap` (when cap > 0) fails and is recorded in `refused`. Frees are
+ * not subtracted, so `used` bounds the peak from above. */
+struct onr_mem_budget {
+    size_t cap;
+    size_t used;
+    size_t refused;  /* bytes of the first allocation refused, or 0 */
+};
+void onr_mem_budget_enter(struct onr_mem_budget *budget);
+void onr_mem_budget_leave(void);
+/* The calling thread's budget, or NULL outside one. */
+struct onr_mem_budget *onr_mem_budget_current(void);
 
 #endif

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -38,6 +39,14 @@ void cli_session_options(const struct cli_config *cfg,
     options->threads = cfg->threads;
     options->passes = cfg->passes;
     options->reference_kernels = cfg->reference_kernels;
+    options->max_memory = cfg->max_memory;
+}
+
+size_t cli_default_max_memory(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    if (pages <= 0 || page <= 0) return 0;
+    return (size_t)((double)pages * (double)page * 0.8);
 }
 
 enum onr_status cli_read_file(const char *path, void **data, size_t *size,

@@ -22,6 +22,7 @@ struct cli_config {
     struct onr_tensor_ref shapes[CLI_MAX_SHAPES];
     int bench_runs;              /* --bench N; 0: a single run */
     const char *profile_path;    /* --profile out.json, or NULL */
+    size_t max_memory;           /* --max-memory; 0: no cap */
 };
 
 #if defined(__GNUC__)
@@ -40,6 +41,11 @@ void cli_report(const char *what, const char *message);
 /* Session options from the configuration (no input shapes). */
 void cli_session_options(const struct cli_config *cfg,
                          struct onr_session_options *options);
+
+/* The default memory cap: 80% of the machine's physical memory, so that a
+ * session that cannot fit is refused before the kernel's OOM killer ends
+ * the process; 0 when the size is unknown. */
+size_t cli_default_max_memory(void);
 
 /* Reads a whole file into a malloc'd buffer (*data, *size). */
 enum onr_status cli_read_file(const char *path, void **data, size_t *size,

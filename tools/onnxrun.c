@@ -29,6 +29,9 @@ static const char usage_text[] =
     "  --shape NAME=AxBxC       shape of an input with symbolic dims (else they are 1)\n"
     "  --bench N                one warm-up run, then N timed runs: min, median, p90\n"
     "  --profile FILE.json      per-node times as Chrome trace JSON, summary on stderr\n"
+    "  --max-memory SIZE        refuse a session that needs more (bytes, or with a K, M, G\n"
+    "                           or T suffix, powers of 1024; 0: no cap). Default: 80% of\n"
+    "                           physical memory\n"
     "  --reference              scalar reference kernels only\n"
     "  --no-opt                 no graph optimisation passes\n"
     "  --skip-pass NAME         leave one pass out: fold_batchnorm, fuse_activation,\n"
@@ -74,6 +77,31 @@ static double parse_tolerance(const char *opt, const char *text)
         exit(2);
     }
     return v;
+}
+
+/* "512M", "1.5G", "4096", "0" -> bytes (K/M/G/T: powers of 1024, an
+ * optional trailing B or iB). */
+static size_t parse_size(const char *opt, const char *text)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    double unit = 1;
+    switch (*end) {
+    case 'k': case 'K': unit = 1024.0; end++; break;
+    case 'm': case 'M': unit = 1024.0 * 1024; end++; break;
+    case 'g': case 'G': unit = 1024.0 * 1024 * 1024; end++; break;
+    case 't': case 'T': unit = 1024.0 * 1024 * 1024 * 1024; end++; break;
+    }
+    if (unit > 1 && *end == 'i') end++;
+    if (*end == 'B' || *end == 'b') end++;
+    if (errno || end == text || *end != '\0' || !isfinite(v) || v < 0 || v * unit >= 0x1p63) {
+        fprintf(stderr, "onnxrun: %s: bad size '%s' (expected bytes, or a number with K, M, G or T)\n",
+                opt, text);
+        fprintf(stderr, "Try 'onnxrun --help'.\n");
+        exit(2);
+    }
+    return (size_t)(v * unit);
 }
 
 static void add_shape(struct cli_config *cfg, char *text)
@@ -183,6 +211,8 @@ static void parse_args(int argc, char **argv, struct args *a)
             a->cfg.bench_runs = (int)parse_count("--bench", option_value(argc, argv, &i, "--bench"), 1);
         } else if (is_option(arg, "--shape")) {
             add_shape(&a->cfg, option_value(argc, argv, &i, "--shape"));
+        } else if (is_option(arg, "--max-memory")) {
+            a->cfg.max_memory = parse_size("--max-memory", option_value(argc, argv, &i, "--max-memory"));
         } else if (is_option(arg, "--profile")) {
             a->cfg.profile_path = option_value(argc, argv, &i, "--profile");
         } else if (is_option(arg, "--atol")) {
@@ -234,6 +264,7 @@ int main(int argc, char **argv)
     a.cfg.passes = ONR_PASS_DEFAULT;
     a.cfg.atol = 1e-5;
     a.cfg.rtol = 1e-4;
+    a.cfg.max_memory = cli_default_max_memory();
     a.positional = calloc((size_t)argc + 1, sizeof *a.positional);
     a.inputs = calloc((size_t)argc + 1, sizeof *a.inputs);
     if (a.positional == NULL || a.inputs == NULL) {

@@ -3,6 +3,7 @@
  * other dtypes zero. A float64 .npy feeds a float32 input and int32 an
  * int64 input after conversion; other dtype differences are errors. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,6 +74,28 @@ static int find_input(const struct onr_model *model, const char *name)
     return -1;
 }
 
+/* Bytes of the inputs the CLI holds for a run: each model input at the
+ * shape given for it (shapes[], by name) or declared (symbolic dims as 1). */
+static size_t input_bytes(const struct onr_model *model, const struct onr_tensor_ref *shapes, int n)
+{
+    size_t total = 0;
+    for (int i = 0; i < onr_model_input_count(model); i++) {
+        struct onr_tensor_ref d;
+        if (onr_model_input(model, i, &d) != ONR_STATUS_OK) continue;
+        for (int k = 0; k < n; k++)
+            if (d.name && shapes[k].name && strcmp(d.name, shapes[k].name) == 0) {
+                d.rank = shapes[k].rank;
+                memcpy(d.dims, shapes[k].dims, sizeof d.dims);
+            }
+        for (int k = 0; k < d.rank; k++)
+            if (d.dims[k] < 0) d.dims[k] = 1;
+        size_t numel, nbytes;
+        if (cli_tensor_bytes(&d, onr_dtype_size(d.dtype), &numel, &nbytes) != 0) return SIZE_MAX;
+        total = total + nbytes < total ? SIZE_MAX : total + nbytes;
+    }
+    return total;
+}
+
 int run_open_session(const struct onr_model *model, const char *model_path,
                      const struct cli_config *cfg, const struct onr_tensor_ref *extra,
                      int n_extra, struct onr_session **session)
@@ -100,8 +123,26 @@ int run_open_session(const struct onr_model *model, const char *model_path,
     cli_session_options(cfg, &opt);
     opt.n_input_shapes = n;
     opt.input_shapes = shapes;
-    if (onr_session_create(model, &opt, session, &err) != ONR_STATUS_OK) {
+    /* --max-memory covers the inputs this tool holds, and the session. */
+    if (cfg->max_memory > 0) {
+        const size_t in_bytes = input_bytes(model, shapes, n);
+        if (in_bytes >= cfg->max_memory) {
+            fprintf(stderr,
+                    "onnxrun: %s: the inputs need %.1f MiB, more than the memory cap of %.1f MiB "
+                    "(--max-memory)\n",
+                    model_path, (double)in_bytes / 1048576.0, (double)cfg->max_memory / 1048576.0);
+            return 1;
+        }
+        opt.max_memory = cfg->max_memory - in_bytes;
+    }
+    enum onr_status st = onr_session_create(model, &opt, session, &err);
+    if (st != ONR_STATUS_OK) {
         cli_report(model_path, err.message);
+        if (st == ONR_STATUS_OUT_OF_MEMORY && cfg->max_memory > 0)
+            fprintf(stderr, "onnxrun: the session's cap is --max-memory %.1f MiB%s less %.1f MiB of inputs\n",
+                    (double)cfg->max_memory / 1048576.0,
+                    cfg->max_memory == cli_default_max_memory() ? " (default: 80% of physical memory)" : "",
+                    (double)(cfg->max_memory - opt.max_memory) / 1048576.0);
         return 1;
     }
     if (onr_session_defaulted_dims(*session))

@@ -5,6 +5,8 @@
 # Usage: zoo_test.sh ONNXRUN WORKDIR RTOL [zoo.py options...]
 # With ZOO_SHAPE=AxBxCxD, runs with --shape input=ZOO_SHAPE (dynamic batch)
 # and also checks that without it onnxrun says symbolic dims default to 1.
+# With ZOO_ZERO_BATCH=1 (models exported with --dynamic), also runs each at
+# batch 0 with 1 and 2 threads: an empty output, never a crash.
 set -u
 onnxrun=$1 work=$2 rtol=$3
 shift 3
@@ -26,6 +28,17 @@ for case in "$work"/*/; do
         echo "FAIL: $(basename "$case"): onnxrun failed:"; cat "$case/run.log"; status=1; continue
     fi
     $py "$here/compare.py" "$rtol" "$case" "$out" || status=1
+    if [ -n "${ZOO_ZERO_BATCH:-}" ]; then
+        # An empty batch: an empty output at 1 and 2 threads, never a signal.
+        for t in 1 2; do
+            "$onnxrun" --threads $t --shape input=0x3x224x224 "$case/model.onnx" >"$case/b0.log" 2>&1
+            rc=$?
+            if [ $rc != 0 ] || ! grep -q "': 0x" "$case/b0.log"; then
+                echo "FAIL: $(basename "$case"): batch 0 at $t threads: exit $rc:"; cat "$case/b0.log"
+                status=1
+            fi
+        done
+    fi
     if [ -n "${ZOO_SHAPE:-}" ]; then
         "$onnxrun" "$case/model.onnx" >"$case/default.log" 2>&1
         if ! grep -qi "symbolic" "$case/default.log"; then
