@@ -147,10 +147,7 @@ enum onr_pass {
     ONR_PASS_FUSE_ACTIVATION = 1u << 1,
     ONR_PASS_ELIMINATE_IDENTITY = 1u << 2,
     ONR_PASS_FUSE_RESIDUAL = 1u << 3,    /* Conv -> Add(., same-shape r) */
-    /* Off by default: measured no faster (MobileNetV2: 7.45 vs 7.61 ms on 1
-     * thread, 6.9 vs 6.1 ms on 2; the 2 MiB L2 here already holds most
-     * expanded tensors). */
-    ONR_PASS_FUSE_BLOCKS = 1u << 4,      /* 1x1 Conv -> depthwise Conv by channel blocks */
+    /* 1u << 4 was a block fusion, removed: fuse_expand below does its job. */
     /* Chains of depthwise and 1x1 Convs run on channel-blocked (NCHW16c)
      * tensors, converted only where a chain meets other nodes (AVX-512). */
     ONR_PASS_NCHWC_LAYOUT = 1u << 5,
@@ -165,7 +162,7 @@ enum onr_pass {
      * as the depthwise rows come (MobileNetV2's projections). */
     ONR_PASS_FUSE_PROJECT = 1u << 8,
     ONR_PASS_ALL = 0xffffu,
-    ONR_PASS_DEFAULT = ONR_PASS_ALL & ~ONR_PASS_FUSE_BLOCKS,
+    ONR_PASS_DEFAULT = ONR_PASS_ALL,
 };
 
 /* Graph optimisation levels, as ONNX Runtime's, mapped onto the passes

@@ -37,7 +37,7 @@ static const char usage_text[] =
     "  --skip-pass NAME         leave one pass out: fold_batchnorm, fuse_activation,\n"
     "                           eliminate_identity, fuse_residual, nchwc_layout,\n"
     "                           fuse_stem, fuse_expand, fuse_project\n"
-    "  --with-pass NAME         add a pass that is off by default: fuse_blocks\n"
+    "  --with-pass NAME         add one pass back (after --no-opt: only the named ones)\n"
     "  --atol A, --rtol R       --test tolerance: |got-ref| <= A + R*|ref|\n"
     "                           (default 1e-5, 1e-4; integer and bool outputs exact)\n"
     "  -h, --help               this text\n"
@@ -159,7 +159,7 @@ static unsigned pass_bit(const char *name)
     } passes[] = {
         {"fold_batchnorm", ONR_PASS_FOLD_BATCHNORM},   {"fuse_activation", ONR_PASS_FUSE_ACTIVATION},
         {"eliminate_identity", ONR_PASS_ELIMINATE_IDENTITY},
-        {"fuse_residual", ONR_PASS_FUSE_RESIDUAL}, {"fuse_blocks", ONR_PASS_FUSE_BLOCKS},
+        {"fuse_residual", ONR_PASS_FUSE_RESIDUAL},
         {"nchwc_layout", ONR_PASS_NCHWC_LAYOUT},
         {"fuse_stem", ONR_PASS_FUSE_STEM},
         {"fuse_expand", ONR_PASS_FUSE_EXPAND},
