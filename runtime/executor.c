@@ -389,6 +389,16 @@ static void mark_empty_nodes(struct onr_session *s)
     for (int i = 0; i < s->n_xnodes; i++) s->xnodes[i].empty_output = outputs_empty(s, &s->xnodes[i]);
 }
 
+/* The first run should cost what later ones do: the OpenMP team is started
+ * here (creating threads takes milliseconds) and the arena and workspace
+ * are written once, so their pages are mapped now and not during a run. */
+static void warm_start(struct onr_session *s)
+{
+    if (s->arena != NULL) memset(s->arena, 0, s->arena_bytes);
+    if (s->workspace != NULL) memset(s->workspace, 0, s->workspace_bytes);
+    onr_cpu_restore_denormals(onr_cpu_flush_denormals(s->threads), s->threads);
+}
+
 /* Nodes without inputs (Constant) are computed before the graph passes, so
  * passes see their values as they see initializers (Clip's bounds). */
 static enum onr_status fold_sources(struct onr_session *s, struct onr_error *err)
@@ -438,7 +448,10 @@ static enum onr_status prepare_steps(struct onr_session *s, struct onr_error *er
     if (st == ONR_STATUS_OK) st = infer_and_prepare(s, err);
     if (st == ONR_STATUS_OK) st = onr_session_layout(s, err);
     if (st == ONR_STATUS_OK) st = plan_memory(s, err);
-    if (st == ONR_STATUS_OK) mark_empty_nodes(s);
+    if (st == ONR_STATUS_OK) {
+        mark_empty_nodes(s);
+        warm_start(s);
+    }
     if (st != ONR_STATUS_OK) {
         onr_session_unprepare(s);
         return st;

@@ -377,6 +377,8 @@ static int make_outdir(const char *outdir)
 }
 
 /* ---- running and timing ---- */
+#define PLAIN_STEADY_RUNS 20
+
 static int compare_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -404,7 +406,7 @@ static void print_bench(double *times, int n, const struct input_slot *slots, in
  * the seconds of timed run r. */
 static int run_timed(struct onr_session *session, const char *model_path,
                      const struct cli_config *cfg, const struct input_slot *slots,
-                     int n_inputs, double *times, struct profile *prof)
+                     int n_inputs, double *times, int *n_steady, struct profile *prof)
 {
     int n_runs = cfg->bench_runs > 0 ? cfg->bench_runs : 1;
     struct onr_tensor_ref *args = calloc((size_t)n_inputs + 1, sizeof *args);
@@ -428,13 +430,26 @@ static int run_timed(struct onr_session *session, const char *model_path,
                 profile_record(prof, session, t0);
         }
     }
+    /* A plain run also shows the steady state: up to PLAIN_STEADY_RUNS more
+     * runs, for at most half a second. */
+    *n_steady = 0;
+    const double start = cli_now();
+    while (cfg->bench_runs == 0 && *n_steady < PLAIN_STEADY_RUNS && cli_now() - start < 0.5) {
+        double t0 = cli_now();
+        if (onr_session_run(session, args, n_inputs, &err) != ONR_STATUS_OK) {
+            cli_report(model_path, err.message);
+            free(args);
+            return 1;
+        }
+        times[1 + (*n_steady)++] = cli_now() - t0;
+    }
     free(args);
     return 0;
 }
 
 /* Prints (and saves) the outputs, the time and the profile. */
 static int report(struct onr_session *session, int n_outputs,
-                  const struct cli_config *cfg, const char *outdir, double *times,
+                  const struct cli_config *cfg, const char *outdir, double *times, int n_steady,
                   const struct input_slot *slots, int n_inputs, const struct profile *prof)
 {
     struct onr_error err;
@@ -449,10 +464,17 @@ static int report(struct onr_session *session, int n_outputs,
         if (outdir && rc == 0)
             rc = save_output(outdir, k, &t);
     }
-    if (cfg->bench_runs > 0)
+    if (cfg->bench_runs > 0) {
         print_bench(times, cfg->bench_runs, slots, n_inputs);
-    else
-        printf("time: %.3f ms\n", 1e3 * times[0]);
+    } else if (n_steady > 0) {
+        qsort(times + 1, (size_t)n_steady, sizeof *times, compare_double);
+        const double median = n_steady % 2 ? times[1 + n_steady / 2]
+                                           : 0.5 * (times[n_steady / 2] + times[1 + n_steady / 2]);
+        printf("time: first run %.3f ms (right after session creation); steady state: median "
+               "%.3f ms of %d more runs\n", 1e3 * times[0], 1e3 * median, n_steady);
+    } else {
+        printf("time: first run %.3f ms (right after session creation)\n", 1e3 * times[0]);
+    }
     fflush(stdout);
     if (cfg->profile_path) {
         profile_print_summary(prof, session, stderr);
@@ -474,7 +496,8 @@ int run_model(const char *arg, const struct cli_config *cfg, char *const *specs,
     struct profile prof = {0};
     struct onr_error err;
     char *model_path = NULL;
-    int n_inputs = 0, n_extra = 0, n_runs = cfg->bench_runs > 0 ? cfg->bench_runs : 1;
+    int n_inputs = 0, n_extra = 0, n_steady = 0;
+    const int n_runs = cfg->bench_runs > 0 ? cfg->bench_runs : 1 + PLAIN_STEADY_RUNS;
     double *times = NULL;
     int rc = run_open_model(arg, &model, &model_path);
     if (rc != 0)
@@ -509,9 +532,9 @@ int run_model(const char *arg, const struct cli_config *cfg, char *const *specs,
         }
         onr_session_set_profiling(session, 1);
     }
-    if (run_timed(session, model_path, cfg, slots, n_inputs, times, &prof) != 0)
+    if (run_timed(session, model_path, cfg, slots, n_inputs, times, &n_steady, &prof) != 0)
         goto free_all;
-    rc = report(session, onr_model_output_count(model), cfg, outdir, times, slots, n_inputs, &prof);
+    rc = report(session, onr_model_output_count(model), cfg, outdir, times, n_steady, slots, n_inputs, &prof);
 free_all:
     for (int i = 0; slots && i < n_inputs; i++) {
         free(slots[i].owned);
