@@ -23,12 +23,16 @@
  *
  * Per dim and output index, prepare builds a table of (input index,
  * weight) taps; an output element is the sum over the product of its dims'
- * taps in a fixed order, accumulated in double. Output elements are split
- * across threads, so any thread count gives the same bits. Other dtypes,
+ * taps in a fixed order, accumulated in double (see resize_f32). Output
+ * rows are split across threads, so any thread count gives the same bits. Other dtypes,
  * modes and attribute values are UNSUPPORTED / INVALID_MODEL, named. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "shape_util.h"
 
@@ -63,6 +67,7 @@ struct resize_params {
     /* set by prepare: per dim, out[d] entries of RESIZE_MAX_TAPS taps */
     struct resize_tap *taps[ONR_MAX_RANK];
     int *ntaps[ONR_MAX_RANK];        /* 0: outside (tf_crop_and_resize) */
+    int64_t combos;                  /* most tap combinations of the outer dims */
 };
 
 static const struct {
@@ -328,49 +333,91 @@ static enum onr_status resize_prepare(struct onr_op_ctx *ctx, struct onr_error *
         for (int64_t o = 0; o < p->out[d]; o++)
             p->ntaps[d][o] = make_taps(p, d, o, p->taps[d] + o * RESIZE_MAX_TAPS);
     }
+    /* Per thread: the (offset, weight) of each tap combination of a row's
+     * outer dims, at most RESIZE_MAX_TAPS^(rank-1). */
+    p->combos = 1;
+    for (int d = 0; d + 1 < p->rank; d++) {
+        int most = 1;
+        for (int64_t o = 0; o < p->out[d]; o++)
+            if (p->ntaps[d][o] > most) most = p->ntaps[d][o];
+        p->combos *= most;
+    }
+    const int threads = ctx->reference ? 1 : ctx->threads;
+    ctx->workspace_bytes = (size_t)threads * (size_t)p->combos * sizeof(struct resize_tap);
     return ONR_STATUS_OK;
 }
 
-/* x: (in)  y: (out); y[e] = sum over tap combinations of prod(weights) * x */
-static void resize_f32(const struct resize_params *p, const float *x, float *y, int threads)
+/* x: (in)  y: (out). Per output row (all dims but the last): the tap
+ * combinations of the outer dims as (offset, product of weights), in
+ * odometer order; then each element of the row sums, over those, the
+ * weight times its last-dim taps. Rows are split across threads, each with
+ * its own combination list (ws), so any thread count gives the same bits. */
+static void resize_f32(const struct resize_params *p, const float *x, float *y,
+                       struct resize_tap *ws, int threads)
 {
-    const int R = p->rank;
-    int64_t ny = 1, xstride[ONR_MAX_RANK], s = 1;
+    const int R = p->rank, L = R - 1;
+    int64_t xstride[ONR_MAX_RANK], s = 1, rows = 1;
     for (int d = R - 1; d >= 0; d--) xstride[d] = s, s *= p->in[d];
-    for (int d = 0; d < R; d++) ny *= p->out[d];
-#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1 && ny >= 16384)
-    for (int64_t e = 0; e < ny; e++) {
-        const struct resize_tap *t[ONR_MAX_RANK];
-        int nt[ONR_MAX_RANK], c[ONR_MAX_RANK];
-        int64_t rest = e;
-        bool outside = false;
-        for (int d = R - 1; d >= 0; d--) {
-            const int64_t o = rest % p->out[d];
-            rest /= p->out[d];
-            t[d] = p->taps[d] + o * RESIZE_MAX_TAPS;
-            nt[d] = p->ntaps[d][o];
-            outside |= nt[d] == 0;
-            c[d] = 0;
-        }
-        if (outside) {
-            y[e] = p->extrapolation;
-            continue;
-        }
-        /* Odometer over the tap combinations, last dim fastest. */
-        double acc = 0.0;
-        for (;;) {
-            double w = 1.0;
-            int64_t xi = 0;
-            for (int d = 0; d < R; d++) {
-                w *= t[d][c[d]].weight;
-                xi += t[d][c[d]].index * xstride[d];
+    for (int d = 0; d < L; d++) rows *= p->out[d];
+    const int64_t W = p->out[L];
+    const struct resize_tap *lt = p->taps[L];
+    const int *lnt = p->ntaps[L];
+#pragma omp parallel num_threads(threads) if (threads > 1 && rows > 1 && rows * W >= 16384)
+    {
+        int tid = 0;
+#ifdef _OPENMP
+        tid = omp_get_thread_num();
+#endif
+        struct resize_tap *comb = ws + (size_t)tid * (size_t)p->combos;
+#pragma omp for schedule(static)
+        for (int64_t r = 0; r < rows; r++) {
+            const struct resize_tap *t[ONR_MAX_RANK];
+            int nt[ONR_MAX_RANK], c[ONR_MAX_RANK];
+            int64_t rest = r;
+            bool outside = false;
+            for (int d = L - 1; d >= 0; d--) {
+                const int64_t o = rest % p->out[d];
+                rest /= p->out[d];
+                t[d] = p->taps[d] + o * RESIZE_MAX_TAPS;
+                nt[d] = p->ntaps[d][o];
+                outside |= nt[d] == 0;
+                c[d] = 0;
             }
-            acc += w * (double)x[xi];
-            int d = R - 1;
-            while (d >= 0 && ++c[d] == nt[d]) c[d--] = 0;
-            if (d < 0) break;
+            float *yr = y + r * W;
+            if (outside) {
+                for (int64_t o = 0; o < W; o++) yr[o] = p->extrapolation;
+                continue;
+            }
+            int64_t n = 0;
+            for (;;) {
+                double w = 1.0;
+                int64_t off = 0;
+                for (int d = 0; d < L; d++) {
+                    w *= t[d][c[d]].weight;
+                    off += t[d][c[d]].index * xstride[d];
+                }
+                comb[n++] = (struct resize_tap){off, w};
+                int d = L - 1;
+                while (d >= 0 && ++c[d] == nt[d]) c[d--] = 0;
+                if (d < 0) break;
+            }
+            for (int64_t o = 0; o < W; o++) {
+                const struct resize_tap *to = lt + o * RESIZE_MAX_TAPS;
+                const int k = lnt[o];
+                if (k == 0) {
+                    yr[o] = p->extrapolation;
+                    continue;
+                }
+                double acc = 0.0;
+                for (int64_t m = 0; m < n; m++) {
+                    const float *xr = x + comb[m].index;
+                    double v = 0.0;
+                    for (int j = 0; j < k; j++) v += to[j].weight * (double)xr[to[j].index];
+                    acc += comb[m].weight * v;
+                }
+                yr[o] = (float)acc;
+            }
         }
-        y[e] = (float)acc;
     }
 }
 
@@ -383,7 +430,8 @@ static enum onr_status resize_run(struct onr_op_ctx *ctx, struct onr_error *err)
         *(float *)ctx->y[0]->data = *(const float *)ctx->x[0]->data;
         return ONR_STATUS_OK;
     }
-    resize_f32(p, ctx->x[0]->data, ctx->y[0]->data, ctx->reference ? 1 : ctx->threads);
+    resize_f32(p, ctx->x[0]->data, ctx->y[0]->data, ctx->workspace,
+               ctx->reference ? 1 : ctx->threads);
     return ONR_STATUS_OK;
 }
 
