@@ -19,6 +19,7 @@ import ctypes
 import enum
 import json
 import os
+import threading
 import time
 import warnings
 
@@ -189,8 +190,9 @@ class InferenceSession:
     model's bytes. The session is prepared for the input shapes the model
     declares (symbolic dims as 1); a run with other shapes re-plans it
     first (onr_session_reshape), so alternating shapes costs a re-plan each
-    time. One session is for one thread at a time; sessions of one model
-    may run in parallel threads (ctypes releases the GIL during a run)."""
+    time. Threads may share a session, as with onnxruntime: its runs take
+    turns. Sessions run in parallel threads (ctypes releases the GIL
+    during a run), one model file loaded by each."""
 
     def __init__(self, path_or_bytes, sess_options=None, providers=None, provider_options=None,
                  **kwargs):
@@ -253,6 +255,7 @@ class InferenceSession:
         self._input_np = [_DTYPES.get(d, (None,))[0] for d in self._input_dtypes]
         self._err = _Error()
         self._out = _TensorRef()
+        self._lock = threading.Lock()
         self._profiling = bool(self._options.enable_profiling)
         self._profile_events = []
         self._profile_start = time.time()
@@ -366,24 +369,28 @@ class InferenceSession:
                                       "outputs are %s" % (e, list(self._output_index))) from None
         else:
             indices = range(len(self._outputs))
-        keep = self._bind(input_feed)
-        err = self._err
-        t0 = time.time() if self._profiling else 0.0
-        _check(_lib.onr_session_run(self._session, self._refs, len(keep), ctypes.byref(err)), err)
-        del keep  # read during the run only
-        if self._profiling:
-            self._record_profile(t0)
-        results = []
-        out = self._out
-        for i in indices:
-            _check(_lib.onr_session_output(self._session, i, ctypes.byref(out)), None,
-                   "output %d" % i)
-            y = np.empty(tuple(out.dims[:out.rank]), dtype=_DTYPES[out.dtype][0])
-            if out.nbytes:
-                # A copy: the library's buffer is reused by the next run.
-                ctypes.memmove(y.__array_interface__["data"][0], out.data, out.nbytes)
-            results.append(y)
-        return results
+        # onnxruntime lets threads share a session; a C session is one
+        # thread's at a time, so runs of one session take turns.
+        with self._lock:
+            keep = self._bind(input_feed)
+            err = self._err
+            t0 = time.time() if self._profiling else 0.0
+            _check(_lib.onr_session_run(self._session, self._refs, len(keep), ctypes.byref(err)),
+                   err)
+            del keep  # read during the run only
+            if self._profiling:
+                self._record_profile(t0)
+            results = []
+            out = self._out
+            for i in indices:
+                _check(_lib.onr_session_output(self._session, i, ctypes.byref(out)), None,
+                       "output %d" % i)
+                y = np.empty(tuple(out.dims[:out.rank]), dtype=_DTYPES[out.dtype][0])
+                if out.nbytes:
+                    # A copy: the library's buffer is reused by the next run.
+                    ctypes.memmove(y.__array_interface__["data"][0], out.data, out.nbytes)
+                results.append(y)
+            return results
 
     def _record_profile(self, t0):
         ts = (t0 - self._profile_start) * 1e6

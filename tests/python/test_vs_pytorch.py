@@ -137,6 +137,19 @@ def test_block(ort, export, work):
         check(msg is not None, "block: %s raises: %s" % (what, msg))
     ok, err = close_elementwise(sess.run(None, {"input": xn})[0], ref)
     check(ok, "block: still matches PyTorch after the errors (max |diff| %.2e)" % err)
+    # Threads may share a session (onnxruntime allows it).
+    import threading
+    results = []
+
+    def worker():
+        for _ in range(3):
+            results.append(close_elementwise(sess.run(None, {"input": xn})[0], ref)[0])
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    check(len(results) == 12 and all(results), "block: 4 threads sharing the session, 3 runs each, match")
     # A non-contiguous input is accepted (copied).
     xt = np.asfortranarray(xn)
     ok, err = close_elementwise(sess.run(None, {"input": xt})[0], ref)
