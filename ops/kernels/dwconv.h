@@ -121,6 +121,19 @@ static inline int64_t onr_dwconv2d_row_blocks(int64_t planes, int64_t OH, int th
     return nrb < OH ? nrb : OH;
 }
 
+/* The threaded driver every variant runs (dwconv_scalar.c): items of
+ * (plane, block of output rows, onr_dwconv2d_row_blocks), `rows` computing
+ * output rows [oh0, oh1) of one plane x (H, W) -> y (OH, OW) with its
+ * channel's weights w (KH, KW) and bias; av is the variant's activation
+ * constants (its ISA's, or the struct onr_activation itself), passed
+ * through. */
+typedef void (*onr_dwconv2d_rows_fn)(const struct onr_conv_shape *s, const float *x,
+                                     const float *w, float bias, const void *av, float *y,
+                                     int64_t oh0, int64_t oh1);
+void onr_dwconv2d_drive(const struct onr_conv_shape *s, const float *x, const float *w,
+                        const float *b, const void *av, float *y, int threads,
+                        onr_dwconv2d_rows_fn rows);
+
 /* The best variant for the shape, or NULL when it is not depthwise with
  * channel multiplier 1 (group == C == OC). `avx2`: the caller has checked
  * onr_cpu_has_avx2_fma(); without it only portable variants are returned. */

@@ -63,20 +63,35 @@ static void plane_rows(const struct onr_conv_shape *s, const float *x, const flo
 }
 
 /* x: (N, C, H, W)  w: (C, 1, KH, KW)  y: (N, C, OH, OW) */
-void onr_dwconv2d_f32__scalar(const struct onr_conv_shape *s, const float *x, const float *w,
-                              const float *b, const struct onr_activation *act, float *y,
-                              int threads)
+void onr_dwconv2d_drive(const struct onr_conv_shape *s, const float *x, const float *w,
+                        const float *b, const void *av, float *y, int threads,
+                        onr_dwconv2d_rows_fn rows)
 {
     const int64_t planes = s->N * s->C;
     const int64_t nrb = onr_dwconv2d_row_blocks(planes, s->OH, threads);
     const int64_t items = planes * nrb;
+    const int64_t kk = s->KH * s->KW;
     (void)threads;
 #pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
     for (int64_t it = 0; it < items; it++) {
         const int64_t p = it / nrb, rb = it % nrb, c = p % s->C;
-        plane_rows(s, x + p * s->H * s->W, w + c * s->KH * s->KW, b != NULL ? b[c] : 0.0f,
-                   act, y + p * s->OH * s->OW, rb * s->OH / nrb, (rb + 1) * s->OH / nrb);
+        rows(s, x + p * s->H * s->W, w + c * kk, b != NULL ? b[c] : 0.0f, av,
+             y + p * s->OH * s->OW, rb * s->OH / nrb, (rb + 1) * s->OH / nrb);
     }
+}
+
+static void plane_rows_any(const struct onr_conv_shape *s, const float *x, const float *w,
+                           float bias, const void *av, float *y, int64_t oh0, int64_t oh1)
+{
+    plane_rows(s, x, w, bias, av, y, oh0, oh1);
+}
+
+/* x: (N, C, H, W)  w: (C, 1, KH, KW)  y: (N, C, OH, OW) */
+void onr_dwconv2d_f32__scalar(const struct onr_conv_shape *s, const float *x, const float *w,
+                              const float *b, const struct onr_activation *act, float *y,
+                              int threads)
+{
+    onr_dwconv2d_drive(s, x, w, b, act, y, threads, plane_rows_any);
 }
 
 onr_dwconv2d_fn onr_dwconv2d_f32_pick_isa(const struct onr_conv_shape *s, bool avx2,

@@ -12,8 +12,9 @@
  * as if it were the whole input. Rows a step shares with the next stay in
  * the window; the first rows of a thread's range that the previous thread
  * also needs are computed by both. The window is sized for the core's L2
- * (onr_nchwc_fused_dw.window_bytes): bigger steps (fewer, longer kernel
- * calls) measured faster than an L1-sized window, up to about 1 MB here.
+ * (onr_nchwc_fused_dw.window_bytes), not L1: bigger steps mean fewer,
+ * longer kernel calls, each paying its row setup and border columns once,
+ * while the window still stays in the core's cache.
  *
  * A 1x1 Conv after the depthwise Conv (MobileNetV2's projection) works the
  * same way the other side: each step's depthwise rows go to a step buffer

@@ -10,7 +10,8 @@ enum { UNARY_PARALLEL_MIN = 16384 };
 /* x: (n)  y: (n) */
 void onr_sigmoid_f32__scalar(const float *x, float *y, int64_t n, int threads)
 {
-#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1 && n >= UNARY_PARALLEL_MIN)
+#pragma omp parallel for num_threads(threads) schedule(static) \
+    if (threads > 1 && n >= UNARY_PARALLEL_MIN)
     for (int64_t i = 0; i < n; i++) {
         const float v = x[i];
         y[i] = 1.0f / (1.0f + expf(-v));

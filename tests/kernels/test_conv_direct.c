@@ -9,7 +9,7 @@
 #include <stdlib.h>
 
 #include "ops/kernels/conv.h"
-#include "runtime/cpu.h"
+#include "kernel_isa.h"
 #include "testutil.h"
 
 static const struct onr_activation acts[] = {
@@ -136,17 +136,16 @@ static void test_fits(void)
     CHECK(!onr_conv2d_f32_smallc_fits(&s)); /* row buffer too small */
 }
 
-int main(void)
+/* Registered for avx512 only: the kernel and its fits() are AVX-512 code. */
+int main(int argc, char **argv)
 {
-    test_fits();
-#if !defined(__x86_64__)
-    if (true) {
-#else
-    if (!onr_cpu_has_avx512()) {
-#endif
-        printf("test_conv_direct: no AVX-512, kernel tests skipped; 0 failures\n");
-        return onr_test_failures != 0;
+    const int rc = kt_init(argc, argv, "test_conv_direct");
+    if (rc >= 0) return rc;
+    if (!kt_runs(ONR_ISA_AVX512)) {
+        printf("test_conv_direct: skipped, the CPU's ISA level is %s\n", onr_isa_name(onr_cpu_isa()));
+        return KT_SKIPPED;
     }
+    test_fits();
     test_sweep();
     test_first_convs();
     test_row_blocks();

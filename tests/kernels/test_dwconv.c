@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "ops/kernels/dwconv.h"
-#include "runtime/cpu.h"
+#include "kernel_isa.h"
 #include "testutil.h"
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -48,20 +48,11 @@ static const char *act_names[] = {"none",      "relu",    "clip", "hardsigmoid",
                                   "hardswish", "sigmoid", "silu"};
 #define N_ACTS ((int)(sizeof(acts) / sizeof(acts[0])))
 
-/* Whether this CPU runs the variant; prints a note once when it does not. */
+/* Whether this run tests the variant (kernel_isa.h). */
 static bool can_run(const struct variant *v, bool note)
 {
-    if (v->isa == 1 && !onr_cpu_has_avx2_fma()) {
-        if (note) printf("note: %s skipped, CPU lacks AVX2+FMA (or ONR_DISABLE_AVX2=1)\n", v->name);
-        return false;
-    }
-    if (v->isa == 2 && !onr_cpu_has_avx512()) {
-        if (note)
-            printf("note: %s skipped, CPU lacks AVX-512 F/DQ/BW/VL (or ONR_DISABLE_AVX512=1)\n",
-                   v->name);
-        return false;
-    }
-    return true;
+    (void)note;
+    return kt_runs((enum onr_isa)v->isa);
 }
 
 /* Output size from the ONNX formula; 0 when the window does not fit. */
@@ -262,12 +253,16 @@ static void test_pick(void)
 #endif
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-    test_hand_case();
-    test_pick();
+    const int rc = kt_init(argc, argv, "test_dwconv");
+    if (rc >= 0) return rc;
+    if (kt_runs(ONR_ISA_PORTABLE)) {
+        test_hand_case();
+        test_pick();
+        test_scalar_general();
+    }
     test_variants();
-    test_scalar_general();
     if (onr_test_failures) fprintf(stderr, "test_dwconv: %d failures\n", onr_test_failures);
     return onr_test_failures != 0;
 }

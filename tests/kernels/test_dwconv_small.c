@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "ops/kernels/dwconv.h"
-#include "runtime/cpu.h"
+#include "kernel_isa.h"
 #include "testutil.h"
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -161,19 +161,23 @@ static void test_fits(void)
 }
 #endif
 
-int main(void)
+/* Registered for avx512 only: every variant is AVX-512 code. */
+int main(int argc, char **argv)
 {
+    const int rc = kt_init(argc, argv, "test_dwconv_small");
+    if (rc >= 0) return rc;
 #if defined(__x86_64__) || defined(__i386__)
     test_fits();
-    if (!onr_cpu_has_avx512()) {
-        printf("note: small-plane depthwise variants skipped, CPU lacks AVX-512 F/DQ/BW/VL "
-               "(or ONR_DISABLE_AVX512=1)\n");
-    } else {
-        test_variants();
-        test_mobilenet_shapes();
+    if (!kt_runs(ONR_ISA_AVX512)) {
+        printf("test_dwconv_small: skipped, the CPU's ISA level is %s\n",
+               onr_isa_name(onr_cpu_isa()));
+        return onr_test_failures != 0 ? 1 : KT_SKIPPED;
     }
+    test_variants();
+    test_mobilenet_shapes();
 #else
-    printf("note: no x86 small-plane depthwise variants on this architecture\n");
+    printf("test_dwconv_small: no x86 variants on this architecture, skipped\n");
+    return KT_SKIPPED;
 #endif
     if (onr_test_failures) fprintf(stderr, "test_dwconv_small: %d failures\n", onr_test_failures);
     return onr_test_failures != 0;

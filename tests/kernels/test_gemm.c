@@ -1,29 +1,18 @@
-/* GEMM kernels: the oracle on a hand-computed case, then every fast variant
- * against it over sizes around the 6x16 and 12x32 tiles and the K-block, every bias
+/* GEMM kernels: the oracle on a hand-computed case, then every entry of
+ * onr_gemm_kernels (those of the run's ISA, kernel_isa.h) against it over sizes around the 6x16 and 12x32 tiles and the K-block, every bias
  * mode, activation and residual, with padded row strides (padding must stay
  * untouched), and bitwise identity across 1, 2 and 3 threads. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "ops/kernels/gemm.h"
-#include "runtime/cpu.h"
+#include "kernel_isa.h"
 #include "testutil.h"
 
-struct variant {
-    const char *name;
-    onr_gemm_f32_fn fn;
-    bool packed;
-    bool available;
-};
-
-static struct variant variants[] = {
-    {"scalar", onr_gemm_f32__scalar, true, true},
-#ifdef __x86_64__
-    {"avx2", onr_gemm_f32__avx2, true, false},
-    {"avx512", onr_gemm_f32__avx512, true, false},
-#endif
-};
-#define N_VARIANTS (int)(sizeof(variants) / sizeof(variants[0]))
+/* Every variant is an entry of onr_gemm_kernels (all read packed A). */
+typedef struct onr_gemm_kernel variant_t;
+#define N_VARIANTS onr_gemm_kernels_count
+#define VARIANT(v) (&onr_gemm_kernels[v])
 
 static const struct onr_activation acts[] = {
     {ONR_ACT_NONE, 0.0f, 0.0f},     {ONR_ACT_RELU, 0.0f, 0.0f},
@@ -95,12 +84,11 @@ static void problem_free(struct problem *p)
     free(p->yref);
 }
 
-static float *run_variant(const struct problem *p, const struct variant *v, int threads)
+static float *run_variant(const struct problem *p, const variant_t *v, int threads)
 {
     float *y = xalloc((size_t)(p->s.M * p->s.ldy) * sizeof(float));
     for (int64_t i = 0; i < p->s.M * p->s.ldy; i++) y[i] = Y_SENTINEL;
-    v->fn(&p->s, v->packed ? p->packed : p->a, p->b, p->bias, p->res, &acts[p->act], y,
-          p->ws, threads);
+    v->fn(&p->s, p->packed, p->b, p->bias, p->res, &acts[p->act], y, p->ws, threads);
     return y;
 }
 
@@ -121,10 +109,10 @@ static void check_case(int64_t M, int64_t N, int64_t K, int64_t pad, int bias_mo
     problem_make(&p, M, N, K, pad, (enum onr_gemm_bias)bias_mode, act, residual,
                  (uint64_t)(M * 7919 + N * 104729 + K * 31 + bias_mode * 3 + act));
     for (int v = 0; v < N_VARIANTS; v++) {
-        if (!variants[v].available) continue;
+        if (!kt_runs(VARIANT(v)->isa)) continue;
         char what[256];
-        describe(what, sizeof(what), variants[v].name, &p, threads);
-        float *y = run_variant(&p, &variants[v], threads);
+        describe(what, sizeof(what), VARIANT(v)->name, &p, threads);
+        float *y = run_variant(&p, VARIANT(v), threads);
         if (!onr_test_close(what, y, p.yref, (size_t)(M * p.s.ldy), ONR_TEST_ATOL, ONR_TEST_RTOL))
             onr_test_failures++;
         free(y);
@@ -171,12 +159,12 @@ static void check_threads(int64_t M, int64_t N, int64_t K, int bias_mode, int ac
     struct problem p;
     problem_make(&p, M, N, K, 0, (enum onr_gemm_bias)bias_mode, act, res, (uint64_t)(M + N + K));
     for (int v = 0; v < N_VARIANTS; v++) {
-        if (!variants[v].available) continue;
-        float *y1 = run_variant(&p, &variants[v], 1);
+        if (!kt_runs(VARIANT(v)->isa)) continue;
+        float *y1 = run_variant(&p, VARIANT(v), 1);
         for (int t = 2; t <= 3; t++) {
             char what[256];
-            describe(what, sizeof(what), variants[v].name, &p, t);
-            float *yt = run_variant(&p, &variants[v], t);
+            describe(what, sizeof(what), VARIANT(v)->name, &p, t);
+            float *yt = run_variant(&p, VARIANT(v), t);
             if (!onr_test_bitwise(what, yt, y1, (size_t)(M * p.s.ldy))) onr_test_failures++;
             free(yt);
         }
@@ -185,16 +173,14 @@ static void check_threads(int64_t M, int64_t N, int64_t K, int bias_mode, int ac
     problem_free(&p);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-#ifdef __x86_64__
-    variants[1].available = onr_cpu_has_avx2_fma();
-    if (!variants[1].available) printf("note: no AVX2+FMA on this CPU, avx2 variant skipped\n");
-    variants[2].available = onr_cpu_has_avx512();
-    if (!variants[2].available) printf("note: AVX-512 absent or disabled, avx512 variant skipped\n");
-#endif
-    test_ref_by_hand();
-    test_pack_trans();
+    const int rc = kt_init(argc, argv, "test_gemm");
+    if (rc >= 0) return rc;
+    if (kt_runs(ONR_ISA_PORTABLE)) {
+        test_ref_by_hand();
+        test_pack_trans();
+    }
 
     /* Every M x N pair, K from the same list, modes cycling over the cases. */
     int c = 0;

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "ops/kernels/nchwc.h"
-#include "runtime/cpu.h"
+#include "kernel_isa.h"
 #include "testutil.h"
 
 static const struct onr_activation acts[] = {
@@ -130,17 +130,17 @@ static void test_variant(const struct variant *v)
     printf("%s: %d cases, %d failed\n", v->name, cases, failed);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-    const struct variant scalar = {"nchwc_conv__scalar", onr_nchwc_conv_f32__scalar};
-    test_variant(&scalar);
-#if defined(__x86_64__) || defined(__i386__)
-    if (onr_cpu_has_avx512()) {
-        const struct variant avx512 = {"nchwc_conv__avx512", onr_nchwc_conv_f32__avx512};
-        test_variant(&avx512);
-    } else {
-        printf("note: no AVX-512: nchwc_conv__avx512 not tested\n");
+    const int rc = kt_init(argc, argv, "test_nchwc_conv");
+    if (rc >= 0) return rc;
+    int ran = 0;
+    for (int i = 0; i < onr_nchwc_conv_kernels_count; i++) {
+        const struct onr_nchwc_conv_kernel *k = &onr_nchwc_conv_kernels[i];
+        if (!kt_runs(k->isa)) continue;
+        const struct variant v = {k->name, k->fn};
+        test_variant(&v);
+        ran++;
     }
-#endif
-    return onr_test_failures != 0;
+    return onr_test_failures != 0 || ran == 0;
 }

@@ -15,7 +15,7 @@
 
 #include "ops/kernels/conv.h"
 #include "ops/kernels/nchwc.h"
-#include "runtime/cpu.h"
+#include "kernel_isa.h"
 #include "testutil.h"
 
 static int have_avx512;
@@ -112,7 +112,7 @@ static void test_reorders(void)
     static const int64_t Cs[] = {1, 3, 15, 16, 17, 33, 40, 96};
     static const int64_t HWs[] = {1, 2, 7, 15, 16, 17, 31, 49, 196, 1023, 1024, 1025, 2000, 12769};
     for (size_t r = 0; r < N_REORDERS; r++) {
-        if (reorders[r].avx512 && !have_avx512) continue;
+        if (reorders[r].avx512 ? !have_avx512 : !kt_runs(ONR_ISA_PORTABLE)) continue;
         for (size_t c = 0; c < sizeof(Cs) / sizeof(Cs[0]); c++)
             for (size_t h = 0; h < sizeof(HWs) / sizeof(HWs[0]); h++)
                 check_reorder(&reorders[r], 1 + (int64_t)((c + h) % 2), Cs[c], HWs[h]);
@@ -192,7 +192,7 @@ static int check_dw(const struct onr_conv_shape *s, int bias, int act, uint64_t 
     onr_nchwc_pack_dw(C, s->KH, s->KW, w, bias ? b : NULL, wp, bp);
     int ok = 1;
     for (size_t v = 0; v < N_DW_IMPLS && ok; v++) {
-        if (dw_impls[v].avx512 && !have_avx512) continue;
+        if (dw_impls[v].avx512 ? !have_avx512 : !kt_runs(ONR_ISA_PORTABLE)) continue;
         char what[320];
         snprintf(what, sizeof(what),
                  "dw_%s N=%lld C=%lld HxW=%lldx%lld K=%lldx%lld s=%lld,%lld d=%lld,%lld "
@@ -319,15 +319,12 @@ static void test_dwconv_mobilenet(void)
     printf("dwconv mobilenet shapes: %d cases\n", cases);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    const int rc = kt_init(argc, argv, "test_nchwc_dw");
+    if (rc >= 0) return rc;
 #if defined(__x86_64__) || defined(__i386__)
-    have_avx512 = onr_cpu_has_avx512();
-    if (!have_avx512)
-        printf("note: AVX-512 NCHWc kernels skipped, CPU lacks AVX-512 F/DQ/BW/VL "
-               "(or ONR_DISABLE_AVX512=1)\n");
-#else
-    printf("note: no x86 NCHWc kernels on this architecture\n");
+    have_avx512 = kt_runs(ONR_ISA_AVX512);
 #endif
     test_reorders();
     test_pack_dw();

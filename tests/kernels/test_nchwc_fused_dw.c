@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "ops/kernels/nchwc.h"
-#include "runtime/cpu.h"
+#include "kernel_isa.h"
 #include "testutil.h"
 
 static const struct onr_activation acts[] = {
@@ -251,30 +251,29 @@ static void test_isa(const struct isa *v)
     printf("%s: %d cases, %d failed\n", v->name, cases, failed);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-    const struct isa scalar = {"fused_dw__scalar", onr_nchwc_conv_f32__scalar,
-                               onr_nchwc_conv_rows_f32__scalar, onr_nchwc_pwconv_f32__scalar,
-                               onr_nchwc_pw_rows_f32__scalar, onr_nchwc_dwconv_f32__scalar};
-    test_isa(&scalar);
-#if defined(__x86_64__) || defined(__i386__)
-    if (onr_cpu_has_avx2_fma()) {
-        const struct isa avx2 = {"fused_dw__avx2", onr_nchwc_conv_f32__avx2,
-                                 onr_nchwc_conv_rows_f32__avx2, onr_nchwc_pwconv_f32__avx2,
-                                 onr_nchwc_pw_rows_f32__avx2, onr_nchwc_dwconv_f32__avx2};
-        test_isa(&avx2);
-    } else {
-        printf("note: no AVX2+FMA: fused_dw__avx2 not tested\n");
+    const int rc = kt_init(argc, argv, "test_nchwc_fused_dw");
+    if (rc >= 0) return rc;
+    static const char *const names[ONR_ISA_COUNT] = {"fused_dw__scalar", "fused_dw__avx2",
+                                                     "fused_dw__avx512"};
+    int ran = 0;
+    for (int i = 0; i < ONR_ISA_COUNT; i++) {
+        if (!kt_runs((enum onr_isa)i)) continue;
+        /* the row kernels of the NCHW16c tables built for this ISA */
+        struct isa k = {.name = names[i]};
+        KT_FN(onr_nchwc_conv_kernels, i, k.conv);
+        KT_FN(onr_nchwc_conv_rows_kernels, i, k.rows);
+        KT_FN(onr_nchwc_pw_kernels, i, k.pw);
+        KT_FN(onr_nchwc_pw_rows_kernels, i, k.pw_rows);
+        KT_FN(onr_nchwc_dw_kernels, i, k.dw);
+        if (!k.conv || !k.rows || !k.pw || !k.pw_rows || !k.dw) {
+            printf("%s: not in this build's kernel tables\n", k.name);
+            onr_test_failures++;
+            continue;
+        }
+        test_isa(&k);
+        ran++;
     }
-    if (onr_cpu_has_avx512()) {
-        const struct isa avx512 = {"fused_dw__avx512", onr_nchwc_conv_f32__avx512,
-                                   onr_nchwc_conv_rows_f32__avx512,
-                                   onr_nchwc_pwconv_f32__avx512, onr_nchwc_pw_rows_f32__avx512,
-                                   onr_nchwc_dwconv_f32__avx512};
-        test_isa(&avx512);
-    } else {
-        printf("note: no AVX-512: fused_dw__avx512 not tested\n");
-    }
-#endif
-    return onr_test_failures != 0;
+    return onr_test_failures != 0 || ran == 0;
 }

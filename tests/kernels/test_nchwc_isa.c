@@ -1,7 +1,7 @@
-/* The AVX2 + FMA kernels of the channel-blocked layout NCHW16c
- * (ops/kernels/nchwc.h, ops/kernels/x86/nchwc_avx2.c) against the scalar
- * ones, which test_nchwc_{dw,pw,conv}.c check against the plain-layout
- * oracle; the plain output is also checked against onr_conv2d_f32__ref here
+/* The ISA kernels of the channel-blocked layout NCHW16c
+ * (ops/kernels/nchwc.h): each AVX2 and AVX-512 entry of the NCHW16c kernel
+ * tables (those of the run's ISA, kernel_isa.h) against the scalar ones,
+ * which test_nchwc_{dw,pw,conv}.c check against the plain-layout oracle; the plain output is also checked against onr_conv2d_f32__ref here
  * on the Conv cases (layouts converted with plain loops). Covered: the
  * reorders (bitwise), depthwise over kernel sizes 1x1..7x7, strides 1-3,
  * dilation 1-2, symmetric / asymmetric / zero pads; pointwise plain, gated
@@ -11,7 +11,7 @@
  * threads bitwise equal, outputs pre-filled with NaN (unwritten fails),
  * padding lanes of blocked outputs finite, input padding lanes NaN where
  * the contract says they are never read, and buffers allocated exactly so
- * ASan sees an overrun. Skipped with a note without AVX2 + FMA. */
+ * ASan sees an overrun. A run for an ISA the CPU lacks is skipped (77). */
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "ops/kernels/nchwc.h"
-#include "runtime/cpu.h"
+#include "kernel_isa.h"
 #include "testutil.h"
 
 static const struct onr_activation acts[] = {
@@ -33,6 +33,17 @@ static const char *act_names[] = {"none",      "relu",    "clip", "hardsigmoid",
 #define N_ACTS ((int)(sizeof(acts) / sizeof(acts[0])))
 
 #if defined(__x86_64__) || defined(__i386__)
+
+/* The kernels under test: one ISA's entries of the NCHW16c tables. */
+static struct {
+    const char *isa;
+    onr_nchwc_reorder_fn from, to;
+    onr_nchwc_dw_fn dw;
+    onr_nchwc_pw_fn pw;
+    onr_nchwc_pw_gated_fn gated;
+    onr_nchwc_gemv_fn gemv;
+    onr_nchwc_conv_fn conv;
+} IK;
 
 static float *alloc_f(size_t n)
 {
@@ -115,7 +126,7 @@ static void check_reorder(int64_t N, int64_t C, int64_t HW, uint64_t seed)
     int ok = 1;
     for (int t = 0; t < 3; t++) {
         fill_nan(yb[t], nb);
-        onr_nchwc_from_nchw__avx2(N, C, HW, x, yb[t], t + 1);
+        IK.from(N, C, HW, x, yb[t], t + 1);
         ok = ok && onr_test_bitwise(what, yb[t], ref, nb);
     }
     /* the scalar writes zero padding; the bitwise match carries it over */
@@ -124,7 +135,7 @@ static void check_reorder(int64_t N, int64_t C, int64_t HW, uint64_t seed)
              (long long)HW);
     for (int t = 0; t < 3 && ok; t++) {
         fill_nan(yp[t], np);
-        onr_nchwc_to_nchw__avx2(N, C, HW, xb, yp[t], t + 1);
+        IK.to(N, C, HW, xb, yp[t], t + 1);
         ok = ok && onr_test_bitwise(what, yp[t], x, np);
     }
     if (!ok) onr_test_failures++;
@@ -183,7 +194,7 @@ static void check_dw(const struct dw_case *k, int64_t N, int64_t C, int64_t H, i
              (long long)k->pl, (long long)k->pb, (long long)k->pr, bias, act_names[act]);
     for (int t = 0; t < 3; t++) {
         fill_nan(got[t], nyb);
-        onr_nchwc_dwconv_f32__avx2(&s, xb, wp, bp, &acts[act], got[t], t + 1);
+        IK.dw(&s, xb, wp, bp, &acts[act], got[t], t + 1);
     }
     int ok = compare3(what, got, ref, nyb) && pad_finite(what, N, C, s.OH * s.OW, got[0]);
     if (ok) {
@@ -262,10 +273,10 @@ static void check_pw(int64_t N, int64_t C, int64_t OC, int64_t HW, bool bias, bo
     for (int t = 0; t < 3; t++) {
         fill_nan(got[t], nyb);
         if (gate)
-            onr_nchwc_pwconv_gated_f32__avx2(N, C, OC, HW, xb, gb, g_stride, wp, bp, rr,
+            IK.gated(N, C, OC, HW, xb, gb, g_stride, wp, bp, rr,
                                              &acts[act], got[t], t + 1);
         else
-            onr_nchwc_pwconv_f32__avx2(N, C, OC, HW, xb, wp, bp, rr, &acts[act], got[t], t + 1);
+            IK.pw(N, C, OC, HW, xb, wp, bp, rr, &acts[act], got[t], t + 1);
     }
     if (!(compare3(what, got, ref, nyb) && pad_finite(what, N, OC, HW, got[0])))
         onr_test_failures++;
@@ -293,7 +304,7 @@ static void check_gemv(int64_t C, int64_t OC, bool bias, int act, uint64_t seed)
              (long long)OC, bias, act_names[act]);
     for (int t = 0; t < 3; t++) {
         fill_nan(got[t], (size_t)OC);
-        onr_nchwc_gemv_f32__avx2(C, OC, x, wp, bp, &acts[act], got[t], t + 1);
+        IK.gemv(C, OC, x, wp, bp, &acts[act], got[t], t + 1);
     }
     if (!compare3(what, got, ref, (size_t)OC)) onr_test_failures++;
     free(x), free(w), free(b), free(wp), free(bp), free(ref);
@@ -352,7 +363,7 @@ static void test_act_special(void)
             for (int p = 0; p < HW; p++) xb[p * C + c] = xa[c * HW + p];
         onr_nchwc_pack_dw(C, 1, 1, w, b, wp, bp);
         onr_nchwc_dwconv_f32__scalar(&s, xb, wp, bp, &acts[a], ref, 1);
-        onr_nchwc_dwconv_f32__avx2(&s, xb, wp, bp, &acts[a], got, 1);
+        IK.dw(&s, xb, wp, bp, &acts[a], got, 1);
         for (int i = 0; i < C * HW; i++) {
             const float g = got[i], r = ref[i];
             const bool ok = isnan(r) ? isnan(g)
@@ -403,7 +414,7 @@ static void check_conv(int64_t N, int64_t C, int64_t OC, int64_t H, int64_t W, i
              act_names[act]);
     for (int t = 0; t < 3; t++) {
         fill_nan(got[t], nyb);
-        onr_nchwc_conv_f32__avx2(&s, x, wp, bp, &acts[act], got[t], t + 1);
+        IK.conv(&s, x, wp, bp, &acts[act], got[t], t + 1);
     }
     int ok = compare3(what, got, ref, nyb) && pad_finite(what, N, OC, OHW, got[0]);
     if (ok) {
@@ -437,18 +448,38 @@ static void test_conv(void)
     for (int a = 0; a < N_ACTS; a++) check_conv(1, 3, 32, 32, 29, 3, 2, 1, 1, 1, true, a, 99 + a);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-    if (!onr_cpu_has_avx2_fma()) {
-        printf("test_nchwc_avx2: no AVX2 + FMA on this CPU, skipped\n");
-        return 0;
+    const int rc = kt_init(argc, argv, "test_nchwc_isa");
+    if (rc >= 0) return rc;
+    int ran = 0;
+    for (int i = ONR_ISA_AVX2; i < ONR_ISA_COUNT; i++) {
+        if (!kt_runs((enum onr_isa)i)) continue;
+        IK.isa = onr_isa_name((enum onr_isa)i);
+        KT_FN(onr_nchwc_from_nchw_kernels, i, IK.from);
+        KT_FN(onr_nchwc_to_nchw_kernels, i, IK.to);
+        KT_FN(onr_nchwc_dw_kernels, i, IK.dw);
+        KT_FN(onr_nchwc_pw_kernels, i, IK.pw);
+        KT_FN(onr_nchwc_pw_gated_kernels, i, IK.gated);
+        KT_FN(onr_nchwc_gemv_kernels, i, IK.gemv);
+        KT_FN(onr_nchwc_conv_kernels, i, IK.conv);
+        if (!IK.from || !IK.to || !IK.dw || !IK.pw || !IK.gated || !IK.gemv || !IK.conv) {
+            printf("test_nchwc_isa %s: not in this build's kernel tables\n", IK.isa);
+            return 1;
+        }
+        const int before = onr_test_failures;
+        test_act_special();
+        test_reorders();
+        test_dw();
+        test_pw();
+        test_conv();
+        printf("test_nchwc_isa %s: %d failure(s)\n", IK.isa, onr_test_failures - before);
+        ran++;
     }
-    test_act_special();
-    test_reorders();
-    test_dw();
-    test_pw();
-    test_conv();
-    printf("test_nchwc_avx2: %d failure(s)\n", onr_test_failures);
+    if (ran == 0) {
+        printf("test_nchwc_isa: no ISA kernels at this ISA level, skipped\n");
+        return KT_SKIPPED;
+    }
     return onr_test_failures != 0;
 }
 
@@ -458,8 +489,8 @@ int main(void)
 {
     (void)acts;
     (void)act_names;
-    printf("test_nchwc_avx2: not an x86 build, skipped\n");
-    return 0;
+    printf("test_nchwc_isa: not an x86 build, skipped\n");
+    return KT_SKIPPED;
 }
 
 #endif

@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "ops/kernels/nchwc.h"
-#include "runtime/cpu.h"
+#include "kernel_isa.h"
 #include "testutil.h"
 
 struct kernel {
@@ -276,23 +276,26 @@ static void test_matvec(const struct kernel *ks, int nk)
     printf("matvec: %d cases\n", cases);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-    struct kernel ks[2] = {{"scalar", onr_nchwc_pwconv_f32__scalar,
-                            onr_nchwc_pwconv_gated_f32__scalar, onr_nchwc_gemv_f32__scalar}};
-    int nk = 1;
-    test_pack();
-#if defined(__x86_64__) || defined(__i386__)
-    if (onr_cpu_has_avx512())
-        ks[nk++] = (struct kernel){"avx512", onr_nchwc_pwconv_f32__avx512,
-                                   onr_nchwc_pwconv_gated_f32__avx512,
-                                   onr_nchwc_gemv_f32__avx512};
-    else
-        printf("note: AVX-512 pointwise kernel skipped, CPU lacks AVX-512 F/DQ/BW/VL "
-               "(or ONR_DISABLE_AVX512=1)\n");
-#else
-    printf("note: no x86 pointwise kernel on this architecture\n");
-#endif
+    const int rc = kt_init(argc, argv, "test_nchwc_pw");
+    if (rc >= 0) return rc;
+    static const char *const names[ONR_ISA_COUNT] = {"scalar", "avx2", "avx512"};
+    struct kernel ks[ONR_ISA_COUNT];
+    int nk = 0;
+    if (kt_runs(ONR_ISA_PORTABLE)) test_pack();
+    for (int i = 0; i < ONR_ISA_COUNT; i++) {
+        if (!kt_runs((enum onr_isa)i)) continue;
+        struct kernel k = {.name = names[i]};
+        KT_FN(onr_nchwc_pw_kernels, i, k.fn);
+        KT_FN(onr_nchwc_pw_gated_kernels, i, k.gated);
+        KT_FN(onr_nchwc_gemv_kernels, i, k.gemv);
+        if (k.fn == NULL || k.gated == NULL || k.gemv == NULL) {
+            printf("nchwc pointwise %s: not in this build's kernel tables\n", k.name);
+            return 1;
+        }
+        ks[nk++] = k;
+    }
     test_shapes(ks, nk);
     test_epilogues(ks, nk);
     test_large_c(ks, nk);

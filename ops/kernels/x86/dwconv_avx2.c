@@ -178,13 +178,9 @@ block_kxs(const struct onr_conv_shape *s, const float *x, const float *w, float 
     }
 }
 
-typedef void (*block_fn)(const struct onr_conv_shape *s, const float *x, const float *w,
-                         float bias, const struct onr_act256 *av, float *y, int64_t oh0,
-                         int64_t oh1);
-
 #define DEFINE_BLOCK(K, S)                                                                   \
     static void block_##K##x##K##s##S(const struct onr_conv_shape *s, const float *x,       \
-                                      const float *w, float bias, const struct onr_act256 *av, \
+                                      const float *w, float bias, const void *av,           \
                                       float *y, int64_t oh0, int64_t oh1)                   \
     {                                                                                        \
         block_kxs(s, x, w, bias, av, y, oh0, oh1, K, S);                                     \
@@ -194,31 +190,13 @@ DEFINE_BLOCK(3, 2)
 DEFINE_BLOCK(5, 1)
 DEFINE_BLOCK(5, 2)
 
-/* x: (N, C, H, W)  w: (C, 1, K, K)  y: (N, C, OH, OW) */
-static void run_blocks(const struct onr_conv_shape *s, const float *x, const float *w,
-                       const float *b, const struct onr_activation *act, float *y,
-                       int threads, block_fn fn)
-{
-    struct onr_act256 av = onr_act256_make(act);
-    const int64_t planes = s->N * s->C;
-    const int64_t nrb = onr_dwconv2d_row_blocks(planes, s->OH, threads);
-    const int64_t items = planes * nrb;
-    const int64_t kk = s->KH * s->KW;
-    (void)threads;
-#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
-    for (int64_t it = 0; it < items; it++) {
-        const int64_t p = it / nrb, rb = it % nrb, c = p % s->C;
-        fn(s, x + p * s->H * s->W, w + c * kk, b != NULL ? b[c] : 0.0f, &av,
-           y + p * s->OH * s->OW, rb * s->OH / nrb, (rb + 1) * s->OH / nrb);
-    }
-}
-
 #define DEFINE_VARIANT(K, S)                                                                \
     void onr_dwconv2d_f32_##K##x##K##s##S##__avx2(                                          \
         const struct onr_conv_shape *s, const float *x, const float *w, const float *b,     \
         const struct onr_activation *act, float *y, int threads)                            \
     {                                                                                       \
-        run_blocks(s, x, w, b, act, y, threads, block_##K##x##K##s##S);                     \
+        const struct onr_act256 av = onr_act256_make(act);                                       \
+        onr_dwconv2d_drive(s, x, w, b, &av, y, threads, block_##K##x##K##s##S);             \
     }
 DEFINE_VARIANT(3, 1)
 DEFINE_VARIANT(3, 2)

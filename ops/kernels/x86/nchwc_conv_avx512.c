@@ -45,8 +45,8 @@ static inline __attribute__((always_inline)) void tile(const int OB, const int P
 {
     const struct onr_conv_shape *s = r->s;
     const int64_t sw = SW > 0 ? SW : s->stride_w, dw = SW > 0 ? 1 : s->dil_w;
-    /* 3-wide kernels: the tap loop unrolled (a run-time loop of 3 taps cost
-     * ClassicCNN's 3x3 stride-1 Conv a third of its time) */
+    /* 3-wide kernels: the tap loop unrolled (a run-time loop of 3 taps is
+     * mostly loop overhead around OB * P FMAs) */
     const int64_t KW = KW3 ? 3 : s->KW;
     __m512 acc[OB_MAX][TILE_P];
     /* the next tile's output lines, for writing: the layer's output is too
