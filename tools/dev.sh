@@ -47,11 +47,13 @@ test)
     # The install tests (label install) install into a scratch prefix and
     # build examples/ against it; the Python tests (label python) import the
     # installed package. Both ran above. ThreadSanitizer: 8 threads, each
-    # with its own session on one shared model.
-    echo "== ThreadSanitizer build: install.test_threads"
+    # with its own session on one shared model; sessions created and freed
+    # concurrently; two threads running one session (one is refused).
+    echo "== ThreadSanitizer build: install.test_threads, unit.test_session_threads"
     cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Release -DONR_TSAN=ON >/dev/null
-    cmake --build build-tsan -j"$jobs" --target test_threads
-    (cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -R '^install.test_threads$')
+    cmake --build build-tsan -j"$jobs" --target test_threads test_session_threads
+    (cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ONR_TEST_ONE_THREAD=1 ctest --output-on-failure \
+        -R '^(install.test_threads|unit.test_session_threads)$')
     ;;
 *)
     echo "usage: tools/dev.sh run|test" >&2
