@@ -238,6 +238,7 @@ int main(int argc, char **argv)
     CHECK(onr_model_load_file(path, &model, &err) == ONR_STATUS_OK);
     api_read_tensor(dir, "input_0.pb", &input);
     api_read_tensor(dir, "output_0.pb", &expected);
+    const char *input_name = input.name; /* owned by input: put back before freeing */
     input.name = NULL;
     test_version();
     test_options_size();
@@ -245,6 +246,7 @@ int main(int argc, char **argv)
     test_names();
     test_fixed_shapes_and_reshape();
     test_bound_outputs();
+    input.name = input_name;
     onr_tensor_ref_free(&input);
     onr_tensor_ref_free(&expected);
     onr_model_free(model);

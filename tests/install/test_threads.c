@@ -16,6 +16,7 @@
 struct test_case {
     struct onr_model *model;
     struct onr_tensor_ref input;
+    const char *input_name;
     void *expected; /* one session's output, run alone */
     size_t nbytes;
 };
@@ -76,6 +77,7 @@ int main(int argc, char **argv)
         snprintf(path, sizeof path, "%s/model.onnx", argv[3 + c]);
         CHECK(onr_model_load_file(path, &tc->model, &err) == ONR_STATUS_OK);
         api_read_tensor(argv[3 + c], "input_0.pb", &tc->input);
+        tc->input_name = tc->input.name; /* owned by input: put back before freeing */
         tc->input.name = NULL;
         /* The reference: one session, alone, one thread. */
         struct onr_session_options opt;
@@ -107,6 +109,7 @@ int main(int argc, char **argv)
     }
     for (int c = 0; c < n_cases; c++) {
         free(cases[c].expected);
+        cases[c].input.name = cases[c].input_name;
         onr_tensor_ref_free(&cases[c].input);
         onr_model_free(cases[c].model);
     }
