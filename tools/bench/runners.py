@@ -74,7 +74,7 @@ def ort_library():
 def build_capi(work):
     """Compiles ort_capi_bench.c and onr_capi_bench.c (the latter against
     WORK's libonnxrun.a) into WORK when missing or older than their
-    sources; returns ({"ort": exe, "onnxrun": exe}, [commands])."""
+    sources; returns ({"ort": exe, "onnxrun": exe}, [commands], [commands run])."""
     loop = os.path.join(HERE, "bench_loop.h")
     ort_src, onr_src = os.path.join(HERE, "ort_capi_bench.c"), os.path.join(HERE, "onr_capi_bench.c")
     libs = [os.path.join(work, "libonnxrun.a"), os.path.join(work, "libonnx_proto.a")]
@@ -85,12 +85,14 @@ def build_capi(work):
                     "-lprotobuf-c", "-fopenmp", "-lm", "-o", exes["onnxrun"]],
     }
     deps = {"ort": [ort_src, loop], "onnxrun": [onr_src, loop, *libs]}
+    ran = []
     for k, cmd in cmds.items():
         exe = exes[k]
         if not os.path.isfile(exe) or any(os.path.getmtime(exe) < os.path.getmtime(d)
                                           for d in deps[k]):
             _run(cmd)
-    return exes, list(cmds.values())
+            ran.append(cmd)
+    return exes, list(cmds.values()), ran
 
 
 def _dims(p):
