@@ -12,6 +12,7 @@
 #include "auto_pad.h"
 #include "conv.h"
 #include "kernels/conv.h"
+#include "kernels/conv3d.h"
 #include "kernels/gemm.h"
 #include "kernels/nchwc.h"
 #include "op.h"
@@ -47,13 +48,21 @@ struct conv_blocked {
 };
 
 struct conv_params {
-    /* attributes; pads are ONNX order: top, left, bottom, right */
+    /* The attributes as given, for up to 3 spatial axes (pads: all begins,
+     * then all ends); attr_axes is how many axes they name (0: none
+     * given), checked against X's rank by infer. */
+    int64_t a_kernel[3], a_strides[3], a_dilations[3], a_pads[6];
+    int attr_axes;
+    /* The 2-D form infer derives for 1-D and 2-D Convs (a 1-D Conv is a
+     * 2-D one of height 1); pads are ONNX order: top, left, bottom, right */
     int64_t kernel[2], strides[2], dilations[2], pads[4], group;
     bool has_kernel;
+    int spatial;                        /* set by infer: 1, 2 or 3 axes */
+    struct onr_conv3d_shape shape3;     /* set by infer when spatial == 3 */
     enum onr_auto_pad auto_pad;
     struct onr_activation act;          /* applied before the single store */
     bool residual;                      /* act(conv + b + r): an input R */
-    struct onr_conv_shape shape;        /* set by infer */
+    struct onr_conv_shape shape;        /* set by infer (1-D and 2-D) */
     bool shaped;
     onr_conv2d_f32_fn kernel_fn;        /* set by prepare: plain layout */
     const char *kernel_name;

@@ -29,7 +29,7 @@ enum onr_nchwc_conv_fit onr_nchwc_conv_fits(const struct onr_op_def *def,
 {
     if (def != &onr_op_conv && def != &onr_op_fused_conv) return ONR_NCHWC_CONV_NO;
     const struct conv_params *p = ctx->params;
-    if (p == NULL || !p->shaped || ctx->reference) return ONR_NCHWC_CONV_NO;
+    if (p == NULL || !p->shaped || p->spatial != 2 || ctx->reference) return ONR_NCHWC_CONV_NO;
     const struct onr_tensor *b = ctx->n_x > 2 ? ctx->x[2] : NULL;
     if (ctx->x[0] == NULL || ctx->x[0]->data != NULL || ctx->x[1]->data == NULL ||
         (b != NULL && b->data == NULL))

@@ -4,21 +4,25 @@
  *                                      y (N, C, 1, ...) over each plane
  *   AveragePool  kernel_shape, strides, pads, auto_pad, ceil_mode (10+),
  *                count_include_pad (7+)
- *   MaxPool      the same plus dilations (10+); storage_order is ignored
- *                (it only orders the Indices output)
+ *   MaxPool      the same plus dilations (10+) and storage_order (the
+ *                order of the optional Indices output, int64)
  *
- * AveragePool and MaxPool take rank-4 X only (2-D pooling); other ranks and
- * MaxPool's Indices output are UNSUPPORTED. kernel_shape, strides and
- * dilations must be >= 1 and pads in [0, kernel extent) (so every window
- * holds an input element), else INVALID_MODEL. ceil_mode follows PyTorch:
- * a last window that would start inside the end padding is dropped.
- * GlobalAveragePool sums with partial sums (pool.h) except under --isa ref,
- * which keeps the in-order oracle. */
+ * AveragePool and MaxPool take X of rank 3, 4 or 5 (1-D, 2-D, 3-D), the
+ * attributes one value per spatial axis (pads two). A 1-D pool runs as
+ * the 2-D pool of height 1 on the 2-D kernels; 3-D pools and MaxPool with
+ * Indices run the reference kernels of pool3d.h. Rank > 5 is UNSUPPORTED.
+ * kernel_shape, strides and dilations must be >= 1, of one length, matching
+ * X's rank, and pads in [0, kernel extent) (so every window holds an input
+ * element), else INVALID_MODEL. ceil_mode follows PyTorch: a last window
+ * that would start inside the end padding is dropped. GlobalAveragePool
+ * sums with partial sums (pool.h) except under --isa ref, which keeps the
+ * in-order oracle. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "../runtime/cpu.h"
 #include "kernels/pool.h"
+#include "kernels/pool3d.h"
 #include "auto_pad.h"
 #include "op.h"
 
@@ -26,18 +30,26 @@ enum pool_kind { POOL_GLOBAL_AVG, POOL_GLOBAL_MAX, POOL_AVG, POOL_MAX };
 
 struct pool_params {
     enum pool_kind kind;
-    int64_t kernel[2], strides[2], dilations[2], pads[4];
-    int64_t ceil_mode, count_include_pad;
+    /* attributes for `axes` spatial axes (kernel_shape's length); pads all
+     * begins, then all ends */
+    int64_t kernel[3], strides[3], dilations[3], pads[6];
+    int axes;
+    int64_t ceil_mode, count_include_pad, storage_order;
     enum onr_auto_pad auto_pad;
-    struct onr_pool_shape shape;        /* set by infer (2-D pools) */
+    struct onr_pool3d_shape shape3;     /* set by infer (windowed pools, any rank) */
+    struct onr_pool_shape shape;        /* set by infer: its 2-D form (rank 3, 4) */
+    bool use_3d;                        /* rank 5, or the Indices output wanted */
     int64_t planes, plane_size;         /* set by infer (global pools) */
-    onr_pool2d_f32_fn kernel_fn;        /* set by prepare (2-D pools) */
+    onr_pool2d_f32_fn kernel_fn;        /* set by prepare (1-D and 2-D pools) */
     onr_global_pool_f32_fn global_fn;   /* set by prepare (global pools) */
 };
 
-/* An ints attribute of exactly `want` values, each >= min; absent: unchanged. */
-static enum onr_status read_ints(const struct onr_node *node, const char *name, size_t want,
-                                 int64_t min, bool required, int64_t *out, struct onr_error *err)
+/* An ints attribute of per_axis values for each of 1 to 3 spatial axes,
+ * each >= min; absent: unchanged. *axes: the axes kernel_shape names (0
+ * while it is being read): any other count is INVALID_MODEL. */
+static enum onr_status read_ints(const struct onr_node *node, const char *name, int per_axis,
+                                 int64_t min, bool required, int *axes, int64_t *out,
+                                 struct onr_error *err)
 {
     const int64_t *v;
     size_t n;
@@ -47,11 +59,16 @@ static enum onr_status read_ints(const struct onr_node *node, const char *name, 
         return onr_error_set(err, ONR_STATUS_INVALID_MODEL, "%s '%s': %s is required",
                              node->op_type, node->name, name);
     if (v == NULL) return ONR_STATUS_OK;
-    if (n != want)
-        return onr_error_set(err, n % (want / 2) == 0 ? ONR_STATUS_UNSUPPORTED
-                                                      : ONR_STATUS_INVALID_MODEL,
-                             "%s '%s': %s has %zu values, expected %zu: only 2-D pooling is "
-                             "supported", node->op_type, node->name, name, n, want);
+    if (*axes == 0 && (n < 1 || n > 3))
+        return onr_error_set(err, ONR_STATUS_INVALID_MODEL,
+                             "%s '%s': %s has %zu values, expected 1, 2 or 3 (1-D, 2-D or "
+                             "3-D pooling)", node->op_type, node->name, name, n);
+    if (*axes == 0) *axes = (int)n;
+    if (n != (size_t)(*axes * per_axis))
+        return onr_error_set(err, ONR_STATUS_INVALID_MODEL,
+                             "%s '%s': %s has %zu values, expected %d (kernel_shape names %d "
+                             "spatial axes)", node->op_type, node->name, name, n,
+                             *axes * per_axis, *axes);
     for (size_t i = 0; i < n; i++) {
         if (v[i] < min)
             return onr_error_set(err, ONR_STATUS_INVALID_MODEL,
@@ -76,24 +93,33 @@ static enum onr_status pool_init(struct onr_op_ctx *ctx, struct onr_error *err)
             : strcmp(op, "AveragePool") == 0       ? POOL_AVG
                                                    : POOL_MAX;
     if (p->kind == POOL_GLOBAL_AVG || p->kind == POOL_GLOBAL_MAX) return ONR_STATUS_OK;
-    p->strides[0] = p->strides[1] = p->dilations[0] = p->dilations[1] = 1;
+    for (int i = 0; i < 3; i++) p->strides[i] = p->dilations[i] = 1;
     enum onr_status st;
-    if ((st = read_ints(node, "kernel_shape", 2, 1, true, p->kernel, err)) ||
-        (st = read_ints(node, "strides", 2, 1, false, p->strides, err)) ||
-        (st = read_ints(node, "pads", 4, 0, false, p->pads, err)) ||
+    if ((st = read_ints(node, "kernel_shape", 1, 1, true, &p->axes, p->kernel, err)) ||
+        (st = read_ints(node, "strides", 1, 1, false, &p->axes, p->strides, err)) ||
+        (st = read_ints(node, "pads", 2, 0, false, &p->axes, p->pads, err)) ||
         (st = onr_read_auto_pad(node, &p->auto_pad, err)) ||
         (st = onr_node_attr_int(node, "ceil_mode", 0, &p->ceil_mode, err)) ||
         (st = onr_node_attr_int(node, "count_include_pad", 0, &p->count_include_pad, err)))
         return st;
-    if (p->kind == POOL_MAX && (st = read_ints(node, "dilations", 2, 1, false, p->dilations, err)))
+    if (p->kind == POOL_MAX &&
+        ((st = read_ints(node, "dilations", 1, 1, false, &p->axes, p->dilations, err)) ||
+         (st = onr_node_attr_int(node, "storage_order", 0, &p->storage_order, err))))
         return st;
-    if (p->auto_pad != ONR_AUTO_PAD_NOTSET && (p->pads[0] | p->pads[1] | p->pads[2] | p->pads[3]))
+    if (p->storage_order != 0 && p->storage_order != 1)
+        return onr_error_set(err, ONR_STATUS_INVALID_MODEL,
+                             "%s '%s': storage_order %lld, expected 0 or 1", op, node->name,
+                             (long long)p->storage_order);
+    int64_t any_pad = 0;
+    for (int i = 0; i < 2 * p->axes; i++) any_pad |= p->pads[i];
+    if (p->auto_pad != ONR_AUTO_PAD_NOTSET && any_pad)
         return onr_error_set(err, ONR_STATUS_INVALID_MODEL,
                              "%s '%s': explicit pads given together with auto_pad", op,
                              node->name);
-    for (int i = 0; i < 4; i++) {
-        const int64_t ek = (p->kernel[i % 2] - 1) * p->dilations[i % 2] + 1;
-        if (p->kernel[i % 2] > INT32_MAX || p->dilations[i % 2] > INT32_MAX || p->pads[i] >= ek)
+    for (int i = 0; i < 2 * p->axes; i++) {
+        const int a = i % p->axes;
+        const int64_t ek = (p->kernel[a] - 1) * p->dilations[a] + 1;
+        if (p->kernel[a] > INT32_MAX || p->dilations[a] > INT32_MAX || p->pads[i] >= ek)
             return onr_error_set(err, ONR_STATUS_INVALID_MODEL,
                                  "%s '%s': pads[%d] = %lld with kernel extent %lld: pads must "
                                  "be smaller than the kernel", op, node->name, i,
@@ -102,14 +128,14 @@ static enum onr_status pool_init(struct onr_op_ctx *ctx, struct onr_error *err)
     return ONR_STATUS_OK;
 }
 
-/* Output size along one axis; resolves auto_pad into *p0 (begin) and *p1. */
+/* Output size along spatial axis a of s (s->in, k, stride, dil set);
+ * resolves auto_pad into s->pad_begin[a], s->pad_end[a]. */
 static enum onr_status out_dim(const struct onr_op_ctx *ctx, const struct pool_params *p,
-                               int axis, int64_t in, int64_t *p0, int64_t *p1, int64_t *out,
+                               struct onr_pool3d_shape *sh, int a, const char *what,
                                struct onr_error *err)
 {
-    const int64_t s = p->strides[axis], ek = (p->kernel[axis] - 1) * p->dilations[axis] + 1;
-    *p0 = p->pads[axis];
-    *p1 = p->pads[axis + 2];
+    const int64_t in = sh->in[a], s = sh->stride[a], ek = (sh->k[a] - 1) * sh->dil[a] + 1;
+    int64_t *p0 = &sh->pad_begin[a], *p1 = &sh->pad_end[a], *out = &sh->out[a];
     if (p->auto_pad == ONR_AUTO_PAD_SAME_UPPER || p->auto_pad == ONR_AUTO_PAD_SAME_LOWER) {
         const int64_t o = in / s + (in % s != 0);
         int64_t total = (o > 0 ? o - 1 : 0) * s + ek - in;
@@ -129,8 +155,8 @@ static enum onr_status out_dim(const struct onr_op_ctx *ctx, const struct pool_p
         return onr_error_set(err, ONR_STATUS_SHAPE_MISMATCH,
                              "%s '%s': output %s would be %lld: input %lld + pads %lld,%lld is "
                              "smaller than the kernel extent %lld", ctx->node->op_type,
-                             ctx->node->name, axis == 0 ? "height" : "width", (long long)*out,
-                             (long long)in, (long long)*p0, (long long)*p1, (long long)ek);
+                             ctx->node->name, what, (long long)*out, (long long)in,
+                             (long long)*p0, (long long)*p1, (long long)ek);
     return ONR_STATUS_OK;
 }
 
@@ -144,9 +170,7 @@ static enum onr_status pool_infer(struct onr_op_ctx *ctx, struct onr_error *err)
         return onr_error_set(err, ONR_STATUS_UNSUPPORTED,
                              "%s '%s': X is %s, only float32 is supported", op, name,
                              onr_dtype_name(x->dtype));
-    if (ctx->n_y > 1 && ctx->y[1] != NULL)
-        return onr_error_set(err, ONR_STATUS_UNSUPPORTED,
-                             "%s '%s': the Indices output is not supported", op, name);
+    struct onr_tensor *indices = ctx->n_y > 1 ? ctx->y[1] : NULL;
     y->dtype = ONR_DTYPE_FLOAT;
     if (p->kind == POOL_GLOBAL_AVG || p->kind == POOL_GLOBAL_MAX) {
         if (x->shape.rank < 3)
@@ -165,38 +189,66 @@ static enum onr_status pool_infer(struct onr_op_ctx *ctx, struct onr_error *err)
                                  "%s '%s': X has an empty spatial extent", op, name);
         return ONR_STATUS_OK;
     }
-    if (x->shape.rank != 4)
-        return onr_error_set(err, ONR_STATUS_UNSUPPORTED,
-                             "%s '%s': X has rank %d; only 2-D pooling (rank-4 X) is supported",
-                             op, name, x->shape.rank);
-    const int64_t *d = x->shape.dims;
-    struct onr_pool_shape s = {
-        .N = d[0], .C = d[1], .H = d[2], .W = d[3], .KH = p->kernel[0], .KW = p->kernel[1],
-        .stride_h = p->strides[0], .stride_w = p->strides[1],
-        .dil_h = p->dilations[0], .dil_w = p->dilations[1],
+    const int rank = x->shape.rank;
+    if (rank < 3 || rank > 5)
+        return onr_error_set(err, rank < 3 ? ONR_STATUS_SHAPE_MISMATCH : ONR_STATUS_UNSUPPORTED,
+                             "%s '%s': X has rank %d; 1-D, 2-D and 3-D pooling (rank 3 to 5) "
+                             "are supported", op, name, rank);
+    if (rank - 2 != p->axes)
+        return onr_error_set(err, ONR_STATUS_INVALID_MODEL,
+                             "%s '%s': kernel_shape has %d values, expected %d (X has rank %d)",
+                             op, name, p->axes, rank - 2, rank);
+    /* The 3-D form, lower ranks with leading axes of size 1. */
+    const int lead = 3 - p->axes;
+    struct onr_pool3d_shape s = {
+        .N = x->shape.dims[0], .C = x->shape.dims[1],
         .count_include_pad = p->count_include_pad != 0,
     };
-    enum onr_status st;
-    if ((st = out_dim(ctx, p, 0, s.H, &s.pad_top, &s.pad_bottom, &s.OH, err)) ||
-        (st = out_dim(ctx, p, 1, s.W, &s.pad_left, &s.pad_right, &s.OW, err)))
-        return st;
-    y->shape.rank = 4;
+    static const char *const what[3] = {"depth", "height", "width"};
+    for (int a = 0; a < 3; a++) {
+        const int i = a - lead; /* attribute index, < 0 for a leading axis */
+        s.in[a] = i < 0 ? 1 : x->shape.dims[2 + i];
+        s.k[a] = i < 0 ? 1 : p->kernel[i];
+        s.stride[a] = i < 0 ? 1 : p->strides[i];
+        s.dil[a] = i < 0 ? 1 : p->dilations[i];
+        s.pad_begin[a] = i < 0 ? 0 : p->pads[i];
+        s.pad_end[a] = i < 0 ? 0 : p->pads[p->axes + i];
+        enum onr_status st = out_dim(ctx, p, &s, a, what[a], err);
+        if (st != ONR_STATUS_OK) return st;
+    }
+    y->shape.rank = rank;
     y->shape.dims[0] = s.N;
     y->shape.dims[1] = s.C;
-    y->shape.dims[2] = s.OH;
-    y->shape.dims[3] = s.OW;
-    p->shape = s;
+    for (int i = 0; i < p->axes; i++) y->shape.dims[2 + i] = s.out[lead + i];
+    if (indices != NULL) {
+        indices->dtype = ONR_DTYPE_INT64;
+        indices->shape = y->shape;
+    }
+    p->shape3 = s;
+    p->use_3d = rank == 5 || indices != NULL;
+    /* the 2-D form (rank 3: height 1) for the 2-D kernels */
+    struct onr_pool_shape s2 = {
+        .N = s.N, .C = s.C, .H = s.in[1], .W = s.in[2], .OH = s.out[1], .OW = s.out[2],
+        .KH = s.k[1], .KW = s.k[2], .stride_h = s.stride[1], .stride_w = s.stride[2],
+        .dil_h = s.dil[1], .dil_w = s.dil[2], .pad_top = s.pad_begin[1],
+        .pad_left = s.pad_begin[2], .pad_bottom = s.pad_end[1], .pad_right = s.pad_end[2],
+        .count_include_pad = s.count_include_pad,
+    };
+    p->shape = s2;
     return ONR_STATUS_OK;
 }
 
 /* The kernels: the oracles with ctx->reference, else the first entry of the
  * family's table (pool.h) that the CPU's ISA level allows. GlobalMaxPool
- * has only its oracle: a max is exact in any order. */
+ * has only its oracle: a max is exact in any order. 3-D pools and MaxPool
+ * with Indices have only their oracles (pool3d.h) so far. */
 static enum onr_status pool_prepare(struct onr_op_ctx *ctx, struct onr_error *err)
 {
     struct pool_params *p = ctx->params;
     const enum onr_isa isa = onr_cpu_isa();
     const struct onr_kernel_no_shape none = {0};
+    ctx->workspace_bytes = 0;
+    if ((p->kind == POOL_AVG || p->kind == POOL_MAX) && p->use_3d) return ONR_STATUS_OK;
     if (p->kind == POOL_AVG)
         p->kernel_fn = ctx->reference ? onr_avgpool2d_f32__ref
                                       : onr_pool2d_pick(onr_avgpool2d_kernels,
@@ -214,7 +266,6 @@ static enum onr_status pool_prepare(struct onr_op_ctx *ctx, struct onr_error *er
                                                              isa, &none)->fn;
     else
         p->global_fn = onr_global_maxpool_f32__ref;
-    ctx->workspace_bytes = 0;
     return ONR_STATUS_OK;
 }
 
@@ -224,6 +275,12 @@ static enum onr_status pool_run(struct onr_op_ctx *ctx, struct onr_error *err)
     const int threads = ctx->reference ? 1 : ctx->threads;
     if (p->kind == POOL_GLOBAL_AVG || p->kind == POOL_GLOBAL_MAX)
         p->global_fn(p->planes, p->plane_size, ctx->x[0]->data, ctx->y[0]->data, threads);
+    else if (p->use_3d && p->kind == POOL_MAX)
+        onr_maxpool3d_f32__ref(&p->shape3, ctx->x[0]->data, ctx->y[0]->data,
+                               ctx->n_y > 1 && ctx->y[1] != NULL ? ctx->y[1]->data : NULL,
+                               (int)p->storage_order, threads);
+    else if (p->use_3d)
+        onr_avgpool3d_f32__ref(&p->shape3, ctx->x[0]->data, ctx->y[0]->data, threads);
     else
         p->kernel_fn(&p->shape, ctx->x[0]->data, ctx->y[0]->data, threads);
     return ONR_STATUS_OK;

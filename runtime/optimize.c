@@ -230,7 +230,7 @@ static enum onr_status fold_batchnorm(struct onr_session *s, struct onr_error *e
         bool params_const = true;
         for (int k = 1; k < 5; k++) params_const &= const_float(s, bn->in[k]);
         const struct onr_tensor *w = &s->values[conv->in[1]].t;
-        int64_t OC = w->shape.rank == 4 ? w->shape.dims[0] : -1;
+        int64_t OC = w->shape.rank >= 3 ? w->shape.dims[0] : -1;
         for (int k = 1; k < 5 && params_const; k++)
             params_const = onr_shape_numel(&s->values[bn->in[k]].t.shape) == OC;
         if (!params_const || OC <= 0) continue;

@@ -295,17 +295,52 @@ static void test_errors(void)
     struct oh_opts o = {.opset = 13};
     struct oh_node n;
 
-    oh_node_init(&n, "MaxPool", "mp_indices");
+    /* Attribute lengths: against X's rank and against kernel_shape's. */
+    const int64_t k4[4] = {1, 1, 1, 1}, p2[2] = {0, 0}, s1[1] = {1}, d6[6] = {1, 1, 2, 2, 2, 2};
+    oh_node_init(&n, "MaxPool", "mp_rank");
     oh_attr_ints(&n, "kernel_shape", k3, 2);
-    oh_expect_error("MaxPool Indices", &n, &o, in, 1, 2, ONR_STATUS_UNSUPPORTED);
     in[0] = &x3;
-    oh_expect_error("MaxPool rank 3", &n, &o, in, 1, 1, ONR_STATUS_UNSUPPORTED);
+    oh_expect_error("MaxPool 2-D kernel on rank-3 X", &n, &o, in, 1, 1, ONR_STATUS_INVALID_MODEL);
     oh_node_free(&n);
 
-    oh_node_init(&n, "AveragePool", "ap_1d");
+    oh_node_init(&n, "AveragePool", "ap_1d_on_4");
     oh_attr_ints(&n, "kernel_shape", k1, 1);
-    oh_expect_error("AveragePool 1-D kernel", &n, &o, in, 1, 1, ONR_STATUS_UNSUPPORTED);
+    in[0] = &x4;
+    oh_expect_error("AveragePool 1-D kernel on rank-4 X", &n, &o, in, 1, 1,
+                    ONR_STATUS_INVALID_MODEL);
     oh_node_free(&n);
+
+    oh_node_init(&n, "MaxPool", "mp_k4");
+    oh_attr_ints(&n, "kernel_shape", k4, 4);
+    oh_expect_error("kernel_shape of 4 values", &n, &o, in, 1, 1, ONR_STATUS_INVALID_MODEL);
+    oh_node_free(&n);
+
+    oh_node_init(&n, "MaxPool", "mp_pads2");
+    oh_attr_ints(&n, "kernel_shape", k3, 2);
+    oh_attr_ints(&n, "pads", p2, 2);
+    oh_expect_error("pads of 2 values for 2 axes", &n, &o, in, 1, 1, ONR_STATUS_INVALID_MODEL);
+    oh_node_free(&n);
+
+    oh_node_init(&n, "AveragePool", "ap_strides1");
+    oh_attr_ints(&n, "kernel_shape", k3, 2);
+    oh_attr_ints(&n, "strides", s1, 1);
+    oh_expect_error("strides of 1 value for 2 axes", &n, &o, in, 1, 1, ONR_STATUS_INVALID_MODEL);
+    oh_node_free(&n);
+
+    oh_node_init(&n, "MaxPool", "mp_order2");
+    oh_attr_ints(&n, "kernel_shape", k3, 2);
+    oh_attr_int(&n, "storage_order", 2);
+    oh_expect_error("storage_order 2", &n, &o, in, 1, 2, ONR_STATUS_INVALID_MODEL);
+    oh_node_free(&n);
+
+    struct onr_tensor x6;
+    oh_tensor_f32(&x6, 6, d6, NULL);
+    oh_node_init(&n, "MaxPool", "mp_rank6");
+    oh_attr_ints(&n, "kernel_shape", k4, 4);
+    in[0] = &x6;
+    oh_expect_error("MaxPool rank 6", &n, &o, in, 1, 1, ONR_STATUS_INVALID_MODEL);
+    oh_node_free(&n);
+    onr_tensor_free(&x6);
 
     in[0] = &x4;
     oh_node_init(&n, "AveragePool", "ap_pads");

@@ -1,0 +1,141 @@
+#!/usr/bin/python3
+"""Export a small 1-D keyword-spotting net (MatchboxNet/QuartzNet style) as
+an ONNX test-case folder for `onnxrun --test`:
+
+    <out>/kws1d/model.onnx
+    <out>/kws1d/test_data_set_0/{input_0,output_0}.pb   (PyTorch's forward)
+
+The net, on (N, 40 MFCC features, T frames): a strided Conv1d stem, two
+blocks of depthwise Conv1d (groups = C, odd kernels) + pointwise Conv1d +
+BatchNorm1d + ReLU with a residual 1x1 Conv1d + BatchNorm1d branch, a
+dilated Conv1d, MaxPool1d, a pointwise classifier Conv1d and a global
+average over time. BatchNorm statistics are randomised so folding them
+is visible in the output; the export keeps them as BatchNormalization
+nodes for onnxrun's fold_batchnorm pass when --keep-bn is given.
+
+Usage: kws1d_export.py --out DIR [--seed S] [--keep-bn]
+"""
+import argparse
+import os
+import shutil
+import sys
+
+try:
+    import numpy as np
+    import onnx
+    import onnx.numpy_helper
+    import torch
+    import torch.nn as nn
+except ImportError as e:  # pragma: no cover
+    print(f"SKIP: {e}")
+    sys.exit(77)
+
+
+class SubBlock(nn.Module):
+    """Depthwise-separable Conv1d + BN + ReLU (the residual added before the ReLU)."""
+
+    def __init__(self, c_in, c_out, k):
+        super().__init__()
+        self.dw = nn.Conv1d(c_in, c_in, k, padding=k // 2, groups=c_in, bias=False)
+        self.pw = nn.Conv1d(c_in, c_out, 1, bias=False)
+        self.bn = nn.BatchNorm1d(c_out)
+
+    def forward(self, x, res=None):
+        y = self.bn(self.pw(self.dw(x)))
+        if res is not None:
+            y = y + res
+        return torch.relu(y)
+
+
+class Block(nn.Module):
+    def __init__(self, c_in, c_out, k):
+        super().__init__()
+        self.a = SubBlock(c_in, c_out, k)
+        self.b = SubBlock(c_out, c_out, k)
+        self.res = nn.Sequential(nn.Conv1d(c_in, c_out, 1, bias=False), nn.BatchNorm1d(c_out))
+
+    def forward(self, x):
+        return self.b(self.a(x), self.res(x))
+
+
+class KWS1d(nn.Module):
+    def __init__(self, n_mfcc=40, n_classes=12):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv1d(n_mfcc, 32, 11, stride=2, padding=5, bias=False),
+                                  nn.BatchNorm1d(32), nn.ReLU())
+        self.b1 = Block(32, 32, 13)
+        self.b2 = Block(32, 48, 15)
+        self.tail = nn.Sequential(nn.Conv1d(48, 48, 29, dilation=2, padding=28, groups=48),
+                                  nn.Conv1d(48, 64, 1), nn.BatchNorm1d(64), nn.ReLU(),
+                                  nn.MaxPool1d(3, stride=2, padding=1))
+        self.cls = nn.Conv1d(64, n_classes, 1)
+
+    def forward(self, x):
+        y = self.cls(self.tail(self.b2(self.b1(self.stem(x)))))
+        return y.mean(dim=2, keepdim=True)
+
+
+def randomize_batchnorm(model, x, gen):
+    """Running statistics near each BatchNorm's batch statistics on x, perturbed."""
+    seen = {}
+    hooks = [m.register_forward_pre_hook(lambda mod, inp: seen.__setitem__(mod, inp[0].detach()))
+             for m in model.modules() if isinstance(m, nn.BatchNorm1d)]
+    model.eval()
+    with torch.no_grad():
+        model(x)
+    for h in hooks:
+        h.remove()
+    for m, t in seen.items():
+        c = m.num_features
+        mean = t.mean(dim=(0, 2))
+        std = t.std(dim=(0, 2), unbiased=False) + 1e-3
+        with torch.no_grad():
+            m.running_mean.copy_(mean + 0.3 * std * torch.randn(c, generator=gen))
+            m.running_var.copy_(std * std * (torch.rand(c, generator=gen) * 1.5 + 0.5))
+            m.weight.copy_(torch.rand(c, generator=gen) * 1.5 + 0.5)
+            m.bias.copy_(torch.randn(c, generator=gen) * 0.5)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--out", required=True)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--frames", type=int, default=101)
+    p.add_argument("--keep-bn", action="store_true")
+    a = p.parse_args(argv)
+    torch.manual_seed(a.seed)
+    model = KWS1d()
+    gen = torch.Generator().manual_seed(a.seed + 1)
+    x = torch.rand((2, 40, a.frames), generator=gen) * 2.0 - 1.0
+    randomize_batchnorm(model, x, gen)
+    model.eval()
+    folder = os.path.join(a.out, "kws1d")
+    shutil.rmtree(folder, ignore_errors=True)
+    data = os.path.join(folder, "test_data_set_0")
+    os.makedirs(data)
+    path = os.path.join(folder, "model.onnx")
+    kw = dict(input_names=["mfcc"], output_names=["logits"], opset_version=13)
+    if a.keep_bn:
+        kw["training"] = torch.onnx.TrainingMode.PRESERVE
+        kw["do_constant_folding"] = False
+    torch.onnx.export(model, (x,), path, **kw)
+    m = onnx.load(path)
+    onnx.checker.check_model(m, full_check=True)
+    ops = sorted({n.op_type for n in m.graph.node})
+    if a.keep_bn and "BatchNormalization" not in ops:
+        raise SystemExit(f"{path}: the export lost its BatchNormalization nodes: {ops}")
+    with torch.no_grad():
+        y = model(x)
+    for fname, arr, name in (("input_0.pb", x, m.graph.input[0].name),
+                             ("output_0.pb", y, m.graph.output[0].name)):
+        t = onnx.numpy_helper.from_array(arr.numpy().astype(np.float32), name)
+        with open(os.path.join(data, fname), "wb") as f:
+            f.write(t.SerializeToString())
+    if not float(y.abs().mean()) > 1e-3:
+        raise SystemExit(f"{path}: degenerate reference output")
+    print(f"kws1d: seed {a.seed}, x {tuple(x.shape)} -> y {tuple(y.shape)}, ops {ops}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
