@@ -33,7 +33,7 @@ for case in "$work"/*/; do
         # An empty batch at 1 and 2 threads: an empty output, or a refusal
         # with a message where ONNX leaves no answer (ShuffleNet's
         # Reshape to 0x-1x28x28 of no elements: -1 could be anything; PyTorch
-        # and ONNX Runtime refuse it too); never a signal.
+        # 1.13 refuses it too); never a signal.
         for t in 1 2; do
             "$onnxrun" --threads $t --shape input=0x3x224x224 "$case/model.onnx" >"$case/b0.log" 2>&1
             rc=$?
