@@ -40,6 +40,9 @@ int onr_test_close(const char *what, const float *got, const float *ref, size_t 
 /* Bitwise equality; prints the first difference. */
 int onr_test_bitwise(const char *what, const float *a, const float *b, size_t n);
 
+/* A whole file in a malloc'd buffer (*size bytes), or NULL. */
+void *onr_test_read_file(const char *path, size_t *size);
+
 /* Default kernel tolerance: 1e-5 + 1e-4*|ref| (float32 sums of a few
  * hundred products in a different order). */
 #define ONR_TEST_ATOL 1e-5f

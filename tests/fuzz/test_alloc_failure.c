@@ -80,22 +80,6 @@ static void attempt_run(const void *model_bytes, size_t model_size, const struct
     onr_model_free(model);
 }
 
-static void *read_file(const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    void *buf = __real_malloc(n > 0 ? (size_t)n : 1);
-    if (buf != NULL && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    *size = (size_t)n;
-    return buf;
-}
 
 /* Every N until the run succeeds, at `threads` threads. */
 static void fail_each_allocation(const char *dir, const void *model, size_t size,
@@ -164,9 +148,9 @@ int main(int argc, char **argv)
         char path[1024];
         size_t model_size, in_size;
         snprintf(path, sizeof path, "%s/model.onnx", argv[k]);
-        void *model = read_file(path, &model_size);
+        void *model = onr_test_read_file(path, &model_size);
         snprintf(path, sizeof path, "%s/test_data_set_0/input_0.pb", argv[k]);
-        void *in_bytes = read_file(path, &in_size);
+        void *in_bytes = onr_test_read_file(path, &in_size);
         struct onr_tensor_ref in;
         struct onr_error err;
         if (model == NULL || in_bytes == NULL ||

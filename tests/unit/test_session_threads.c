@@ -91,22 +91,6 @@ static void *shared_session(void *arg)
     return NULL;
 }
 
-static void *read_file(const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    void *buf = malloc(n > 0 ? (size_t)n : 1);
-    if (buf != NULL && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    *size = (size_t)n;
-    return buf;
-}
 
 int main(int argc, char **argv)
 {
@@ -120,7 +104,7 @@ int main(int argc, char **argv)
     }
     snprintf(path, sizeof path, "%s/test_data_set_0/input_0.pb", dir);
     size_t size;
-    void *pb = read_file(path, &size);
+    void *pb = onr_test_read_file(path, &size);
     if (pb == NULL || onr_tensor_parse_pb(pb, size, &input, &err) != ONR_STATUS_OK) {
         fprintf(stderr, "%s: cannot read\n", path);
         return 1;

@@ -38,22 +38,6 @@ static void outputs_free(struct outputs *o)
     o->n = 0;
 }
 
-static void *read_file(const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    void *buf = malloc(n > 0 ? (size_t)n : 1);
-    if (buf != NULL && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    *size = (size_t)n;
-    return buf;
-}
 
 /* test_data_set_0/input_<k>.pb, k = 0.. while they exist. */
 static int read_inputs(const char *dir, struct onr_tensor_ref *in, int cap)
@@ -63,7 +47,7 @@ static int read_inputs(const char *dir, struct onr_tensor_ref *in, int cap)
         char path[1024];
         snprintf(path, sizeof path, "%s/test_data_set_0/input_%d.pb", dir, n);
         size_t size;
-        void *buf = read_file(path, &size);
+        void *buf = onr_test_read_file(path, &size);
         if (buf == NULL) break;
         struct onr_error err;
         enum onr_status st = onr_tensor_parse_pb(buf, size, &in[n], &err);
