@@ -19,9 +19,9 @@
  * prepare picks the 1-D/2-D kernel: the oracle onr_conv2d_f32__ref when
  * ctx->reference is set, the im2col + GEMM path (conv_gemm.c) for group 1
  * with constant W, else the first of onr_conv_variants (conv_variants.c)
- * that fits. The
- * attribute and shape code here is shared with the fused and blocked Conv
- * operators (conv_impl.h), which graph passes build in place of a Conv. */
+ * that fits. The attribute and shape code here is shared with the fused
+ * and blocked Conv operators (conv_impl.h), which graph passes build in
+ * place of a Conv. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -49,8 +49,8 @@ static bool dw512_pick_is(const struct onr_conv_shape *s, onr_dwconv2d_fn fn)
     return onr_cpu_has_avx512() && onr_dwconv2d_f32_pick_isa(s, true, true) == fn;
 }
 /* Small planes (at most 256 output pixels, onr_dwconv2d_small_fits): the
- * across-channels kernels measured 1.1-2.9x faster than the row kernels on
- * every such MobileNet layer (7x7: ~2.6x), so they take all of them. */
+ * across-channels kernels beat the row kernels on every such MobileNet
+ * layer (figures in the commit that added them), so they take all of them. */
 static bool dwsmall_is(const struct onr_conv_shape *s, int64_t k, int64_t st)
 {
     return s->KH == k && s->stride_h == st && onr_cpu_has_avx512() &&

@@ -33,8 +33,8 @@
 #include "session.h"
 
 /* Convs a chain needs to be worth its reorders, unless it has a dense
- * Conv (whose work dwarfs them). The notebook's block (two Convs, 32 -> 64
- * channels on 64x64) measured 0.33 ms blocked against 0.37 ms plain. */
+ * Conv (whose work dwarfs them): two already are, the notebook's block
+ * (32 -> 64 channels on 64x64) runs faster blocked, reorders included. */
 #define MIN_CHAIN 2
 
 /* What a node does on blocked tensors. */
