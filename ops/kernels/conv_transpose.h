@@ -1,0 +1,48 @@
+/* Transposed convolution (ConvTranspose) of 1 to 3 spatial axes, held as
+ * three axes D, H, W (an unused leading axis has size 1, stride 1, no pad):
+ *
+ *   x: (N, C, in[0..2])   w: (C, M/group, k[0..2])   b: (M) or NULL
+ *   y: (N, M, out[0..2])
+ *
+ * It is the adjoint of Conv: input element x[n, c, i] (c in group g) adds
+ * x * w[c, m, t] to y[n, g*Mg + m, o] along every axis at
+ *     o = i * stride - pad_begin + t * dil
+ * for each kernel tap t that lands inside y. pad_begin may be negative: an
+ * output_shape beyond the natural size leaves positions no input reaches,
+ * which hold the bias. */
+#ifndef ONR_KERNELS_CONV_TRANSPOSE_H
+#define ONR_KERNELS_CONV_TRANSPOSE_H
+
+#include <stdint.h>
+
+struct onr_convt_shape {
+    int64_t N, C, M, group;      /* group divides C and M */
+    int64_t in[3], k[3], out[3]; /* D, H, W of x, of the kernel, of y */
+    int64_t stride[3], dil[3];   /* >= 1 */
+    int64_t pad_begin[3];
+};
+
+/* The oracle, written as the gather of the definition above: each y
+ * element is its bias (or 0) plus, for the group's input channels c in
+ * order and the taps (td, th, tw) in order, x at the input position that
+ * tap maps onto it (when there is one) times the weight. OpenMP over the
+ * (n, m) planes; each element is summed by one thread in that fixed
+ * order, so y does not depend on threads. */
+void onr_convt_f32__ref(const struct onr_convt_shape *s, const float *x, const float *w,
+                        const float *b, float *y, int threads);
+
+/* The scatter half of the GEMM path. For one image and one group, cols
+ * holds rows (m, t) for m < M/group and taps t in (td, th, tw) order, nb
+ * columns each: the products summed over the group's input channels for
+ * the input positions p0 .. p0+nb-1 (flattened D, H, W of x). Adds each
+ * row into the plane y + m * out_vol at the positions the tap maps them
+ * to: m by m (OpenMP), taps in order, positions in order, so with blocks
+ * added in increasing p0 each y element's sum has a fixed order. */
+void onr_convt_col2im_f32(const struct onr_convt_shape *s, const float *cols, int64_t p0,
+                          int64_t nb, float *y, int threads);
+
+/* Sets the group's M/group planes of y (out_vol each) to b[m] (0 for NULL b). */
+void onr_convt_fill_bias_f32(const struct onr_convt_shape *s, const float *b, float *y,
+                             int threads);
+
+#endif
