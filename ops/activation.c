@@ -9,11 +9,15 @@
  *   LeakyRelu 1+ (alpha 0.01), Tanh 1+, Exp 1+, Sqrt 1+, Neg 1+, Abs 1+,
  *   Erf 9+.
  *
- * Other dtypes are UNSUPPORTED. Each op is one expression in the table of
+ * Clip (12+), Neg and Abs also take the integer types (Neg the signed ones):
+ * Clip's bounds are then of x's type, an omitted one the type's limit; Neg
+ * and Abs of the most negative value wrap to itself, as two's complement
+ * does. Other dtypes are UNSUPPORTED. Each op is one expression in the table of
  * loops below, except Sigmoid, whose kernel prepare picks from
  * onr_sigmoid_kernels (kernels/unary.h); elements are independent, so any
  * thread count gives the same bits. */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -77,16 +81,43 @@ static enum onr_status unary_init(struct onr_op_ctx *ctx, struct onr_error *err)
     return st;
 }
 
+static bool is_signed_int(enum onr_dtype t)
+{
+    return t == ONR_DTYPE_INT8 || t == ONR_DTYPE_INT16 || t == ONR_DTYPE_INT32 ||
+           t == ONR_DTYPE_INT64;
+}
+
+static bool is_unsigned_int(enum onr_dtype t)
+{
+    return t == ONR_DTYPE_UINT8 || t == ONR_DTYPE_UINT16 || t == ONR_DTYPE_UINT32 ||
+           t == ONR_DTYPE_UINT64;
+}
+
+/* Whether the op takes integer x of dtype t. */
+static bool integer_ok(enum unary_kind kind, enum onr_dtype t)
+{
+    switch (kind) {
+    case UNARY_CLIP: case UNARY_ABS: return is_signed_int(t) || is_unsigned_int(t);
+    case UNARY_NEG: return is_signed_int(t);
+    default: return false;
+    }
+}
+
 static enum onr_status unary_infer(struct onr_op_ctx *ctx, struct onr_error *err)
 {
+    const struct unary_params *p = ctx->params;
     const struct onr_tensor *x = ctx->x[0];
     const char *op = ctx->node->op_type, *name = ctx->node->name;
+    const bool integer = x->dtype != ONR_DTYPE_FLOAT && integer_ok(p->kind, x->dtype);
     for (int i = 0; i < ctx->n_x; i++) {
         if (ctx->x[i] == NULL) continue;
-        if (ctx->x[i]->dtype != ONR_DTYPE_FLOAT)
+        if (ctx->x[i]->dtype != x->dtype || (x->dtype != ONR_DTYPE_FLOAT && !integer))
             return onr_error_set(err, ONR_STATUS_UNSUPPORTED,
-                                 "%s '%s': input %d is %s, only float32 is supported", op, name,
-                                 i, onr_dtype_name(ctx->x[i]->dtype));
+                                 "%s '%s': input %d is %s, only float32%s is supported", op,
+                                 name, i, onr_dtype_name(ctx->x[i]->dtype),
+                                 p->kind == UNARY_NEG ? " and signed integers (all alike)"
+                                 : p->kind == UNARY_CLIP || p->kind == UNARY_ABS
+                                     ? " and integers (all alike)" : "");
         if (i > 0 && onr_shape_numel(&ctx->x[i]->shape) != 1) {
             char buf[96];
             onr_shape_format(&ctx->x[i]->shape, buf, sizeof buf);
@@ -145,9 +176,59 @@ static void unary_f32(const struct unary_params *p, float lo, float hi, int64_t 
     }
 }
 
+/* The integer Clip, Neg and Abs; negation in the unsigned type of the same
+ * width, so the most negative value maps to itself instead of overflowing. */
+#define INT_UNARY(T, UT, TMIN, TMAX, SIGNED)                                                     \
+    static void unary_##T(enum unary_kind kind, const struct onr_op_ctx *ctx, int64_t n, \
+                          const T *x, T *y)                                              \
+    {                                                                                    \
+        T lo = TMIN, hi = TMAX;                                                          \
+        if (ctx->n_x > 1 && ctx->x[1] != NULL) lo = *(const T *)ctx->x[1]->data;         \
+        if (ctx->n_x > 2 && ctx->x[2] != NULL) hi = *(const T *)ctx->x[2]->data;         \
+        if (lo > hi) lo = hi;                                                            \
+        for (int64_t i = 0; i < n; i++) {                                                \
+            const T v = x[i];                                                            \
+            const T neg = (T)(UT)(0u - (UT)v);                                           \
+            const bool negative = SIGNED && ((UT)v >> (sizeof(T) * 8 - 1)) != 0;         \
+            y[i] = kind == UNARY_CLIP ? (v < lo ? lo : (v > hi ? hi : v))                \
+                   : kind == UNARY_NEG ? neg : (negative ? neg : v);                     \
+        }                                                                                \
+    }
+
+INT_UNARY(int8_t, uint8_t, INT8_MIN, INT8_MAX, 1)
+INT_UNARY(uint8_t, uint8_t, 0, UINT8_MAX, 0)
+INT_UNARY(int16_t, uint16_t, INT16_MIN, INT16_MAX, 1)
+INT_UNARY(uint16_t, uint16_t, 0, UINT16_MAX, 0)
+INT_UNARY(int32_t, uint32_t, INT32_MIN, INT32_MAX, 1)
+INT_UNARY(uint32_t, uint32_t, 0, UINT32_MAX, 0)
+INT_UNARY(int64_t, uint64_t, INT64_MIN, INT64_MAX, 1)
+INT_UNARY(uint64_t, uint64_t, 0, UINT64_MAX, 0)
+
+static void unary_int(const struct unary_params *p, const struct onr_op_ctx *ctx)
+{
+    const int64_t n = onr_shape_numel(&ctx->x[0]->shape);
+    const void *x = ctx->x[0]->data;
+    void *y = ctx->y[0]->data;
+    switch (ctx->x[0]->dtype) {
+    case ONR_DTYPE_INT8: unary_int8_t(p->kind, ctx, n, x, y); break;
+    case ONR_DTYPE_UINT8: unary_uint8_t(p->kind, ctx, n, x, y); break;
+    case ONR_DTYPE_INT16: unary_int16_t(p->kind, ctx, n, x, y); break;
+    case ONR_DTYPE_UINT16: unary_uint16_t(p->kind, ctx, n, x, y); break;
+    case ONR_DTYPE_INT32: unary_int32_t(p->kind, ctx, n, x, y); break;
+    case ONR_DTYPE_UINT32: unary_uint32_t(p->kind, ctx, n, x, y); break;
+    case ONR_DTYPE_INT64: unary_int64_t(p->kind, ctx, n, x, y); break;
+    case ONR_DTYPE_UINT64: unary_uint64_t(p->kind, ctx, n, x, y); break;
+    default: break; /* infer admits no other */
+    }
+}
+
 static enum onr_status unary_run(struct onr_op_ctx *ctx, struct onr_error *err)
 {
     const struct unary_params *p = ctx->params;
+    if (ctx->x[0]->dtype != ONR_DTYPE_FLOAT) {
+        unary_int(p, ctx);
+        return ONR_STATUS_OK;
+    }
     float lo = p->lo, hi = p->hi;
     if (p->kind == UNARY_CLIP && ctx->opset >= 11) {
         if (ctx->n_x > 1 && ctx->x[1] != NULL) lo = *(const float *)ctx->x[1]->data;

@@ -1,13 +1,16 @@
-/* Add, Sub, Mul, Div, opsets 1..17, on float32 and int64 (int64 carries the
- * shape arithmetic that exporters emit).
+/* Add, Sub, Mul, Div, opsets 1..17, on float32 (the compute type), int64
+ * (the shape arithmetic exporters emit), and float64, int8, uint8, int16,
+ * uint16, int32, uint32, uint64 (element by element, one thread).
  *
  * Opsets >= 7: multidirectional (numpy) broadcasting. Opsets 1..6: the
  * legacy `broadcast` attribute (0: shapes must be equal; 1: B is matched
  * against A's dims starting at `axis`, default suffix alignment) and
  * `consumed_inputs` (ignored). Integer Div truncates toward zero (as ONNX
- * Runtime and C do); division by zero or INT64_MIN / -1 makes run fail with
- * INVALID_ARGUMENT. int64 Add, Sub, Mul wrap around on overflow. Other
- * dtypes, or A and B of different dtypes, are UNSUPPORTED / INVALID_MODEL.
+ * Runtime and C do); an integer division by zero, or the most negative
+ * int32/int64 by -1, makes run fail with INVALID_ARGUMENT. Integer Add,
+ * Sub, Mul wrap around (two's complement) on overflow. Other dtypes (bool,
+ * float16, strings), or A and B of different dtypes, are UNSUPPORTED /
+ * INVALID_MODEL.
  *
  * infer builds a broadcast plan: output dims with per-input element strides
  * (0 where an input is broadcast), size-1 dims dropped and adjacent dims
@@ -166,10 +169,16 @@ static enum onr_status binary_infer(struct onr_op_ctx *ctx, struct onr_error *er
     if (a->dtype != b->dtype)
         return onr_error_set(err, ONR_STATUS_INVALID_MODEL, "%s '%s': A is %s but B is %s", op,
                              name, onr_dtype_name(a->dtype), onr_dtype_name(b->dtype));
-    if (a->dtype != ONR_DTYPE_FLOAT && a->dtype != ONR_DTYPE_INT64)
+    switch (a->dtype) {
+    case ONR_DTYPE_FLOAT: case ONR_DTYPE_DOUBLE: case ONR_DTYPE_INT8: case ONR_DTYPE_UINT8:
+    case ONR_DTYPE_INT16: case ONR_DTYPE_UINT16: case ONR_DTYPE_INT32: case ONR_DTYPE_UINT32:
+    case ONR_DTYPE_INT64: case ONR_DTYPE_UINT64:
+        break;
+    default:
         return onr_error_set(err, ONR_STATUS_UNSUPPORTED,
-                             "%s '%s': inputs are %s, only float32 and int64 are supported", op,
-                             name, onr_dtype_name(a->dtype));
+                             "%s '%s': inputs are %s; float32, float64 and the 8- to 64-bit "
+                             "integers are supported", op, name, onr_dtype_name(a->dtype));
+    }
     struct onr_shape bshape = b->shape;
     enum onr_status st;
     if (ctx->opset < 7 && (st = legacy_shape(ctx, p, &a->shape, &b->shape, &bshape, err)))
@@ -246,11 +255,54 @@ static void run_f32(const struct binary_params *p, const float *a, const float *
     }
 }
 
-/* ---- int64: small shape arithmetic, one thread ---- */
+/* ---- the other dtypes: element by element, one thread ---- */
 
-static enum onr_status run_i64(const struct onr_op_ctx *ctx, const struct binary_params *p,
-                               const int64_t *a, const int64_t *b, int64_t *y,
-                               struct onr_error *err)
+/* Signed integers wrap: the sum, difference and product are taken in the
+ * unsigned type of the same width (defined modulo 2^bits) and converted
+ * back, as two's-complement hardware does. Division checks its operands. */
+#define INT_RUN(T, UT, TMIN, FMT, WIDE)                                                         \
+    static enum onr_status run_##T(const struct onr_op_ctx *ctx,                         \
+                                   const struct binary_params *p, const T *a, const T *b, \
+                                   T *y, struct onr_error *err)                           \
+    {                                                                                     \
+        const int64_t inner = p->dims[p->rank - 1];                                       \
+        const int64_t sa = p->sa[p->rank - 1], sb = p->sb[p->rank - 1];                   \
+        for (int64_t r = 0; r < p->rows; r++) {                                           \
+            int64_t oa, ob;                                                               \
+            row_offsets(p, r, &oa, &ob);                                                  \
+            for (int64_t i = 0; i < inner; i++) {                                         \
+                const T u = a[oa + i * sa], v = b[ob + i * sb];                           \
+                T *out = &y[r * inner + i];                                               \
+                switch (p->kind) {                                                        \
+                case BINARY_ADD: *out = (T)(UT)((UT)u + (UT)v); break;                    \
+                case BINARY_SUB: *out = (T)(UT)((UT)u - (UT)v); break;                    \
+                case BINARY_MUL: *out = (T)(UT)((UT)u * (UT)v); break;                    \
+                case BINARY_DIV:                                                          \
+                    if (v == 0 || (TMIN != 0 && u == (T)TMIN && v == (T)-1))              \
+                        return onr_error_set(err, ONR_STATUS_INVALID_ARGUMENT,            \
+                                             "Div '%s': %s " FMT " / " FMT " is undefined", \
+                                             ctx->node->name, onr_dtype_name(ctx->y[0]->dtype), \
+                                             (WIDE)u, (WIDE)v);                           \
+                    *out = (T)(u / v);                                                    \
+                    break;                                                                \
+                }                                                                         \
+            }                                                                             \
+        }                                                                                 \
+        return ONR_STATUS_OK;                                                             \
+    }
+
+/* Only int32 and int64 can overflow in a division: narrower types are
+ * promoted to int first (-128 / -1 is 128, which converts back to -128). */
+INT_RUN(int8_t, uint8_t, 0, "%lld", long long)
+INT_RUN(uint8_t, uint8_t, 0, "%llu", unsigned long long)
+INT_RUN(int16_t, uint16_t, 0, "%lld", long long)
+INT_RUN(uint16_t, uint16_t, 0, "%llu", unsigned long long)
+INT_RUN(int32_t, uint32_t, INT32_MIN, "%lld", long long)
+INT_RUN(uint32_t, uint32_t, 0, "%llu", unsigned long long)
+INT_RUN(int64_t, uint64_t, INT64_MIN, "%lld", long long)
+INT_RUN(uint64_t, uint64_t, 0, "%llu", unsigned long long)
+
+static void run_f64(const struct binary_params *p, const double *a, const double *b, double *y)
 {
     const int64_t inner = p->dims[p->rank - 1];
     const int64_t sa = p->sa[p->rank - 1], sb = p->sb[p->rank - 1];
@@ -258,23 +310,16 @@ static enum onr_status run_i64(const struct onr_op_ctx *ctx, const struct binary
         int64_t oa, ob;
         row_offsets(p, r, &oa, &ob);
         for (int64_t i = 0; i < inner; i++) {
-            const int64_t u = a[oa + i * sa], v = b[ob + i * sb];
-            int64_t *out = &y[r * inner + i];
+            const double u = a[oa + i * sa], v = b[ob + i * sb];
+            double *out = &y[r * inner + i];
             switch (p->kind) {
-            case BINARY_ADD: *out = (int64_t)((uint64_t)u + (uint64_t)v); break;
-            case BINARY_SUB: *out = (int64_t)((uint64_t)u - (uint64_t)v); break;
-            case BINARY_MUL: *out = (int64_t)((uint64_t)u * (uint64_t)v); break;
-            case BINARY_DIV:
-                if (v == 0 || (v == -1 && u == INT64_MIN))
-                    return onr_error_set(err, ONR_STATUS_INVALID_ARGUMENT,
-                                         "Div '%s': int64 %lld / %lld is undefined",
-                                         ctx->node->name, (long long)u, (long long)v);
-                *out = u / v;
-                break;
+            case BINARY_ADD: *out = u + v; break;
+            case BINARY_SUB: *out = u - v; break;
+            case BINARY_MUL: *out = u * v; break;
+            case BINARY_DIV: *out = u / v; break;
             }
         }
     }
-    return ONR_STATUS_OK;
 }
 
 static enum onr_status binary_run(struct onr_op_ctx *ctx, struct onr_error *err)
@@ -282,10 +327,24 @@ static enum onr_status binary_run(struct onr_op_ctx *ctx, struct onr_error *err)
     const struct binary_params *p = ctx->params;
     struct onr_tensor *y = ctx->y[0];
     if (onr_shape_numel(&y->shape) == 0) return ONR_STATUS_OK;
-    if (y->dtype == ONR_DTYPE_INT64)
-        return run_i64(ctx, p, ctx->x[0]->data, ctx->x[1]->data, y->data, err);
-    run_f32(p, ctx->x[0]->data, ctx->x[1]->data, y->data, ctx->reference ? 1 : ctx->threads);
-    return ONR_STATUS_OK;
+    const void *a = ctx->x[0]->data, *b = ctx->x[1]->data;
+    switch (y->dtype) {
+    case ONR_DTYPE_FLOAT:
+        run_f32(p, a, b, y->data, ctx->reference ? 1 : ctx->threads);
+        return ONR_STATUS_OK;
+    case ONR_DTYPE_DOUBLE: run_f64(p, a, b, y->data); return ONR_STATUS_OK;
+    case ONR_DTYPE_INT8: return run_int8_t(ctx, p, a, b, y->data, err);
+    case ONR_DTYPE_UINT8: return run_uint8_t(ctx, p, a, b, y->data, err);
+    case ONR_DTYPE_INT16: return run_int16_t(ctx, p, a, b, y->data, err);
+    case ONR_DTYPE_UINT16: return run_uint16_t(ctx, p, a, b, y->data, err);
+    case ONR_DTYPE_INT32: return run_int32_t(ctx, p, a, b, y->data, err);
+    case ONR_DTYPE_UINT32: return run_uint32_t(ctx, p, a, b, y->data, err);
+    case ONR_DTYPE_INT64: return run_int64_t(ctx, p, a, b, y->data, err);
+    case ONR_DTYPE_UINT64: return run_uint64_t(ctx, p, a, b, y->data, err);
+    default:
+        return onr_error_set(err, ONR_STATUS_INTERNAL, "%s '%s': no kernel for %s",
+                             ctx->node->op_type, ctx->node->name, onr_dtype_name(y->dtype));
+    }
 }
 
 #define BINARY_DEF(sym, op_name)                                                   \

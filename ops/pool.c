@@ -1,4 +1,5 @@
-/* Pooling on float32, opsets 1..17:
+/* Pooling on float32 (MaxPool also on uint8 and int8 from opset 12, through
+ * the reference kernels), opsets 1..17:
  *
  *   GlobalAveragePool, GlobalMaxPool   X of rank >= 3 (any spatial rank):
  *                                      y (N, C, 1, ...) over each plane
@@ -166,12 +167,13 @@ static enum onr_status pool_infer(struct onr_op_ctx *ctx, struct onr_error *err)
     const struct onr_tensor *x = ctx->x[0];
     struct onr_tensor *y = ctx->y[0];
     const char *op = ctx->node->op_type, *name = ctx->node->name;
-    if (x->dtype != ONR_DTYPE_FLOAT)
+    const bool int8 = x->dtype == ONR_DTYPE_UINT8 || x->dtype == ONR_DTYPE_INT8;
+    if (x->dtype != ONR_DTYPE_FLOAT && !(int8 && p->kind == POOL_MAX && ctx->opset >= 12))
         return onr_error_set(err, ONR_STATUS_UNSUPPORTED,
-                             "%s '%s': X is %s, only float32 is supported", op, name,
-                             onr_dtype_name(x->dtype));
+                             "%s '%s': X is %s, only float32 is supported (and uint8, int8 by "
+                             "MaxPool from opset 12)", op, name, onr_dtype_name(x->dtype));
     struct onr_tensor *indices = ctx->n_y > 1 ? ctx->y[1] : NULL;
-    y->dtype = ONR_DTYPE_FLOAT;
+    y->dtype = x->dtype;
     if (p->kind == POOL_GLOBAL_AVG || p->kind == POOL_GLOBAL_MAX) {
         if (x->shape.rank < 3)
             return onr_error_set(err, ONR_STATUS_SHAPE_MISMATCH,
@@ -225,7 +227,7 @@ static enum onr_status pool_infer(struct onr_op_ctx *ctx, struct onr_error *err)
         indices->shape = y->shape;
     }
     p->shape3 = s;
-    p->use_3d = rank == 5 || indices != NULL;
+    p->use_3d = rank == 5 || indices != NULL || int8;
     /* the 2-D form (rank 3: height 1) for the 2-D kernels */
     struct onr_pool_shape s2 = {
         .N = s.N, .C = s.C, .H = s.in[1], .W = s.in[2], .OH = s.out[1], .OW = s.out[2],
@@ -275,6 +277,14 @@ static enum onr_status pool_run(struct onr_op_ctx *ctx, struct onr_error *err)
     const int threads = ctx->reference ? 1 : ctx->threads;
     if (p->kind == POOL_GLOBAL_AVG || p->kind == POOL_GLOBAL_MAX)
         p->global_fn(p->planes, p->plane_size, ctx->x[0]->data, ctx->y[0]->data, threads);
+    else if (p->kind == POOL_MAX && ctx->x[0]->dtype == ONR_DTYPE_UINT8)
+        onr_maxpool3d_u8__ref(&p->shape3, ctx->x[0]->data, ctx->y[0]->data,
+                              ctx->n_y > 1 && ctx->y[1] != NULL ? ctx->y[1]->data : NULL,
+                              (int)p->storage_order, threads);
+    else if (p->kind == POOL_MAX && ctx->x[0]->dtype == ONR_DTYPE_INT8)
+        onr_maxpool3d_i8__ref(&p->shape3, ctx->x[0]->data, ctx->y[0]->data,
+                              ctx->n_y > 1 && ctx->y[1] != NULL ? ctx->y[1]->data : NULL,
+                              (int)p->storage_order, threads);
     else if (p->use_3d && p->kind == POOL_MAX)
         onr_maxpool3d_f32__ref(&p->shape3, ctx->x[0]->data, ctx->y[0]->data,
                                ctx->n_y > 1 && ctx->y[1] != NULL ? ctx->y[1]->data : NULL,

@@ -31,6 +31,11 @@ struct onr_pool3d_shape {
  * threads. */
 void onr_maxpool3d_f32__ref(const struct onr_pool3d_shape *s, const float *x, float *y,
                             int64_t *indices, int storage_order, int threads);
+/* The same for uint8 and int8 X (MaxPool 12+). */
+void onr_maxpool3d_u8__ref(const struct onr_pool3d_shape *s, const uint8_t *x, uint8_t *y,
+                           int64_t *indices, int storage_order, int threads);
+void onr_maxpool3d_i8__ref(const struct onr_pool3d_shape *s, const int8_t *x, int8_t *y,
+                           int64_t *indices, int storage_order, int threads);
 void onr_avgpool3d_f32__ref(const struct onr_pool3d_shape *s, const float *x, float *y,
                             int threads);
 

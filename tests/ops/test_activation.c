@@ -116,6 +116,73 @@ static void clip_inputs(const char *what, const float *lo, const float *hi, int6
     oh_node_free(&n);
 }
 
+/* One op on a 1-D integer tensor x (count elements of dtype), with optional
+ * scalar bounds of the same dtype; y checked against want byte for byte. */
+static void int_case(const char *what, const char *op, enum onr_dtype dtype, const void *x,
+                     const void *lo, const void *hi, const void *want, int64_t count)
+{
+    struct oh_node n;
+    oh_node_init(&n, op, what);
+    const struct onr_shape s = {.rank = 1, .dims = {count}}, scalar = {.rank = 0};
+    struct onr_tensor tx = {0}, tlo = {0}, thi = {0}, y = {0};
+    CHECK_STATUS(onr_tensor_alloc(&tx, dtype, &s, NULL), ONR_STATUS_OK);
+    CHECK_STATUS(onr_tensor_alloc(&tlo, dtype, &scalar, NULL), ONR_STATUS_OK);
+    CHECK_STATUS(onr_tensor_alloc(&thi, dtype, &scalar, NULL), ONR_STATUS_OK);
+    memcpy(tx.data, x, tx.nbytes);
+    if (lo != NULL) memcpy(tlo.data, lo, tlo.nbytes);
+    if (hi != NULL) memcpy(thi.data, hi, thi.nbytes);
+    struct onr_tensor *in[3] = {&tx, lo ? &tlo : NULL, hi ? &thi : NULL}, *out[1] = {&y};
+    const int n_in = strcmp(op, "Clip") == 0 ? 3 : 1;
+    struct oh_opts o = {.opset = 13};
+    struct onr_error err = {{0}};
+    CHECK_STATUS(oh_run(&n, &o, in, n_in, out, 1, &err), ONR_STATUS_OK);
+    if (y.data != NULL && (y.dtype != dtype || memcmp(y.data, want, tx.nbytes) != 0)) {
+        fprintf(stderr, "%s: wrong output\n", what);
+        onr_test_failures++;
+    }
+    onr_tensor_free(&tx), onr_tensor_free(&tlo), onr_tensor_free(&thi), onr_tensor_free(&y);
+    oh_node_free(&n);
+}
+
+/* Clip, Neg, Abs on integers; values written out by hand. The most
+ * negative value negates to itself (two's complement). */
+static void test_integers(void)
+{
+    static const int8_t i8[5] = {-128, -5, 0, 7, 127}, i8lo = -6, i8hi = 6;
+    static const int8_t i8clip[5] = {-6, -5, 0, 6, 6}, i8clip_lo[5] = {-6, -5, 0, 7, 127};
+    static const int8_t i8neg[5] = {-128, 5, 0, -7, -127}, i8abs[5] = {-128, 5, 0, 7, 127};
+    int_case("int8 Clip", "Clip", ONR_DTYPE_INT8, i8, &i8lo, &i8hi, i8clip, 5);
+    int_case("int8 Clip min only", "Clip", ONR_DTYPE_INT8, i8, &i8lo, NULL, i8clip_lo, 5);
+    int_case("int8 Neg", "Neg", ONR_DTYPE_INT8, i8, NULL, NULL, i8neg, 5);
+    int_case("int8 Abs", "Abs", ONR_DTYPE_INT8, i8, NULL, NULL, i8abs, 5);
+    static const uint8_t u8[4] = {0, 9, 200, 255}, u8hi = 100, u8clip[4] = {0, 9, 100, 100};
+    int_case("uint8 Clip max only", "Clip", ONR_DTYPE_UINT8, u8, NULL, &u8hi, u8clip, 4);
+    int_case("uint8 Abs", "Abs", ONR_DTYPE_UINT8, u8, NULL, NULL, u8, 4);
+    static const int32_t i32[3] = {INT32_MIN, -3, 3}, i32neg[3] = {INT32_MIN, 3, -3};
+    int_case("int32 Neg", "Neg", ONR_DTYPE_INT32, i32, NULL, NULL, i32neg, 3);
+    static const int64_t i64[3] = {INT64_MIN + 1, -3, 3}, i64abs[3] = {INT64_MAX, 3, 3};
+    static const int64_t lo64 = 0, hi64 = 2, i64clip[3] = {0, 0, 2};
+    int_case("int64 Abs", "Abs", ONR_DTYPE_INT64, i64, NULL, NULL, i64abs, 3);
+    int_case("int64 Clip min > max gives max", "Clip", ONR_DTYPE_INT64, i64, &hi64, &lo64,
+             (const int64_t[3]){0, 0, 0}, 3);
+    int_case("int64 Clip", "Clip", ONR_DTYPE_INT64, i64, &lo64, &hi64, i64clip, 3);
+    /* Neg takes signed integers only; bounds must have x's dtype. */
+    struct oh_node n;
+    oh_node_init(&n, "Neg", "neg_uint8");
+    struct onr_tensor x = {0}, bound = {0};
+    const struct onr_shape s = {.rank = 1, .dims = {4}}, scalar = {.rank = 0};
+    CHECK_STATUS(onr_tensor_alloc(&x, ONR_DTYPE_UINT8, &s, NULL), ONR_STATUS_OK);
+    CHECK_STATUS(onr_tensor_alloc(&bound, ONR_DTYPE_INT8, &scalar, NULL), ONR_STATUS_OK);
+    struct onr_tensor *in[3] = {&x, &bound, NULL};
+    struct oh_opts o = {.opset = 13};
+    oh_expect_error("uint8 Neg", &n, &o, in, 1, 1, ONR_STATUS_UNSUPPORTED);
+    oh_node_free(&n);
+    oh_node_init(&n, "Clip", "clip_mixed");
+    oh_expect_error("uint8 Clip with an int8 min", &n, &o, in, 2, 1, ONR_STATUS_UNSUPPORTED);
+    oh_node_free(&n);
+    onr_tensor_free(&x), onr_tensor_free(&bound);
+}
+
 static void test_errors(void)
 {
     static const int64_t dims[1] = {4}, two[1] = {2};
@@ -159,6 +226,7 @@ int main(void)
     clip_inputs("Clip 12 max only", NULL, &two, 12);
     clip_inputs("Clip 13 no bounds", NULL, NULL, 13);
     clip_inputs("Clip 17 min > max gives max", &six, &two, 17);
+    test_integers();
     test_errors();
     printf("test_activation: %d failures\n", onr_test_failures);
     return onr_test_failures != 0;

@@ -2,7 +2,7 @@
  * (1-D) and rank-5 (3-D) X, and MaxPool's Indices output (storage_order 0
  * and 1) at ranks 3, 4 and 5, against a naive loop written here (its own
  * auto_pad, ceil_mode and index arithmetic); reference and fast modes,
- * 1, 2 and 3 threads bitwise. */
+ * 1, 2 and 3 threads bitwise; MaxPool on uint8 and int8. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -233,10 +233,85 @@ static void test_ties(void)
     onr_tensor_free(&x), onr_tensor_free(&y), onr_tensor_free(&ind), oh_node_free(&n);
 }
 
+/* MaxPool on uint8 and int8 X (opset 12): integer values held in float for
+ * the naive loop, so the expected maxima and indices are exact; 2-D cases
+ * too (integer X always takes the reference kernel). */
+static void test_integer_maxpool(void)
+{
+    const struct pcase cases[] = {
+        {"int max 2d k3 s2 pads", "MaxPool", 2, 2, 3, {9, 11}, {3, 3}, {2, 2}, {1, 1},
+         {1, 1, 0, 1}, NULL, 0, 0, 0, true},
+        {"int max 1d dil", "MaxPool", 1, 1, 2, {19}, {3}, {2}, {2}, {1, 1}, NULL, 0, 0, 0, true},
+        {"int max 3d ceil", "MaxPool", 3, 1, 2, {4, 5, 6}, {2, 2, 3}, {2, 2, 2}, {1, 1, 1},
+         {0, 1, 0, 1, 0, 1}, NULL, 1, 0, 1, true},
+    };
+    for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++)
+        for (int u = 0; u < 2; u++) {
+            const struct pcase *c = &cases[ci];
+            const enum onr_dtype dtype = u ? ONR_DTYPE_UINT8 : ONR_DTYPE_INT8;
+            struct oh_node n;
+            oh_node_init(&n, "MaxPool", c->what);
+            oh_attr_ints(&n, "kernel_shape", c->k, (size_t)c->axes);
+            oh_attr_ints(&n, "strides", c->stride, (size_t)c->axes);
+            oh_attr_ints(&n, "dilations", c->dil, (size_t)c->axes);
+            oh_attr_ints(&n, "pads", c->pads, 2 * (size_t)c->axes);
+            if (c->ceil_mode) oh_attr_int(&n, "ceil_mode", 1);
+            if (c->storage_order) oh_attr_int(&n, "storage_order", 1);
+            struct onr_shape xs = {.rank = 2 + c->axes, .dims = {c->N, c->C}};
+            int64_t out[3], p0[3], p1[3];
+            size_t ny = (size_t)(c->N * c->C);
+            for (int a = 0; a < c->axes; a++) {
+                xs.dims[2 + a] = c->in[a];
+                out[a] = out_extent(c, a, &p0[a], &p1[a]);
+                ny *= (size_t)out[a];
+            }
+            struct onr_tensor x = {0}, y = {0}, yi = {0};
+            CHECK_STATUS(onr_tensor_alloc(&x, dtype, &xs, NULL), ONR_STATUS_OK);
+            const size_t nx = x.nbytes;
+            float *xf = malloc(nx * sizeof *xf);
+            onr_test_fill(xf, nx, 31 + u, 0, 1);
+            for (size_t i = 0; i < nx; i++) {
+                const int v = u ? (int)(xf[i] * 256.0f) : (int)(xf[i] * 256.0f) - 128;
+                xf[i] = (float)v;
+                if (u) ((uint8_t *)x.data)[i] = (uint8_t)v;
+                else ((int8_t *)x.data)[i] = (int8_t)v;
+            }
+            float *want = malloc(ny * sizeof *want);
+            int64_t *want_i = malloc(ny * sizeof *want_i);
+            naive(c, xf, out, p0, p1, want, want_i);
+            struct onr_tensor *in[1] = {&x}, *outp[2] = {&y, &yi};
+            struct oh_opts o = {.opset = 12, .threads = 2};
+            struct onr_error err = {{0}};
+            CHECK_STATUS(oh_run(&n, &o, in, 1, outp, 2, &err), ONR_STATUS_OK);
+            if (y.data != NULL) {
+                CHECK(y.dtype == dtype && y.nbytes == ny);
+                size_t bad = 0;
+                for (size_t i = 0; i < ny; i++) {
+                    const float got = u ? (float)((uint8_t *)y.data)[i]
+                                        : (float)((int8_t *)y.data)[i];
+                    bad += got != want[i] || ((int64_t *)yi.data)[i] != want_i[i];
+                }
+                if (bad) {
+                    fprintf(stderr, "%s (%s): %zu of %zu outputs differ\n", c->what,
+                            onr_dtype_name(dtype), bad, ny);
+                    onr_test_failures++;
+                }
+            }
+            /* before opset 12 MaxPool is float-only */
+            struct oh_opts o11 = {.opset = 11};
+            oh_expect_error("int8 MaxPool at opset 11", &n, &o11, in, 1, 1,
+                            ONR_STATUS_UNSUPPORTED);
+            onr_tensor_free(&x), onr_tensor_free(&y), onr_tensor_free(&yi);
+            free(xf), free(want), free(want_i);
+            oh_node_free(&n);
+        }
+}
+
 int main(void)
 {
     test_values();
     test_ties();
+    test_integer_maxpool();
     if (onr_test_failures) fprintf(stderr, "test_pool1d3d: %d failures\n", onr_test_failures);
     return onr_test_failures != 0;
 }
