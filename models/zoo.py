@@ -2,6 +2,14 @@
 """Export the depthwise-separable model families (and ResNet-18 for contrast)
 from torchvision as ONNX test-case folders with PyTorch references.
 
+Besides the classifiers: segmentation heads (LR-ASPP and DeepLabV3 on
+MobileNetV3-Large: Resize to sizes computed from Shape at run time),
+ConvNeXt-Tiny (depthwise 7x7, LayerNorm), and small networks built here:
+a U-Net of the notebook's blocks with dense, grouped and depthwise
+ConvTranspose2d upsampling, a net of the padding, PReLU, Mish and GroupNorm
+layers, an ESPCN super-resolution net (PixelShuffle: DepthToSpace) and an
+X3D-style video classifier of depthwise-separable Conv3d blocks.
+
 Nothing is downloaded: every network is built with weights=None from a fixed
 seed. Freshly initialised torchvision networks give outputs around 1e-8, which
 any runtime "matches" under an absolute tolerance, so every BatchNorm first
@@ -53,6 +61,113 @@ class MobileNetV1(nn.Module):
         return self.fc(torch.flatten(self.pool(self.features(x)), 1))
 
 
+class SepUNet(nn.Module):
+    """A U-Net of the notebook's block: stride-2 depthwise-separable blocks
+    down; up, per level from the bottom, a dense ConvTranspose2d (k2 s2),
+    a grouped one (4 groups, k4 s2 p1) and a depthwise-separable one
+    (depthwise k3 s2 p1 output_padding 1, then 1x1), each followed by
+    BatchNorm + ReLU; skips concatenated and fused by another block; a 1x1
+    head of `classes` maps."""
+
+    def __init__(self, width=(16, 32, 64, 128), classes=5):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(3, width[0], 3, padding=1, bias=False),
+                                  nn.BatchNorm2d(width[0]), nn.ReLU())
+        pairs = list(zip(width[:-1], width[1:]))
+        self.down = nn.ModuleList([DepthWiseSeparableConv(a, b, stride=2) for a, b in pairs])
+        ups = []
+        for level, (a, b) in enumerate(reversed(pairs)):
+            if level == 0:
+                up = [nn.ConvTranspose2d(b, a, 2, stride=2, bias=False)]
+            elif level == 1:
+                up = [nn.ConvTranspose2d(b, a, 4, stride=2, padding=1, groups=4, bias=False)]
+            else:
+                up = [nn.ConvTranspose2d(b, b, 3, stride=2, padding=1, output_padding=1,
+                                         groups=b), nn.Conv2d(b, a, 1, bias=False)]
+            ups.append(nn.Sequential(*up, nn.BatchNorm2d(a), nn.ReLU()))
+        self.up = nn.ModuleList(ups)
+        self.fuse = nn.ModuleList([DepthWiseSeparableConv(2 * a, a) for a, _ in reversed(pairs)])
+        self.head = nn.Conv2d(width[0], classes, 1)
+
+    def forward(self, x):
+        x = self.stem(x)
+        skips = []
+        for down in self.down:
+            skips.append(x)
+            x = down(x)
+        for up, fuse, skip in zip(self.up, self.fuse, reversed(skips)):
+            x = fuse(torch.cat([up(x), skip], 1))
+        return self.head(x)
+
+
+class PadNormNet(nn.Module):
+    """The layers PyTorch users reach for around separable blocks: ZeroPad2d
+    and F.pad (Pad constant), ReflectionPad2d, ReplicationPad2d, PReLU (one
+    slope per channel and a shared one), Mish, GroupNorm, each around a
+    depthwise or pointwise Conv."""
+
+    def __init__(self, classes=10):
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.ZeroPad2d((1, 2, 0, 1)), nn.Conv2d(3, 16, 3, stride=2), nn.PReLU(16),
+            nn.ReflectionPad2d(1), nn.Conv2d(16, 16, 3, groups=16), nn.GroupNorm(4, 16), nn.Mish(),
+            nn.Conv2d(16, 32, 1), nn.PReLU(),
+            nn.ReplicationPad2d((2, 1, 1, 2)), nn.Conv2d(32, 32, 3, stride=2, groups=32),
+            nn.GroupNorm(8, 32), nn.ReLU())
+        self.fc = nn.Linear(32, classes)
+
+    def forward(self, x):
+        x = nn.functional.pad(self.body(x), (0, 1, 1, 0), value=0.5)
+        return self.fc(torch.flatten(nn.functional.adaptive_avg_pool2d(x, 1), 1))
+
+
+class ESPCN(nn.Module):
+    """Shi et al.'s ESPCN: convolutions at low resolution, then PixelShuffle
+    (exported as DepthToSpace) by `r`."""
+
+    def __init__(self, r=3):
+        super().__init__()
+        self.body = nn.Sequential(nn.Conv2d(3, 64, 5, padding=2), nn.Tanh(),
+                                  nn.Conv2d(64, 32, 3, padding=1), nn.Tanh(),
+                                  nn.Conv2d(32, 3 * r * r, 3, padding=1), nn.PixelShuffle(r))
+
+    def forward(self, x):
+        return self.body(x)
+
+
+class Sep3d(nn.Module):
+    """An X3D-style video classifier: a (1,3,3) stem, then depthwise 3x3x3
+    (stride 1x2x2) + pointwise Conv3d blocks, each with BatchNorm and ReLU."""
+
+    def __init__(self, width=(24, 48, 96), classes=10):
+        super().__init__()
+        layers = [nn.Conv3d(3, width[0], (1, 3, 3), stride=(1, 2, 2), padding=(0, 1, 1),
+                            bias=False), nn.BatchNorm3d(width[0]), nn.ReLU()]
+        for a, b in zip(width[:-1], width[1:]):
+            layers += [nn.Conv3d(a, a, 3, stride=(1, 2, 2), padding=1, groups=a, bias=False),
+                       nn.BatchNorm3d(a), nn.ReLU(),
+                       nn.Conv3d(a, b, 1, bias=False), nn.BatchNorm3d(b), nn.ReLU()]
+        self.features = nn.Sequential(*layers)
+        self.pool = nn.AdaptiveAvgPool3d(1)
+        self.fc = nn.Linear(width[-1], classes)
+
+    def forward(self, x):
+        return self.fc(torch.flatten(self.pool(self.features(x)), 1))
+
+
+class SegmentationOut(nn.Module):
+    """torchvision's segmentation models return a dict; export its "out"."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x):
+        return self.model(x)["out"]
+
+
+SEGMENTATION = torchvision.models.segmentation
+
 BUILDERS = {
     "mobilenet_v1": lambda: MobileNetV1(),
     "mobilenet_v2": lambda: torchvision.models.mobilenet_v2(weights=None),
@@ -63,13 +178,35 @@ BUILDERS = {
     "efficientnet_b0": lambda: torchvision.models.efficientnet_b0(weights=None),
     "squeezenet1_1": lambda: torchvision.models.squeezenet1_1(weights=None),
     "resnet18": lambda: torchvision.models.resnet18(weights=None),
+    "lraspp_mobilenet_v3_large": lambda: SegmentationOut(SEGMENTATION.lraspp_mobilenet_v3_large(
+        weights=None, weights_backbone=None)),
+    "deeplabv3_mobilenet_v3_large": lambda: SegmentationOut(
+        SEGMENTATION.deeplabv3_mobilenet_v3_large(weights=None, weights_backbone=None)),
+    "convnext_tiny": lambda: torchvision.models.convnext_tiny(weights=None),
+    "regnet_y_400mf": lambda: torchvision.models.regnet_y_400mf(weights=None),
+    "efficientnet_b1": lambda: torchvision.models.efficientnet_b1(weights=None),
+    "sep_unet": lambda: SepUNet(),
+    "pad_norm_net": lambda: PadNormNet(),
+    "espcn": lambda: ESPCN(),
+    "sep3d": lambda: Sep3d(),
 }
+
+# Input shape for a batch and --size, where it is not (batch, 3, size, size):
+# ESPCN upscales a quarter-size image, the video net takes 8 frames.
+INPUT_SHAPES = {
+    "espcn": lambda batch, size: (batch, 3, size // 4, size // 4),
+    "sep3d": lambda batch, size: (batch, 3, 8, size // 4, size // 4),
+}
+
+
+def input_shape(name, batch, size):
+    return INPUT_SHAPES.get(name, lambda b, s: (b, 3, s, s))(batch, size)
 
 # The newest opset torch.onnx in Debian's PyTorch 1.13 exports.
 NEWEST_OPSET = 17
 
 
-def calibrate(model, size, seed):
+def calibrate(model, shape, seed):
     """Gives every BatchNorm statistics of its real input, then perturbs them
     and the affine parameters so no BatchNorm is close to an identity."""
     gen = torch.Generator().manual_seed(seed + 1)
@@ -80,7 +217,7 @@ def calibrate(model, size, seed):
     model.train()
     with torch.no_grad():
         for _ in range(2):
-            model(torch.randn(4, 3, size, size, generator=gen))
+            model(torch.randn(4, *shape[1:], generator=gen))
     for bn in bns:
         c = bn.num_features
         with torch.no_grad():
@@ -94,7 +231,7 @@ def calibrate(model, size, seed):
 def build(name, size, seed):
     torch.manual_seed(seed)
     model = BUILDERS[name]()
-    calibrate(model, size, seed)
+    calibrate(model, input_shape(name, 4, size), seed)
     return model
 
 
@@ -143,7 +280,7 @@ def main():
         model = build(name, args.size, args.seed)
         for batch in (int(b) for b in args.batches.split(",")):
             gen = torch.Generator().manual_seed(args.seed + 100 + batch)
-            x = torch.randn(batch, 3, args.size, args.size, generator=gen)
+            x = torch.randn(*input_shape(name, batch, args.size), generator=gen)
             for opset in opsets:
                 case = f"{name}_op{opset}_b{batch}" + ("_dyn" if args.dynamic else "")
                 y = save_case(os.path.join(args.out, case), model, x, opset, args.dynamic)
