@@ -1,6 +1,6 @@
 /* ReduceMean, ReduceSum, ReduceMax, ReduceMin, ReduceSumSquare, ReduceL1,
- * ReduceL2, ReduceProd, ReduceLogSum, ReduceLogSumExp on float32, opsets
- * 1..17.
+ * ReduceL2, ReduceProd, ReduceLogSum, ReduceLogSumExp on float32 and
+ * float64, opsets 1..17.
  *
  * Attributes: axes (every opset here, except ReduceSum from 13, where axes
  * is an optional int64 input that must be constant), keepdims (default 1),
@@ -16,7 +16,8 @@
  * max + log of the sum, so it neither overflows nor underflows; an
  * infinite max is the result). The reference walks the input once in memory order; the
  * fast path walks each output's inputs and splits outputs across threads.
- * Both add in the same order, so they agree bitwise. */
+ * Both add in the same order, so they agree bitwise. float64 runs the fast
+ * path's loop in double in both modes (one thread under --reference). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,14 +123,14 @@ static enum onr_status reduce_infer(struct onr_op_ctx *ctx, struct onr_error *er
     struct reduce_params *p = ctx->params;
     const struct onr_tensor *x = ctx->x[0];
     struct onr_tensor *y = ctx->y[0];
-    if (x->dtype != ONR_DTYPE_FLOAT)
+    if (x->dtype != ONR_DTYPE_FLOAT && x->dtype != ONR_DTYPE_DOUBLE)
         return onr_error_set(err, ONR_STATUS_UNSUPPORTED,
-                             "%s '%s': input is %s, only float32 is supported",
+                             "%s '%s': input is %s, only float32 and float64 are supported",
                              ctx->node->op_type, ctx->node->name, onr_dtype_name(x->dtype));
     bool none;
     enum onr_status st = read_axes(ctx, p, x->shape.rank, &none, err);
     if (st != ONR_STATUS_OK) return st;
-    y->dtype = ONR_DTYPE_FLOAT;
+    y->dtype = x->dtype;
     p->copy = none && p->noop_with_empty_axes && p->axes_input;
     if (p->copy) {
         y->shape = x->shape;
@@ -175,43 +176,47 @@ static enum onr_status reduce_infer(struct onr_op_ctx *ctx, struct onr_error *er
     return ONR_STATUS_OK;
 }
 
-/* m: the output's max (LogSumExp only). */
-static inline float combine(enum reduce_kind kind, float acc, float v, float m)
-{
-    switch (kind) {
-    case REDUCE_MAX: return v > acc || isnan(v) ? v : acc;
-    case REDUCE_MIN: return v < acc || isnan(v) ? v : acc;
-    case REDUCE_SUMSQUARE: case REDUCE_L2: return acc + v * v;
-    case REDUCE_L1: return acc + fabsf(v);
-    case REDUCE_PROD: return acc * v;
-    case REDUCE_LOGSUMEXP: return acc + expf(v - m);
-    default: return acc + v;
+/* combine, start and finish for one element type T (float: the compute
+ * type; double: the float64 inputs ONNX allows), with T's math functions.
+ * m: the output's max (LogSumExp only). */
+#define REDUCE_MATH(SUFFIX, T, FABS, EXP, SQRT, LOG)                                   \
+    static inline T combine##SUFFIX(enum reduce_kind kind, T acc, T v, T m)            \
+    {                                                                                  \
+        switch (kind) {                                                                \
+        case REDUCE_MAX: return v > acc || isnan(v) ? v : acc;                         \
+        case REDUCE_MIN: return v < acc || isnan(v) ? v : acc;                         \
+        case REDUCE_SUMSQUARE: case REDUCE_L2: return acc + v * v;                     \
+        case REDUCE_L1: return acc + FABS(v);                                          \
+        case REDUCE_PROD: return acc * v;                                              \
+        case REDUCE_LOGSUMEXP: return acc + EXP(v - m);                                \
+        default: return acc + v;                                                       \
+        }                                                                              \
+    }                                                                                  \
+    static T start_value##SUFFIX(enum reduce_kind kind)                                \
+    {                                                                                  \
+        return kind == REDUCE_MAX ? (T)-INFINITY : kind == REDUCE_MIN ? (T)INFINITY    \
+             : kind == REDUCE_PROD ? (T)1 : (T)0;                                      \
+    }                                                                                  \
+    static inline T finish##SUFFIX(enum reduce_kind kind, T acc, T m, int64_t count)   \
+    {                                                                                  \
+        switch (kind) {                                                                \
+        case REDUCE_MEAN: return acc / (T)count;                                       \
+        case REDUCE_L2: return SQRT(acc);                                              \
+        case REDUCE_LOGSUM: return LOG(acc);                                           \
+        case REDUCE_LOGSUMEXP: return isinf(m) ? m : m + LOG(acc);                     \
+        default: return acc;                                                           \
+        }                                                                              \
     }
-}
 
-static float start_value(enum reduce_kind kind)
-{
-    return kind == REDUCE_MAX ? -INFINITY : kind == REDUCE_MIN ? INFINITY
-         : kind == REDUCE_PROD ? 1.0f : 0.0f;
-}
-
-static inline float finish(enum reduce_kind kind, float acc, float m, int64_t count)
-{
-    switch (kind) {
-    case REDUCE_MEAN: return acc / (float)count;
-    case REDUCE_L2: return sqrtf(acc);
-    case REDUCE_LOGSUM: return logf(acc);
-    case REDUCE_LOGSUMEXP: return isinf(m) ? m : m + logf(acc);
-    default: return acc;
-    }
-}
+REDUCE_MATH(, float, fabsf, expf, sqrtf, logf)
+REDUCE_MATH(_f64, double, fabs, exp, sqrt, log)
 
 static enum onr_status reduce_prepare(struct onr_op_ctx *ctx, struct onr_error *err)
 {
     (void)err;
     const struct reduce_params *p = ctx->params;
     /* The reference keeps LogSumExp's per-output max here. */
-    if (p->kind == REDUCE_LOGSUMEXP && !p->copy)
+    if (p->kind == REDUCE_LOGSUMEXP && !p->copy && ctx->x[0]->dtype == ONR_DTYPE_FLOAT)
         ctx->workspace_bytes = (size_t)onr_shape_numel(&ctx->y[0]->shape) * sizeof(float);
     return ONR_STATUS_OK;
 }
@@ -244,42 +249,48 @@ static void reduce_ref(const struct reduce_params *p, const struct onr_shape *xs
 }
 
 /* x: kept dims x reduced dims (strided)  y: kept dims. */
-static void reduce_fast(const struct reduce_params *p, const float *x, int64_t ny, float *y,
-                        int threads)
-{
-    const int nr = p->n_red;
-    const int64_t inner = nr ? p->red_dims[nr - 1] : 1, istride = nr ? p->red_strides[nr - 1] : 0;
-    const int64_t outer = inner ? p->count / inner : 0;
-#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1 && ny > 1 && ny * p->count >= 32768)
-    for (int64_t e = 0; e < ny; e++) {
-        int64_t base = 0, rest = e;
-        for (int d = p->n_keep - 1; d >= 0; d--) {
-            base += (rest % p->keep_dims[d]) * p->keep_strides[d];
-            rest /= p->keep_dims[d];
-        }
-        const bool lse = p->kind == REDUCE_LOGSUMEXP;
-        float acc = 0.0f, m = 0.0f;
-        for (int pass = lse ? 0 : 1; pass < 2; pass++) {
-            const enum reduce_kind kind = pass == 0 ? REDUCE_MAX : p->kind;
-            if (pass == 1) m = acc;
-            acc = start_value(kind);
-            for (int64_t j = 0; j < outer; j++) {
-                int64_t off = base;
-                rest = j;
-                for (int d = nr - 2; d >= 0; d--) {
-                    off += (rest % p->red_dims[d]) * p->red_strides[d];
-                    rest /= p->red_dims[d];
-                }
-                const float *xr = x + off;
-                if (kind == REDUCE_SUM || kind == REDUCE_MEAN)
-                    for (int64_t i = 0; i < inner; i++) acc += xr[i * istride];
-                else
-                    for (int64_t i = 0; i < inner; i++) acc = combine(kind, acc, xr[i * istride], m);
-            }
-        }
-        y[e] = finish(p->kind, acc, m, p->count);
+#define REDUCE_FAST(SUFFIX, T)                                                          \
+    static void reduce_fast##SUFFIX(const struct reduce_params *p, const T *x, int64_t ny, \
+                                    T *y, int threads)                                  \
+    {                                                                                   \
+        const int nr = p->n_red;                                                        \
+        const int64_t inner = nr ? p->red_dims[nr - 1] : 1;                             \
+        const int64_t istride = nr ? p->red_strides[nr - 1] : 0;                        \
+        const int64_t outer = inner ? p->count / inner : 0;                             \
+        _Pragma("omp parallel for num_threads(threads) schedule(static) if (threads > 1 && ny > 1 && ny * p->count >= 32768)") \
+        for (int64_t e = 0; e < ny; e++) {                                              \
+            int64_t base = 0, rest = e;                                                 \
+            for (int d = p->n_keep - 1; d >= 0; d--) {                                  \
+                base += (rest % p->keep_dims[d]) * p->keep_strides[d];                  \
+                rest /= p->keep_dims[d];                                                \
+            }                                                                           \
+            const bool lse = p->kind == REDUCE_LOGSUMEXP;                               \
+            T acc = 0, m = 0;                                                           \
+            for (int pass = lse ? 0 : 1; pass < 2; pass++) {                            \
+                const enum reduce_kind kind = pass == 0 ? REDUCE_MAX : p->kind;         \
+                if (pass == 1) m = acc;                                                 \
+                acc = start_value##SUFFIX(kind);                                        \
+                for (int64_t j = 0; j < outer; j++) {                                   \
+                    int64_t off = base;                                                 \
+                    rest = j;                                                           \
+                    for (int d = nr - 2; d >= 0; d--) {                                 \
+                        off += (rest % p->red_dims[d]) * p->red_strides[d];             \
+                        rest /= p->red_dims[d];                                         \
+                    }                                                                   \
+                    const T *xr = x + off;                                              \
+                    if (kind == REDUCE_SUM || kind == REDUCE_MEAN)                      \
+                        for (int64_t i = 0; i < inner; i++) acc += xr[i * istride];     \
+                    else                                                                \
+                        for (int64_t i = 0; i < inner; i++)                             \
+                            acc = combine##SUFFIX(kind, acc, xr[i * istride], m);       \
+                }                                                                       \
+            }                                                                           \
+            y[e] = finish##SUFFIX(p->kind, acc, m, p->count);                           \
+        }                                                                               \
     }
-}
+
+REDUCE_FAST(, float)
+REDUCE_FAST(_f64, double)
 
 static enum onr_status reduce_run(struct onr_op_ctx *ctx, struct onr_error *err)
 {
@@ -289,6 +300,8 @@ static enum onr_status reduce_run(struct onr_op_ctx *ctx, struct onr_error *err)
     const int64_t ny = onr_shape_numel(&y->shape);
     if (p->copy) {
         if (y->nbytes) memcpy(y->data, x->data, y->nbytes);
+    } else if (x->dtype == ONR_DTYPE_DOUBLE) {
+        reduce_fast_f64(p, x->data, ny, y->data, ctx->reference ? 1 : ctx->threads);
     } else if (ctx->reference) {
         reduce_ref(p, &x->shape, x->data, ny, y->data, ctx->workspace);
     } else {
