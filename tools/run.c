@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 
@@ -243,8 +244,20 @@ static int load_specs(const struct onr_model *model, const char *model_path,
         if (eq != NULL) {
             char name[512];
             snprintf(name, sizeof name, "%.*s", (int)(eq - specs[k]), specs[k]);
-            if ((index = find_input(model, name)) >= 0)
+            if ((index = find_input(model, name)) >= 0) {
                 path = eq + 1;
+            } else if (access(specs[k], F_OK) != 0) {
+                /* Not a file whose name holds '=': a NAME the model lacks. */
+                fprintf(stderr, "onnxrun: %s: -i %s: the model has no input named '%s'; its "
+                        "inputs:", model_path, specs[k], name);
+                for (int i = 0; i < n_inputs; i++) {
+                    struct onr_tensor_ref d;
+                    if (onr_model_input(model, i, &d) == ONR_STATUS_OK)
+                        fprintf(stderr, "%s '%s'", i ? "," : "", d.name ? d.name : "?");
+                }
+                fprintf(stderr, "\n");
+                return 2;
+            }
         }
         if (index < 0)
             index = next++;

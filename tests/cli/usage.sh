@@ -36,4 +36,9 @@ run "$ONNXRUN" a.onnx b.onnx
 expect_rc 2 "two models"
 run "$ONNXRUN" a.onnx -o
 expect_rc 2 "-o without a value"
+# -i NAME=FILE with a NAME the model lacks names the inputs it has
+NOTEBOOK="$(dirname "$0")/../../models/dwsep_32x64_64x64"
+run "$ONNXRUN" "$NOTEBOOK" -i nosuch="$NOTEBOOK/test_data_set_0/input_0.pb"
+expect_rc 2 "-i with an unknown input name"
+expect_in err "no input named 'nosuch'; its inputs: 'input'" "-i with an unknown input name"
 finish
