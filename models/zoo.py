@@ -8,7 +8,8 @@ ConvNeXt-Tiny (depthwise 7x7, LayerNorm), and small networks built here:
 a U-Net of the notebook's blocks with dense, grouped and depthwise
 ConvTranspose2d upsampling, a net of the padding, PReLU, Mish and GroupNorm
 layers, an ESPCN super-resolution net (PixelShuffle: DepthToSpace) and an
-X3D-style video classifier of depthwise-separable Conv3d blocks.
+X3D-style video classifier of depthwise-separable Conv3d blocks, and the
+1-D keyword spotter that tests/models/kws1d_export.py also writes.
 
 Nothing is downloaded: every network is built with weights=None from a fixed
 seed. Freshly initialised torchvision networks give outputs around 1e-8, which
@@ -155,6 +156,55 @@ class Sep3d(nn.Module):
         return self.fc(torch.flatten(self.pool(self.features(x)), 1))
 
 
+class KWSSubBlock(nn.Module):
+    """Depthwise-separable Conv1d + BN + ReLU (the residual added before the ReLU)."""
+
+    def __init__(self, c_in, c_out, k):
+        super().__init__()
+        self.dw = nn.Conv1d(c_in, c_in, k, padding=k // 2, groups=c_in, bias=False)
+        self.pw = nn.Conv1d(c_in, c_out, 1, bias=False)
+        self.bn = nn.BatchNorm1d(c_out)
+
+    def forward(self, x, res=None):
+        y = self.bn(self.pw(self.dw(x)))
+        if res is not None:
+            y = y + res
+        return torch.relu(y)
+
+
+class KWSBlock(nn.Module):
+    def __init__(self, c_in, c_out, k):
+        super().__init__()
+        self.a = KWSSubBlock(c_in, c_out, k)
+        self.b = KWSSubBlock(c_out, c_out, k)
+        self.res = nn.Sequential(nn.Conv1d(c_in, c_out, 1, bias=False), nn.BatchNorm1d(c_out))
+
+    def forward(self, x):
+        return self.b(self.a(x), self.res(x))
+
+
+class KWS1d(nn.Module):
+    """A MatchboxNet/QuartzNet-style keyword spotter on (N, 40 MFCC, T frames):
+    a strided Conv1d stem, two blocks of depthwise + pointwise Conv1d with a
+    residual 1x1 branch, a dilated depthwise Conv1d, MaxPool1d, a pointwise
+    classifier and a mean over time."""
+
+    def __init__(self, n_mfcc=40, n_classes=12):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv1d(n_mfcc, 32, 11, stride=2, padding=5, bias=False),
+                                  nn.BatchNorm1d(32), nn.ReLU())
+        self.b1 = KWSBlock(32, 32, 13)
+        self.b2 = KWSBlock(32, 48, 15)
+        self.tail = nn.Sequential(nn.Conv1d(48, 48, 29, dilation=2, padding=28, groups=48),
+                                  nn.Conv1d(48, 64, 1), nn.BatchNorm1d(64), nn.ReLU(),
+                                  nn.MaxPool1d(3, stride=2, padding=1))
+        self.cls = nn.Conv1d(64, n_classes, 1)
+
+    def forward(self, x):
+        y = self.cls(self.tail(self.b2(self.b1(self.stem(x)))))
+        return y.mean(dim=2, keepdim=True)
+
+
 class SegmentationOut(nn.Module):
     """torchvision's segmentation models return a dict; export its "out"."""
 
@@ -189,6 +239,7 @@ BUILDERS = {
     "pad_norm_net": lambda: PadNormNet(),
     "espcn": lambda: ESPCN(),
     "sep3d": lambda: Sep3d(),
+    "kws1d": lambda: KWS1d(),
 }
 
 # Input shape for a batch and --size, where it is not (batch, 3, size, size):
@@ -196,6 +247,7 @@ BUILDERS = {
 INPUT_SHAPES = {
     "espcn": lambda batch, size: (batch, 3, size // 4, size // 4),
     "sep3d": lambda batch, size: (batch, 3, 8, size // 4, size // 4),
+    "kws1d": lambda batch, size: (batch, 40, 101),  # one second of 10 ms frames
 }
 
 

@@ -31,48 +31,9 @@ except ImportError as e:  # pragma: no cover
     sys.exit(77)
 
 
-class SubBlock(nn.Module):
-    """Depthwise-separable Conv1d + BN + ReLU (the residual added before the ReLU)."""
-
-    def __init__(self, c_in, c_out, k):
-        super().__init__()
-        self.dw = nn.Conv1d(c_in, c_in, k, padding=k // 2, groups=c_in, bias=False)
-        self.pw = nn.Conv1d(c_in, c_out, 1, bias=False)
-        self.bn = nn.BatchNorm1d(c_out)
-
-    def forward(self, x, res=None):
-        y = self.bn(self.pw(self.dw(x)))
-        if res is not None:
-            y = y + res
-        return torch.relu(y)
-
-
-class Block(nn.Module):
-    def __init__(self, c_in, c_out, k):
-        super().__init__()
-        self.a = SubBlock(c_in, c_out, k)
-        self.b = SubBlock(c_out, c_out, k)
-        self.res = nn.Sequential(nn.Conv1d(c_in, c_out, 1, bias=False), nn.BatchNorm1d(c_out))
-
-    def forward(self, x):
-        return self.b(self.a(x), self.res(x))
-
-
-class KWS1d(nn.Module):
-    def __init__(self, n_mfcc=40, n_classes=12):
-        super().__init__()
-        self.stem = nn.Sequential(nn.Conv1d(n_mfcc, 32, 11, stride=2, padding=5, bias=False),
-                                  nn.BatchNorm1d(32), nn.ReLU())
-        self.b1 = Block(32, 32, 13)
-        self.b2 = Block(32, 48, 15)
-        self.tail = nn.Sequential(nn.Conv1d(48, 48, 29, dilation=2, padding=28, groups=48),
-                                  nn.Conv1d(48, 64, 1), nn.BatchNorm1d(64), nn.ReLU(),
-                                  nn.MaxPool1d(3, stride=2, padding=1))
-        self.cls = nn.Conv1d(64, n_classes, 1)
-
-    def forward(self, x):
-        y = self.cls(self.tail(self.b2(self.b1(self.stem(x)))))
-        return y.mean(dim=2, keepdim=True)
+# The net is models/zoo.py's (also timed by tools/bench/compare).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "models"))
+from zoo import KWS1d  # noqa: E402
 
 
 def randomize_batchnorm(model, x, gen):

@@ -47,6 +47,10 @@ SPECS = [
     Spec("mobilenet_v3_large", "zoo", "mobilenet_v3_large", 1, "MobileNetV3-Large"),
     Spec("mnasnet1_0", "zoo", "mnasnet1_0", 1, "MNASNet 1.0"),
     Spec("efficientnet_b0", "zoo", "efficientnet_b0", 1, "EfficientNet-B0"),
+    Spec("kws1d", "zoo", "kws1d", 1, "1-D keyword spotter 1x40x101"),
+    Spec("lraspp", "zoo", "lraspp_mobilenet_v3_large", 1, "LR-ASPP MobileNetV3 (Resize)"),
+    Spec("sep_unet", "zoo", "sep_unet", 1, "separable U-Net (ConvTranspose)"),
+    Spec("sep3d", "zoo", "sep3d", 1, "3-D separable video 1x3x8x56x56"),
 ]
 BY_KEY = {s.key: s for s in SPECS}
 
@@ -76,7 +80,7 @@ def _notebook(spec, cache):
 def _zoo(spec, cache):
     model = zoo.build(spec.name, 224, SEED)
     gen = torch.Generator().manual_seed(SEED + 100 + spec.batch)
-    x = torch.randn(spec.batch, 3, 224, 224, generator=gen)
+    x = torch.randn(*zoo.input_shape(spec.name, spec.batch, 224), generator=gen)
     folder = os.path.join(cache, f"{spec.name}_op{OPSET}_b{spec.batch}")
     if not os.path.isfile(os.path.join(folder, "model.onnx")):
         zoo.save_case(folder, model, x, OPSET, False)
