@@ -13,8 +13,8 @@
  *
  * A 1-D Conv (N, C, W) runs as the 2-D Conv (N, C, 1, W) with a 1xK
  * kernel (the same bytes), so it has every 2-D path below and the graph
- * passes' fusions. A 3-D Conv runs onr_conv3d_f32__ref (kernels/conv3d.h),
- * the only 3-D kernel so far, in every mode.
+ * passes' fusions. A 3-D Conv takes the paths of conv3d.c (direct
+ * depthwise, im2col + GEMM, the reference).
  *
  * prepare picks the 1-D/2-D kernel: the oracle onr_conv2d_f32__ref when
  * ctx->reference is set, the im2col + GEMM path (conv_gemm.c) for group 1
@@ -347,11 +347,7 @@ enum onr_status onr_conv_prepare_plain(struct onr_op_ctx *ctx, struct conv_param
                              ctx->node->op_type, ctx->node->name);
     ctx->workspace_bytes = 0;
     onr_conv_params_clear(p);
-    if (p->spatial == 3) {
-        /* no fast 3-D kernel yet: the reference loop, threaded */
-        p->kernel_name = "conv3d__ref";
-        return ONR_STATUS_OK;
-    }
+    if (p->spatial == 3) return onr_conv3d_prepare(ctx, p, err);
     if (ctx->reference) {
         p->kernel_fn = conv_ref;
         p->kernel_name = "conv2d__ref";
@@ -373,27 +369,24 @@ static enum onr_status conv_prepare(struct onr_op_ctx *ctx, struct onr_error *er
 void onr_conv_run_plain(const struct onr_op_ctx *ctx, const struct conv_params *p,
                         const float *r)
 {
+    if (p->spatial == 3) {
+        onr_conv3d_run(ctx, p, r);
+        return;
+    }
     if (p->gemm.fn != NULL) {
         onr_conv_gemm_run(ctx, p, r);
         return;
     }
     const struct onr_tensor *b = ctx->n_x > 2 ? ctx->x[2] : NULL;
-    if (p->spatial == 3) {
-        const struct onr_activation none = {ONR_ACT_NONE, 0.0f, 0.0f};
-        onr_conv3d_f32__ref(&p->shape3, ctx->x[0]->data, ctx->x[1]->data,
-                            b != NULL ? b->data : NULL, r != NULL ? &none : &p->act,
-                            ctx->y[0]->data, ctx->reference ? 1 : ctx->threads);
-        if (r == NULL) return;
-    } else if (r == NULL) {
+    if (r == NULL) {
         p->kernel_fn(&p->shape, ctx->x[0]->data, ctx->x[1]->data, b != NULL ? b->data : NULL,
                      &p->act, ctx->y[0]->data, ctx->threads);
         return;
     }
     /* Kernels without a residual input: conv + bias, then + r, then act. */
     const struct onr_activation none = {ONR_ACT_NONE, 0.0f, 0.0f};
-    if (p->spatial != 3)
-        p->kernel_fn(&p->shape, ctx->x[0]->data, ctx->x[1]->data, b != NULL ? b->data : NULL,
-                     &none, ctx->y[0]->data, ctx->threads);
+    p->kernel_fn(&p->shape, ctx->x[0]->data, ctx->x[1]->data, b != NULL ? b->data : NULL,
+                 &none, ctx->y[0]->data, ctx->threads);
     float *y = ctx->y[0]->data;
     const int64_t n = onr_shape_numel(&ctx->y[0]->shape);
 #pragma omp parallel for num_threads(ctx->threads) schedule(static) if (n >= 65536)

@@ -59,6 +59,7 @@ struct conv_params {
     bool has_kernel;
     int spatial;                        /* set by infer: 1, 2 or 3 axes */
     struct onr_conv3d_shape shape3;     /* set by infer when spatial == 3 */
+    bool dw3d;                          /* prepare: the direct depthwise 3-D kernel */
     enum onr_auto_pad auto_pad;
     struct onr_activation act;          /* applied before the single store */
     bool residual;                      /* act(conv + b + r): an input R */
@@ -97,6 +98,11 @@ const char *onr_conv_act_suffix(enum onr_activation_kind kind);
 /* Frees what prepare allocated (not p). */
 void onr_conv_params_clear(struct conv_params *p);
 void onr_conv_params_free(void *params);
+
+/* conv3d.c: the 3-D paths (p->gemm holds the GEMM path's packed W). */
+enum onr_status onr_conv3d_prepare(struct onr_op_ctx *ctx, struct conv_params *p,
+                                   struct onr_error *err);
+void onr_conv3d_run(const struct onr_op_ctx *ctx, const struct conv_params *p, const float *r);
 
 /* conv_variants.c: the first variant that fits s; whether the direct
  * few-input-channels kernel takes s rather than the GEMM path. */

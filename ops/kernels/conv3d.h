@@ -1,4 +1,6 @@
-/* 3-D convolution (rank-5 Conv): one reference kernel, no fast path yet.
+/* 3-D convolution (rank-5 Conv): the reference kernel, the im2col of the
+ * GEMM path (dense Convs: the shared GEMM kernels do the arithmetic) and a
+ * direct depthwise kernel.
  *
  *   x: (N, C, D, H, W)  w: (OC, C/group, KD, KH, KW)  b: (OC) or NULL
  *   y: (N, OC, OD, OH, OW)
@@ -25,5 +27,21 @@ struct onr_conv3d_shape {
 void onr_conv3d_f32__ref(const struct onr_conv3d_shape *s, const float *x, const float *w,
                          const float *b, const struct onr_activation *act, float *y,
                          int threads);
+
+/* Depthwise 3-D convolution (group == C, OC a multiple of C: output
+ * channel oc reads input channel oc / (OC / C)): each output element is
+ * bias + the window's products in (kd, kh, kw) order, then the activation;
+ * the same sum as __ref, written so the compiler vectorises along W.
+ * OpenMP over (n, oc) planes, so y does not depend on threads. */
+void onr_dwconv3d_f32__direct(const struct onr_conv3d_shape *s, const float *x, const float *w,
+                              const float *b, const struct onr_activation *act, float *y,
+                              int threads);
+
+/* The im2col of one image for a group-1 Conv: cols (C*KD*KH*KW, nb) holds,
+ * in row (c, kd, kh, kw), the input element each of the output positions
+ * p0 .. p0+nb-1 (flattened OD, OH, OW) reads through that tap, 0 in the
+ * padding. OpenMP over rows. */
+void onr_conv3d_im2col_f32(const struct onr_conv3d_shape *s, const float *x, int64_t p0,
+                           int64_t nb, float *cols, int threads);
 
 #endif

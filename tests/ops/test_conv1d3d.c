@@ -2,7 +2,8 @@
  * naive N-D loop written here (its own padding and auto_pad arithmetic):
  * odd sizes, strides, pads, dilations, groups (depthwise with and without
  * a channel multiplier), auto_pad, bias or not, constant W or not; the
- * fused Conv (activation, residual R) on rank 3 and 5; reference and fast
+ * fused Conv (activation, residual R) on rank 3 and 5; the 3-D direct
+ * depthwise and im2col + GEMM paths (several blocks); reference and fast
  * modes; 1, 2 and 3 threads bitwise; the attribute-length errors. */
 #include <stdlib.h>
 #include <string.h>
@@ -207,11 +208,29 @@ static void test_3d(void)
          "SAME_LOWER", false, true, false},
         {"3d VALID W not constant", 3, 1, 2, 3, 1, {5, 6, 7}, {2, 3, 4}, {1, 2, 1}, {1, 1, 1},
          {0}, "VALID", true, false, false},
+        /* the direct depthwise kernel: multiplier, W-stride, dilation, odd pads */
+        {"3d depthwise multiplier 2", 3, 2, 3, 6, 3, {4, 7, 9}, {3, 3, 3}, {1, 1, 2},
+         {1, 2, 1}, {1, 2, 0, 0, 1, 2}, NULL, true, true, false},
+        {"3d depthwise W not constant", 3, 1, 4, 4, 4, {3, 5, 6}, {1, 3, 3}, {1, 2, 2},
+         {1, 1, 1}, {0, 1, 1, 0, 1, 1}, NULL, false, false, false},
+        /* the GEMM path: R(2+1)D's (1,3,3) and (3,1,1) kernels, a 1x1x1 Conv
+         * (no im2col), and 16*27 = 432 rows: 576 positions per block, 3 blocks */
+        {"3d k1x3x3 (2+1)D spatial", 3, 2, 6, 8, 1, {4, 9, 8}, {1, 3, 3}, {1, 2, 2}, {1, 1, 1},
+         {0, 1, 1, 0, 1, 1}, NULL, true, true, false},
+        {"3d k3x1x1 (2+1)D temporal", 3, 1, 8, 5, 1, {6, 5, 4}, {3, 1, 1}, {1, 1, 1}, {1, 1, 1},
+         {1, 0, 0, 1, 0, 0}, NULL, true, true, false},
+        {"3d k1x1x1 pointwise", 3, 2, 7, 9, 1, {3, 4, 5}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {0},
+         NULL, true, true, false},
+        {"3d several im2col blocks", 3, 1, 16, 5, 1, {8, 14, 14}, {3, 3, 3}, {1, 1, 1},
+         {1, 1, 1}, {1, 1, 1, 1, 1, 1}, NULL, true, true, false},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) run_case(&cases[i], NULL, false);
     const struct onr_activation relu = {ONR_ACT_RELU, 0, 0};
     run_case(&cases[0], &relu, false);
     run_case(&cases[3], &relu, true);
+    run_case(&cases[8], &relu, true);   /* depthwise + residual */
+    run_case(&cases[10], &relu, true);  /* GEMM + residual */
+    run_case(&cases[12], &relu, false); /* 1x1x1 GEMM + relu */
 }
 
 /* Attribute lengths that disagree with each other or with X's rank. */
