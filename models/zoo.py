@@ -8,7 +8,8 @@ ConvNeXt-Tiny (depthwise 7x7, LayerNorm), and small networks built here:
 a U-Net of the notebook's blocks with dense, grouped and depthwise
 ConvTranspose2d upsampling, a net of the padding, PReLU, Mish and GroupNorm
 layers, an ESPCN super-resolution net (PixelShuffle: DepthToSpace) and an
-X3D-style video classifier of depthwise-separable Conv3d blocks, and the
+X3D-style video classifier of depthwise-separable Conv3d blocks (and
+torchvision's R(2+1)D-18 on 8-frame 64x64 clips), and the
 1-D keyword spotter that tests/models/kws1d_export.py also writes.
 
 Nothing is downloaded: every network is built with weights=None from a fixed
@@ -240,6 +241,7 @@ BUILDERS = {
     "espcn": lambda: ESPCN(),
     "sep3d": lambda: Sep3d(),
     "kws1d": lambda: KWS1d(),
+    "r2plus1d_18": lambda: torchvision.models.video.r2plus1d_18(weights=None),
 }
 
 # Input shape for a batch and --size, where it is not (batch, 3, size, size):
@@ -248,6 +250,7 @@ INPUT_SHAPES = {
     "espcn": lambda batch, size: (batch, 3, size // 4, size // 4),
     "sep3d": lambda batch, size: (batch, 3, 8, size // 4, size // 4),
     "kws1d": lambda batch, size: (batch, 40, 101),  # one second of 10 ms frames
+    "r2plus1d_18": lambda batch, size: (batch, 3, 8, 64, 64),  # 8 frames, kept small for CI
 }
 
 
