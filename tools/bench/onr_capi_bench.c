@@ -8,7 +8,7 @@
  *
  * Build (compare does it, against the library of build-bench):
  *   gcc -O2 -Iinclude tools/bench/onr_capi_bench.c build-bench/libonnxrun.a \
- *       build-bench/libonnx_proto.a -lprotobuf-c -fopenmp -lm -o build-bench/onr_capi_bench
+ *       -lprotobuf-c -fopenmp -lm -o build-bench/onr_capi_bench
  * Usage: onr_capi_bench MODEL INPUT.bin DIMS THREADS OUT.bin
  *            [--warmup S] [--warmup-runs N] [--seconds S] [--min-runs N] [--rounds R]
  *   (the arguments of ort_capi_bench.c, less the library)

@@ -77,7 +77,7 @@ def build_capi(work):
     sources; returns ({"ort": exe, "onnxrun": exe}, [commands], [commands run])."""
     loop = os.path.join(HERE, "bench_loop.h")
     ort_src, onr_src = os.path.join(HERE, "ort_capi_bench.c"), os.path.join(HERE, "onr_capi_bench.c")
-    libs = [os.path.join(work, "libonnxrun.a"), os.path.join(work, "libonnx_proto.a")]
+    libs = [os.path.join(work, "libonnxrun.a")]
     exes = {"ort": os.path.join(work, "ort_capi_bench"), "onnxrun": os.path.join(work, "onr_capi_bench")}
     cmds = {
         "ort": ["gcc", "-O2", "-Wall", ort_src, "-ldl", "-o", exes["ort"]],
