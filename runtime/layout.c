@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "../ops/kernels/nchwc.h"
+#include "../ops/fused_dwpw.h"
 #include "../ops/nchwc_conv.h"
 #include "../ops/nchwc_fused_dw.h"
 #include "../ops/nchwc_ops.h"
@@ -231,6 +232,78 @@ static enum onr_status new_node(struct onr_session *s, int i, const struct onr_o
     if (st == ONR_STATUS_OK) st = onr_session_own_node(s, *out, err);
     if (st == ONR_STATUS_OK) st = onr_node_copy_attrs(*out, old, "", err);
     return st;
+}
+
+/* The reorders that running separable pair (dw, pw) blocked needs and the
+ * ones running it plain needs, one per boundary: each value the pair reads
+ * blocked (dw's X, pw's residual) whose producer writes the other layout,
+ * and pw's output when a reader wants the other layout. */
+static void pair_reorders(const struct pass *p, int dw, int pw, int *blocked, int *plain)
+{
+    const struct onr_session *s = p->s;
+    const struct onr_xnode *d = &s->xnodes[dw], *q = &s->xnodes[pw];
+    const int in[2] = {d->in[0], q->n_in > 3 ? q->in[3] : -1};
+    *blocked = *plain = 0;
+    for (int k = 0; k < 2; k++) {
+        if (in[k] < 0) continue;
+        if (writes_blocked(p, p->producer[in[k]])) ++*plain;
+        else ++*blocked;
+    }
+    const int y = q->out[0];
+    bool reads_plain = s->values[y].is_output, reads_blk = false;
+    for (int j = 0; j < s->n_xnodes; j++) {
+        const struct onr_xnode *xn = &s->xnodes[j];
+        if (xn->removed || xn->folded) continue;
+        for (int k = 0; k < xn->n_in; k++) {
+            if (xn->in[k] != y) continue;
+            if (p->on[j] && reads_blocked(p, j, k)) reads_blk = true;
+            else reads_plain = true;
+        }
+    }
+    *blocked += reads_plain;
+    *plain += reads_blk;
+}
+
+/* A blocked depthwise Conv whose output only a blocked 1x1 Conv reads is a
+ * separable pair that onnxrun.fused:DepthwisePointwise computes on plain
+ * tensors with the same arithmetic and the same cache traffic as the
+ * blocked kernels; what blocking it can gain is only reorders saved. So the
+ * pair runs plain when blocking it needs more reorders than plain does
+ * (pair_reorders: an isolated block, plain on both sides, needs two
+ * blocked and none plain), and stays blocked inside a blocked network. */
+static enum onr_status keep_pairs_plain(struct pass *p, struct onr_error *err)
+{
+    struct onr_session *s = p->s;
+    for (int i = 0; i < s->n_xnodes; i++) {
+        struct onr_xnode *dw = &s->xnodes[i];
+        if (!p->on[i] || p->role[i] != ROLE_CONV || dw->removed) continue;
+        const int v = dw->out[0];
+        const int j = s->values[v].is_output ? -1 : onr_session_sole_reader(s, v);
+        if (j < 0 || !p->on[j] || p->role[j] != ROLE_CONV || s->xnodes[j].in[0] != v ||
+            !onr_fused_dwpw_fits(&dw->ctx, &s->xnodes[j].ctx))
+            continue;
+        int blocked, plain;
+        pair_reorders(p, i, j, &blocked, &plain);
+        if (blocked <= plain) continue;
+        struct onr_xnode *pw = &s->xnodes[j];
+        int in[ONR_DWPW_INPUTS] = {dw->in[0], dw->in[1], dw->n_in > 2 ? dw->in[2] : -1, pw->in[1],
+                                   pw->n_in > 2 ? pw->in[2] : -1, pw->n_in > 3 ? pw->in[3] : -1};
+        int n_in = ONR_DWPW_INPUTS;
+        while (n_in > ONR_DWPW_WP + 1 && in[n_in - 1] < 0) n_in--;
+        const int out = pw->out[0];
+        struct onr_node *node;
+        enum onr_status st = new_node(s, i, &onr_op_fused_dwpw, &node, err);
+        if (st == ONR_STATUS_OK) st = onr_node_copy_attrs(node, pw->node, "pointwise_", err);
+        if (st == ONR_STATUS_OK)
+            st = onr_session_replace_node(s, i, node, &onr_op_fused_dwpw, in, n_in, &out, 1, true,
+                                          err);
+        if (st != ONR_STATUS_OK) return st;
+        pw->removed = true;
+        p->on[i] = p->on[j] = false;
+        p->producer[out] = i;
+        p->producer[v] = -1;
+    }
+    return ONR_STATUS_OK;
 }
 
 /* Node i to its blocked form: a Conv becomes onnxrun.nchwc:Conv (which
@@ -486,6 +559,8 @@ enum onr_status onr_session_layout(struct onr_session *s, struct onr_error *err)
         st = onr_error_set(err, ONR_STATUS_OUT_OF_MEMORY, "layout pass: out of memory");
         goto done;
     }
+    st = keep_pairs_plain(&p, err);
+    if (st != ONR_STATUS_OK) goto done;
     /* Room for a twin of every value: else leave the graph as it is. */
     int blocked = 0;
     for (int i = 0; i < s->n_xnodes; i++) blocked += p.on[i];
