@@ -65,9 +65,9 @@ struct onr_dwpw_fns {
 };
 /* dwpw_driver.c: portable C. */
 extern const struct onr_dwpw_fns onr_dwpw_fns__scalar;
-/* x86/dwpw_avx2.c: the depthwise rows 8 columns at a time (strides 1 and 2,
- * the border columns in scalar code), the pointwise band in 4 x 24 tiles;
- * only after onr_cpu_has_avx2_fma(). */
+/* x86/dwpw_avx2.c: the depthwise rows 32 columns at a time from padded
+ * row copies (3x3 and 5x5, strides 1 and 2; other shapes row by row), the
+ * pointwise band in 4 x 24 tiles; only after onr_cpu_has_avx2_fma(). */
 extern const struct onr_dwpw_fns onr_dwpw_fns__avx2;
 /* x86/dwpw_avx512.c: 16 columns, 8 x 32 tiles; only after
  * onr_cpu_has_avx512(). */
