@@ -234,10 +234,27 @@ static enum onr_status new_node(struct onr_session *s, int i, const struct onr_o
     return st;
 }
 
+/* Whether a node other than a and b reads value v in the given layout
+ * (plain: or v is a graph output). */
+static bool read_elsewhere(const struct pass *p, int v, int a, int b, bool blocked)
+{
+    const struct onr_session *s = p->s;
+    if (!blocked && s->values[v].is_output) return true;
+    for (int j = 0; j < s->n_xnodes; j++) {
+        const struct onr_xnode *xn = &s->xnodes[j];
+        if (j == a || j == b || xn->removed || xn->folded) continue;
+        for (int k = 0; k < xn->n_in; k++)
+            if (xn->in[k] == v && (p->on[j] && reads_blocked(p, j, k)) == blocked) return true;
+    }
+    return false;
+}
+
 /* The reorders that running separable pair (dw, pw) blocked needs and the
- * ones running it plain needs, one per boundary: each value the pair reads
- * blocked (dw's X, pw's residual) whose producer writes the other layout,
- * and pw's output when a reader wants the other layout. */
+ * ones running it plain needs, and no other node needs anyway: for each
+ * value the pair reads blocked (dw's X, pw's residual), a copy in the
+ * pair's layout unless its producer writes that layout or another reader
+ * already wants that copy; for pw's output, one for each layout its
+ * readers want other than the pair's. */
 static void pair_reorders(const struct pass *p, int dw, int pw, int *blocked, int *plain)
 {
     const struct onr_session *s = p->s;
@@ -245,23 +262,14 @@ static void pair_reorders(const struct pass *p, int dw, int pw, int *blocked, in
     const int in[2] = {d->in[0], q->n_in > 3 ? q->in[3] : -1};
     *blocked = *plain = 0;
     for (int k = 0; k < 2; k++) {
-        if (in[k] < 0) continue;
-        if (writes_blocked(p, p->producer[in[k]])) ++*plain;
-        else ++*blocked;
+        const int v = in[k];
+        if (v < 0 || (k == 1 && v == in[0])) continue;
+        const bool prod_blocked = writes_blocked(p, p->producer[v]);
+        if (!read_elsewhere(p, v, dw, pw, !prod_blocked)) ++*(prod_blocked ? plain : blocked);
     }
     const int y = q->out[0];
-    bool reads_plain = s->values[y].is_output, reads_blk = false;
-    for (int j = 0; j < s->n_xnodes; j++) {
-        const struct onr_xnode *xn = &s->xnodes[j];
-        if (xn->removed || xn->folded) continue;
-        for (int k = 0; k < xn->n_in; k++) {
-            if (xn->in[k] != y) continue;
-            if (p->on[j] && reads_blocked(p, j, k)) reads_blk = true;
-            else reads_plain = true;
-        }
-    }
-    *blocked += reads_plain;
-    *plain += reads_blk;
+    *blocked += read_elsewhere(p, y, dw, pw, false);
+    *plain += read_elsewhere(p, y, dw, pw, true);
 }
 
 /* A blocked depthwise Conv whose output only a blocked 1x1 Conv reads is a
