@@ -1,7 +1,7 @@
 /* The band functions of the fused depthwise -> pointwise kernel (dwpw.h),
  * AVX2 + FMA. The depthwise rows: 3x3 and 5x5 of stride 1 or 2 from padded
- * copies of the rows they read (no border columns, every tap unrolled), 32
- * columns at a time (the last vector stored under a mask); other kernels
+ * copies of the rows they read (no border columns, every tap unrolled), 2
+ * rows x 32 columns at a time (the last vector stored under a mask); other kernels
  * row by row, 8 inner columns at a time (stride 1: the last vector masked;
  * stride 2: two loads per tap and a shuffle), the border columns through
  * onr_dwpw_dw_pixel. The pointwise band: register tiles of MR = 4 output
@@ -237,39 +237,51 @@ static void pad_rows(const struct onr_conv_shape *d, const float *xc, int64_t oh
     }
 }
 
-/* nv vectors of output row oh from the padded rows, every tap taken (the
- * padding's are zeros); the last vector stored under mask when masked. */
+/* nv vectors of nr (1 or 2) output rows from row r of the band on, from
+ * the padded rows, every tap taken (the padding's are zeros); the last
+ * vector of a row stored under mask when masked. Two rows give 8
+ * independent accumulators, enough to cover the FMA latency of the taps. */
 static inline __attribute__((always_inline)) void
-pad_vec(const struct onr_conv_shape *d, int64_t K, int64_t S, int nv, bool masked, __m256i mask,
-        const float *buf, int64_t ld, const float *w, float bias, const struct onr_act256 *av,
-        int64_t r, int64_t ow, float *y)
+pad_vec(const struct onr_conv_shape *d, int64_t K, int64_t S, int nr, int nv, bool masked,
+        __m256i mask, const float *buf, int64_t ld, const float *w, float bias,
+        const struct onr_act256 *av, int64_t r, int64_t ow, float *y)
 {
-    __m256 acc[DW_NV];
-    _Pragma("GCC unroll 4")
-    for (int v = 0; v < nv; v++) acc[v] = _mm256_set1_ps(bias);
+    __m256 acc[2][DW_NV];
+    _Pragma("GCC unroll 2")
+    for (int i = 0; i < nr; i++)
+        _Pragma("GCC unroll 4")
+        for (int v = 0; v < nv; v++) acc[i][v] = _mm256_set1_ps(bias);
     _Pragma("GCC unroll 5")
     for (int64_t kh = 0; kh < K; kh++) {
-        const float *br = buf + (r * d->stride_h + kh * d->dil_h) * ld + ow * S;
         _Pragma("GCC unroll 5")
         for (int64_t kw = 0; kw < K; kw++) {
             const __m256 wv = _mm256_broadcast_ss(w + kh * K + kw);
-            _Pragma("GCC unroll 4")
-            for (int v = 0; v < nv; v++) {
-                const float *q = br + kw * d->dil_w + 8 * S * v;
-                acc[v] = _mm256_fmadd_ps(wv, S == 2 ? load_even(q) : _mm256_loadu_ps(q), acc[v]);
+            _Pragma("GCC unroll 2")
+            for (int i = 0; i < nr; i++) {
+                const float *br = buf + ((r + i) * d->stride_h + kh * d->dil_h) * ld + ow * S +
+                                  kw * d->dil_w;
+                _Pragma("GCC unroll 4")
+                for (int v = 0; v < nv; v++) {
+                    const float *q = br + 8 * S * v;
+                    acc[i][v] = _mm256_fmadd_ps(wv, S == 2 ? load_even(q) : _mm256_loadu_ps(q),
+                                                acc[i][v]);
+                }
             }
         }
     }
-    _Pragma("GCC unroll 4")
-    for (int v = 0; v < nv; v++) {
-        const __m256 o = act_vec(av, acc[v]);
-        if (masked && v == nv - 1) _mm256_maskstore_ps(y + ow + 8 * v, mask, o);
-        else _mm256_storeu_ps(y + ow + 8 * v, o);
-    }
+    _Pragma("GCC unroll 2")
+    for (int i = 0; i < nr; i++)
+        _Pragma("GCC unroll 4")
+        for (int v = 0; v < nv; v++) {
+            const __m256 o = act_vec(av, acc[i][v]);
+            float *yp = y + i * d->OW + ow + 8 * v;
+            if (masked && v == nv - 1) _mm256_maskstore_ps(yp, mask, o);
+            else _mm256_storeu_ps(yp, o);
+        }
 }
 
 /* Output rows [oh0, oh1) of one channel from its padded rows into t
- * (rows of OW); K and S constants once inlined. */
+ * (rows of OW), two at a time; K and S constants once inlined. */
 static inline __attribute__((always_inline)) void
 pad_band(const struct onr_conv_shape *d, int64_t K, int64_t S, const float *buf, int64_t ld,
          const float *w, float bias, const struct onr_act256 *av, int64_t oh0, int64_t oh1,
@@ -280,18 +292,24 @@ pad_band(const struct onr_conv_shape *d, int64_t K, int64_t S, const float *buf,
     const bool masked = rest % 8 != 0;
     const __m256i mask = _mm256_loadu_si256((const __m256i *)(mask_tab + 8 - (masked ? rest % 8 : 8)));
     const __m256i none = _mm256_setzero_si256();
-    for (int64_t oh = oh0; oh < oh1; oh++) {
+    for (int64_t oh = oh0; oh < oh1; oh += 2) {
         float *y = t + (oh - oh0) * OW;
         const int64_t r = oh - oh0;
-        for (int64_t ow = 0; ow < full; ow += 8 * DW_NV)
-            pad_vec(d, K, S, DW_NV, false, none, buf, ld, w, bias, av, r, ow, y);
-        switch (nv) {
-        case 1: pad_vec(d, K, S, 1, masked, mask, buf, ld, w, bias, av, r, full, y); break;
-        case 2: pad_vec(d, K, S, 2, masked, mask, buf, ld, w, bias, av, r, full, y); break;
-        case 3: pad_vec(d, K, S, 3, masked, mask, buf, ld, w, bias, av, r, full, y); break;
-        case 4: pad_vec(d, K, S, 4, masked, mask, buf, ld, w, bias, av, r, full, y); break;
-        default: break;
-        }
+#define PAD_ROWS(NR)                                                                       \
+    do {                                                                                   \
+        for (int64_t ow = 0; ow < full; ow += 8 * DW_NV)                                   \
+            pad_vec(d, K, S, NR, DW_NV, false, none, buf, ld, w, bias, av, r, ow, y);      \
+        switch (nv) {                                                                      \
+        case 1: pad_vec(d, K, S, NR, 1, masked, mask, buf, ld, w, bias, av, r, full, y); break; \
+        case 2: pad_vec(d, K, S, NR, 2, masked, mask, buf, ld, w, bias, av, r, full, y); break; \
+        case 3: pad_vec(d, K, S, NR, 3, masked, mask, buf, ld, w, bias, av, r, full, y); break; \
+        case 4: pad_vec(d, K, S, NR, 4, masked, mask, buf, ld, w, bias, av, r, full, y); break; \
+        default: break;                                                                    \
+        }                                                                                  \
+    } while (0)
+        if (oh + 1 < oh1) PAD_ROWS(2);
+        else PAD_ROWS(1);
+#undef PAD_ROWS
     }
 }
 
