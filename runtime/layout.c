@@ -34,8 +34,9 @@
 #include "session.h"
 
 /* Convs a chain needs to be worth its reorders, unless it has a dense
- * Conv (whose work dwarfs them): two already are, the notebook's block
- * (32 -> 64 channels on 64x64) runs faster blocked, reorders included. */
+ * Conv (whose work dwarfs them). A chain that is one separable pair with
+ * plain nodes on both sides (the notebook's block) then goes back to plain
+ * as one fused node (keep_pairs_plain). */
 #define MIN_CHAIN 2
 
 /* What a node does on blocked tensors. */
