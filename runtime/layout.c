@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "../ops/kernels/nchwc.h"
+#include "../ops/fused_dwpw.h"
 #include "../ops/nchwc_conv.h"
 #include "../ops/nchwc_fused_dw.h"
 #include "../ops/nchwc_ops.h"
@@ -33,8 +34,9 @@
 #include "session.h"
 
 /* Convs a chain needs to be worth its reorders, unless it has a dense
- * Conv (whose work dwarfs them): two already are, the notebook's block
- * (32 -> 64 channels on 64x64) runs faster blocked, reorders included. */
+ * Conv (whose work dwarfs them). A chain that is one separable pair with
+ * plain nodes on both sides (the notebook's block) then goes back to plain
+ * as one fused node (keep_pairs_plain). */
 #define MIN_CHAIN 2
 
 /* What a node does on blocked tensors. */
@@ -231,6 +233,86 @@ static enum onr_status new_node(struct onr_session *s, int i, const struct onr_o
     if (st == ONR_STATUS_OK) st = onr_session_own_node(s, *out, err);
     if (st == ONR_STATUS_OK) st = onr_node_copy_attrs(*out, old, "", err);
     return st;
+}
+
+/* Whether a node other than a and b reads value v in the given layout
+ * (plain: or v is a graph output). */
+static bool read_elsewhere(const struct pass *p, int v, int a, int b, bool blocked)
+{
+    const struct onr_session *s = p->s;
+    if (!blocked && s->values[v].is_output) return true;
+    for (int j = 0; j < s->n_xnodes; j++) {
+        const struct onr_xnode *xn = &s->xnodes[j];
+        if (j == a || j == b || xn->removed || xn->folded) continue;
+        for (int k = 0; k < xn->n_in; k++)
+            if (xn->in[k] == v && (p->on[j] && reads_blocked(p, j, k)) == blocked) return true;
+    }
+    return false;
+}
+
+/* The reorders that running separable pair (dw, pw) blocked needs and the
+ * ones running it plain needs, and no other node needs anyway: for each
+ * value the pair reads blocked (dw's X, pw's residual), a copy in the
+ * pair's layout unless its producer writes that layout or another reader
+ * already wants that copy; for pw's output, one for each layout its
+ * readers want other than the pair's. */
+static void pair_reorders(const struct pass *p, int dw, int pw, int *blocked, int *plain)
+{
+    const struct onr_session *s = p->s;
+    const struct onr_xnode *d = &s->xnodes[dw], *q = &s->xnodes[pw];
+    const int in[2] = {d->in[0], q->n_in > 3 ? q->in[3] : -1};
+    *blocked = *plain = 0;
+    for (int k = 0; k < 2; k++) {
+        const int v = in[k];
+        if (v < 0 || (k == 1 && v == in[0])) continue;
+        const bool prod_blocked = writes_blocked(p, p->producer[v]);
+        if (!read_elsewhere(p, v, dw, pw, !prod_blocked)) ++*(prod_blocked ? plain : blocked);
+    }
+    const int y = q->out[0];
+    *blocked += read_elsewhere(p, y, dw, pw, false);
+    *plain += read_elsewhere(p, y, dw, pw, true);
+}
+
+/* A blocked depthwise Conv whose output only a blocked 1x1 Conv reads is a
+ * separable pair that onnxrun.fused:DepthwisePointwise computes on plain
+ * tensors with the same arithmetic and the same cache traffic as the
+ * blocked kernels; what blocking it can gain is only reorders saved. So the
+ * pair runs plain when blocking it needs more reorders than plain does
+ * (pair_reorders: an isolated block, plain on both sides, needs two
+ * blocked and none plain), and stays blocked inside a blocked network. */
+static enum onr_status keep_pairs_plain(struct pass *p, struct onr_error *err)
+{
+    struct onr_session *s = p->s;
+    for (int i = 0; i < s->n_xnodes; i++) {
+        struct onr_xnode *dw = &s->xnodes[i];
+        if (!p->on[i] || p->role[i] != ROLE_CONV || dw->removed) continue;
+        const int v = dw->out[0];
+        const int j = s->values[v].is_output ? -1 : onr_session_sole_reader(s, v);
+        if (j < 0 || !p->on[j] || p->role[j] != ROLE_CONV || s->xnodes[j].in[0] != v ||
+            !onr_fused_dwpw_fits(&dw->ctx, &s->xnodes[j].ctx))
+            continue;
+        int blocked, plain;
+        pair_reorders(p, i, j, &blocked, &plain);
+        if (blocked <= plain) continue;
+        struct onr_xnode *pw = &s->xnodes[j];
+        int in[ONR_DWPW_INPUTS] = {dw->in[0], dw->in[1], dw->n_in > 2 ? dw->in[2] : -1, pw->in[1],
+                                   pw->n_in > 2 ? pw->in[2] : -1, pw->n_in > 3 ? pw->in[3] : -1};
+        int n_in = ONR_DWPW_INPUTS;
+        while (n_in > ONR_DWPW_WP + 1 && in[n_in - 1] < 0) n_in--;
+        const int out = pw->out[0];
+        struct onr_node *node;
+        enum onr_status st = new_node(s, i, &onr_op_fused_dwpw, &node, err);
+        if (st == ONR_STATUS_OK) st = onr_node_copy_attrs(node, pw->node, "pointwise_", err);
+        if (st == ONR_STATUS_OK)
+            st = onr_session_replace_node(s, i, node, &onr_op_fused_dwpw, in, n_in, &out, 1, true,
+                                          err);
+        if (st != ONR_STATUS_OK) return st;
+        pw->removed = true;
+        p->on[i] = p->on[j] = false;
+        p->producer[out] = i;
+        p->producer[v] = -1;
+    }
+    return ONR_STATUS_OK;
 }
 
 /* Node i to its blocked form: a Conv becomes onnxrun.nchwc:Conv (which
@@ -486,6 +568,8 @@ enum onr_status onr_session_layout(struct onr_session *s, struct onr_error *err)
         st = onr_error_set(err, ONR_STATUS_OUT_OF_MEMORY, "layout pass: out of memory");
         goto done;
     }
+    st = keep_pairs_plain(&p, err);
+    if (st != ONR_STATUS_OK) goto done;
     /* Room for a twin of every value: else leave the graph as it is. */
     int blocked = 0;
     for (int i = 0; i < s->n_xnodes; i++) blocked += p.on[i];

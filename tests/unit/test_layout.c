@@ -8,7 +8,9 @@
  * with a big output before a depthwise Conv and a 1x1 projection with its
  * residual after one (unless fuse_expand / fuse_project are off); a squeeze-excite block's pool and
  * gate run blocked and its Mul folds into the next Conv; a lone depthwise
- * Conv stays plain. On CPUs without AVX2 the pass must leave graphs alone;
+ * Conv stays plain, and a depthwise Conv and its 1x1 Conv with plain nodes
+ * on both sides (the notebook's block, also with a residual) run as one
+ * plain onnxrun.fused:DepthwisePointwise. On CPUs without AVX2 the pass must leave graphs alone;
  * with ONR_DISABLE_AVX512=1 it runs the AVX2 kernels. */
 #include <stdlib.h>
 #include <string.h>
@@ -121,7 +123,9 @@ static struct mb_model *stem_model(void)
     return m;
 }
 
-/* x -> dw3x3 -> pw, the notebook's block: converted, reorders at both ends. */
+/* x -> dw3x3 -> pw, the notebook's block: plain on both sides, so blocked it
+ * would need two reorders and plain none; it runs as one plain
+ * onnxrun.fused:DepthwisePointwise. */
 static struct mb_model *pair_model(void)
 {
     struct mb_model *m = mb_new(13);
@@ -138,11 +142,31 @@ static struct mb_model *pair_model(void)
     return m;
 }
 
+/* x -> dw3x3 -> relu -> pw (+ x) -> relu: the same with the depthwise
+ * Conv's activation and the residual, which it reads plain as well. */
+static struct mb_model *pair_residual_model(void)
+{
+    struct mb_model *m = mb_new(13);
+    const int64_t xd[4] = {N, M, HW, HW}, wbd[4] = {M, 1, 3, 3}, wcd[4] = {M, M, 1, 1}, md[1] = {M};
+    mb_input(m, "x", ONR_DTYPE_FLOAT, 4, xd);
+    mb_output(m, "y", ONR_DTYPE_FLOAT, 4, xd);
+    mb_init_f32(m, "wb", 4, wbd, wb);
+    mb_init_f32(m, "bb", 1, md, bb);
+    mb_init_f32(m, "wc", 4, wcd, wc);
+    mb_init_f32(m, "bc", 1, md, bc);
+    conv_attrs(m, mb_node(m, "Conv", "dw", "x,wb,bb", "t0"), M, 3, 1);
+    mb_node(m, "Relu", "", "t0", "t");
+    conv_attrs(m, mb_node(m, "Conv", "pw", "t,wc,bc", "p"), 1, 1, 1);
+    mb_node(m, "Add", "", "p,x", "a");
+    mb_node(m, "Relu", "", "a", "y");
+    return m;
+}
+
 struct run {
     int n_out;
     float *y[3];
     size_t n[3];
-    int reorders_in, reorders_out, blocked_convs, muls;
+    int reorders_in, reorders_out, blocked_convs, muls, plain_pairs;
 };
 
 static void run_free(struct run *r)
@@ -181,6 +205,7 @@ static bool run(const struct onr_model *model, const float *in, size_t in_bytes,
                              strcmp(info.op_type, "FusedDepthwiseConv") == 0) &&
                             strstr(info.params, "nchwc_") != NULL;
         r->muls += strcmp(info.op_type, "Mul") == 0;
+        r->plain_pairs += strcmp(info.op_type, "DepthwisePointwise") == 0;
     }
     r->n_out = onr_model_output_count(model);
     for (int k = 0; k < r->n_out && k < 3; k++) {
@@ -197,7 +222,8 @@ static bool run(const struct onr_model *model, const float *in, size_t in_bytes,
 }
 
 static void check_model(struct mb_model *m, const char *what, int in_c, unsigned passes,
-                        int want_in, int want_out, int want_blocked, int want_muls)
+                        int want_in, int want_out, int want_blocked, int want_muls,
+                        int want_pairs)
 {
     struct onr_model *model = NULL;
     enum onr_status st = mb_load(m, &model, &err);
@@ -208,7 +234,7 @@ static void check_model(struct mb_model *m, const char *what, int in_c, unsigned
         return;
     }
     const bool avx2 = onr_cpu_has_avx2_fma();
-    if (!avx2) want_in = want_out = want_blocked = 0;
+    if (!avx2) want_in = want_out = want_blocked = want_pairs = 0;
     if (!avx2 && want_muls >= 0) want_muls = 1;
     const size_t in_bytes = (size_t)(N * in_c * g_hw * g_hw) * sizeof(float);
     const float *x = g_x;
@@ -217,15 +243,17 @@ static void check_model(struct mb_model *m, const char *what, int in_c, unsigned
     ok &= run(model, x, in_bytes, in_c, ONR_PASS_DEFAULT & ~ONR_PASS_NCHWC_LAYOUT, 0, 2, &plain);
     for (int t = 0; t < 3; t++) ok &= run(model, x, in_bytes, in_c, passes, 0, t + 1, &blocked[t]);
     if (ok) {
-        CHECK(plain.reorders_in == 0 && plain.reorders_out == 0 && plain.blocked_convs == 0);
-        CHECK(ref.reorders_in == 0 && ref.reorders_out == 0 && ref.blocked_convs == 0);
+        CHECK(plain.reorders_in == 0 && plain.reorders_out == 0 && plain.blocked_convs == 0 &&
+              plain.plain_pairs == 0);
+        CHECK(ref.reorders_in == 0 && ref.reorders_out == 0 && ref.blocked_convs == 0 &&
+              ref.plain_pairs == 0);
         if (blocked[0].reorders_in != want_in || blocked[0].reorders_out != want_out ||
             blocked[0].blocked_convs != want_blocked ||
-            (want_muls >= 0 && blocked[0].muls != want_muls)) {
-            fprintf(stderr, "%s: %d reorders in, %d out, %d blocked Convs, %d Muls; expected "
-                    "%d, %d, %d, %d\n", what, blocked[0].reorders_in, blocked[0].reorders_out,
-                    blocked[0].blocked_convs, blocked[0].muls, want_in, want_out, want_blocked,
-                    want_muls);
+            (want_muls >= 0 && blocked[0].muls != want_muls) || blocked[0].plain_pairs != want_pairs) {
+            fprintf(stderr, "%s: %d reorders in, %d out, %d blocked Convs, %d Muls, %d plain "
+                    "pairs; expected %d, %d, %d, %d, %d\n", what, blocked[0].reorders_in,
+                    blocked[0].reorders_out, blocked[0].blocked_convs, blocked[0].muls,
+                    blocked[0].plain_pairs, want_in, want_out, want_blocked, want_muls, want_pairs);
             onr_test_failures++;
         }
         for (int k = 0; k < ref.n_out; k++) {
@@ -325,24 +353,25 @@ int main(void)
     fill();
     /* x in; a (read by Sigmoid), b (an output) and g out; five Convs. */
     const unsigned all = ONR_PASS_DEFAULT;
-    check_model(chain_model(), "chain", C, all, 1, 3, 5, -1);
-    check_model(pair_model(), "pair", M, all, 1, 1, 2, -1);
-    check_model(lone_model(), "lone", M, all, 0, 0, 0, -1);
+    check_model(chain_model(), "chain", C, all, 1, 3, 5, -1, 0);
+    check_model(pair_model(), "pair", M, all, 0, 0, 0, -1, 1);
+    check_model(pair_residual_model(), "pair+residual", M, all, 0, 0, 0, -1, 1);
+    check_model(lone_model(), "lone", M, all, 0, 0, 0, -1, 0);
     /* the stem computed inside the depthwise Conv: two blocked Convs, or
      * three without fuse_stem */
-    check_model(stem_model(), "stem", 3, all, 0, 1, 2, -1);
-    check_model(stem_model(), "stem unfused", 3, all & ~ONR_PASS_FUSE_STEM, 0, 1, 3, -1);
-    check_model(se_model(), "squeeze-excite", M, all, 1, 1, 5, 0);
+    check_model(stem_model(), "stem", 3, all, 0, 1, 2, -1, 0);
+    check_model(stem_model(), "stem unfused", 3, all & ~ONR_PASS_FUSE_STEM, 0, 1, 3, -1, 0);
+    check_model(se_model(), "squeeze-excite", M, all, 1, 1, 5, 0, 0);
     /* the expansion and the projection computed inside the depthwise Conv:
      * one blocked Conv, two without fuse_expand or fuse_project, three
      * without both (x is read blocked, by the expansion and the residual) */
     g_x = xe;
     g_hw = XHW;
-    check_model(expand_model(), "expand+project", XC, all, 1, 1, 1, -1);
-    check_model(expand_model(), "project", XC, all & ~ONR_PASS_FUSE_EXPAND, 1, 1, 2, -1);
-    check_model(expand_model(), "expand", XC, all & ~ONR_PASS_FUSE_PROJECT, 1, 1, 2, -1);
+    check_model(expand_model(), "expand+project", XC, all, 1, 1, 1, -1, 0);
+    check_model(expand_model(), "project", XC, all & ~ONR_PASS_FUSE_EXPAND, 1, 1, 2, -1, 0);
+    check_model(expand_model(), "expand", XC, all & ~ONR_PASS_FUSE_PROJECT, 1, 1, 2, -1, 0);
     check_model(expand_model(), "unfused", XC,
-                all & ~(ONR_PASS_FUSE_EXPAND | ONR_PASS_FUSE_PROJECT), 1, 1, 3, -1);
+                all & ~(ONR_PASS_FUSE_EXPAND | ONR_PASS_FUSE_PROJECT), 1, 1, 3, -1, 0);
     if (!onr_cpu_has_avx2_fma()) printf("note: no AVX2: checked that the pass stays off\n");
     return onr_test_failures != 0;
 }

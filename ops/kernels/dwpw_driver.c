@@ -1,0 +1,108 @@
+/* The driver of the fused depthwise -> pointwise kernel (dwpw.h), its
+ * portable band functions and its kernel table. */
+#include <stddef.h>
+
+#include "dwpw.h"
+
+bool onr_dwpw_fits(const struct onr_dwpw_shape *s)
+{
+    const struct onr_conv_shape *d = &s->dw;
+    return d->group >= 1 && d->group == d->C && d->OC == d->C && s->OC >= 1 && d->N >= 1 &&
+           d->OH >= 1 && d->OW >= 1 && d->H >= 1 && d->W >= 1;
+}
+
+int64_t onr_dwpw_band_rows(const struct onr_dwpw_shape *s)
+{
+    const int64_t row_bytes = s->dw.C * s->dw.OW * (int64_t)sizeof(float);
+    int64_t rows = row_bytes > 0 ? ONR_DWPW_BAND_BYTES / row_bytes : 1;
+    if (rows < 1) rows = 1;
+    return rows < s->dw.OH ? rows : s->dw.OH;
+}
+
+int64_t onr_dwpw_thread_floats(const struct onr_dwpw_shape *s)
+{
+    return s->dw.C * onr_dwpw_band_rows(s) * s->dw.OW;
+}
+
+/* y (OC, P), ldy apart: see onr_dwpw_band_fn. */
+static void band_scalar(int64_t OC, int64_t C, int64_t P, const float *w, const float *b,
+                        const float *t, const float *r, const struct onr_activation *act,
+                        float *y, int64_t ldy)
+{
+    for (int64_t o = 0; o < OC; o++) {
+        float *yo = y + o * ldy;
+        const float bias = b != NULL ? b[o] : 0.0f;
+        for (int64_t p = 0; p < P; p++) yo[p] = bias;
+        for (int64_t c = 0; c < C; c++) {
+            const float wv = w[o * C + c];
+            const float *tc = t + c * P;
+            for (int64_t p = 0; p < P; p++) yo[p] += wv * tc[p];
+        }
+        const float *ro = r != NULL ? r + o * ldy : NULL;
+        for (int64_t p = 0; p < P; p++)
+            yo[p] = onr_activation_apply(act, ro != NULL ? yo[p] + ro[p] : yo[p]);
+    }
+}
+
+/* x: (C, H, W)  t: (C, (oh1-oh0)*OW) */
+static void dw_scalar(const struct onr_conv_shape *d, const float *x, const float *wd,
+                      const float *bd, const struct onr_activation *act, int64_t oh0,
+                      int64_t oh1, float *t)
+{
+    const int64_t kk = d->KH * d->KW;
+    for (int64_t c = 0; c < d->C; c++) {
+        const float *xc = x + c * d->H * d->W, *w = wd + c * kk;
+        const float bias = bd != NULL ? bd[c] : 0.0f;
+        onr_dwpw_prefetch_next(d, xc, oh0, oh1);
+        for (int64_t oh = oh0; oh < oh1; oh++) {
+            float *tr = t + (c * (oh1 - oh0) + oh - oh0) * d->OW;
+            for (int64_t ow = 0; ow < d->OW; ow++)
+                tr[ow] = onr_activation_apply(act, onr_dwpw_dw_pixel(d, xc, w, bias, oh, ow));
+        }
+    }
+}
+
+const struct onr_dwpw_fns onr_dwpw_fns__scalar = {dw_scalar, band_scalar};
+
+const struct onr_dwpw_kernel onr_dwpw_kernels[] = {
+#if defined(ONR_HAVE_X86)
+    {"dwpw__avx512", ONR_ISA_AVX512, NULL, &onr_dwpw_fns__avx512},
+    {"dwpw__avx2", ONR_ISA_AVX2, NULL, &onr_dwpw_fns__avx2},
+#endif
+    {"dwpw__scalar", ONR_ISA_PORTABLE, NULL, &onr_dwpw_fns__scalar},
+};
+const int onr_dwpw_kernels_count = sizeof onr_dwpw_kernels / sizeof onr_dwpw_kernels[0];
+
+/* x: (N, C, H, W)  y: (N, OC, OH, OW). Thread t takes the flat output
+ * rows [N*OH * t / T, N*OH * (t+1) / T) in bands of at most
+ * onr_dwpw_band_rows; each element's arithmetic does not depend on the
+ * band it falls in. */
+void onr_dwpw_f32(const struct onr_dwpw_shape *s, const struct onr_dwpw_fns *fns, const float *x,
+                  const float *wd, const float *bd, const struct onr_activation *dact,
+                  const float *wp, const float *bp, const struct onr_activation *pact,
+                  const float *r, float *y, float *ws, int threads)
+{
+    const struct onr_conv_shape *d = &s->dw;
+    const int64_t rows = d->N * d->OH, band = onr_dwpw_band_rows(s);
+    const int64_t plane = d->OH * d->OW, per_thread = onr_dwpw_thread_floats(s);
+    if (rows < 1) return;
+    int T = threads < 1 ? 1 : threads;
+    if (T > rows) T = (int)rows;
+#pragma omp parallel for num_threads(T) schedule(static) if (T > 1)
+    for (int t = 0; t < T; t++) {
+        const int64_t a = rows * t / T, e = rows * (t + 1) / T;
+        float *tb = ws + t * per_thread;
+        for (int64_t q = a; q < e;) {
+            const int64_t n = q / d->OH, oh0 = q % d->OH;
+            int64_t oh1 = oh0 + band;
+            if (oh1 > d->OH) oh1 = d->OH;
+            if (oh1 - oh0 > e - q) oh1 = oh0 + (e - q);
+            
+            fns->dw(d, x + n * d->C * d->H * d->W, wd, bd, dact, oh0, oh1, tb);
+            const int64_t off = n * s->OC * plane + oh0 * d->OW;
+            fns->band(s->OC, d->C, (oh1 - oh0) * d->OW, wp, bp, tb,
+                      r != NULL ? r + off : NULL, pact, y + off, plane);
+            q += oh1 - oh0;
+        }
+    }
+}
