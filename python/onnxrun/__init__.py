@@ -9,7 +9,10 @@ A script written for onnxruntime runs after ``import onnxrun as ort``:
 
 Pure Python over libonnxrun.so (ctypes), numpy arrays in and out.
 C-contiguous inputs of the model's dtype are read in place, not copied;
-outputs are new arrays. Errors raise an exception (a subclass of
+outputs are new arrays, allocated before the run from the shapes the
+session is prepared for and written by the library itself (no copy; a
+model with integer inputs, whose values may decide shapes, has its
+outputs copied out after the run). Errors raise an exception (a subclass of
 OnnxRunError, named as onnxruntime's) whose text is the library's message.
 What onnxruntime has and onnxrun does not: execution providers other than
 CPUExecutionProvider (asked for, they are ignored with a warning),

@@ -196,7 +196,7 @@ def measure(path, threads, runs, rounds, timer, cli, work):
 
 
 def fmt(ns):
-    return "%.2f us" % (ns / 1e3) if ns < 1e5 else "%.3f ms" % (ns / 1e6)
+    return "%.2f us" % (ns / 1e3) if abs(ns) < 1e5 else "%.3f ms" % (ns / 1e6)
 
 
 def main():
