@@ -258,6 +258,17 @@ ONR_API enum onr_status onr_session_output(const struct onr_session *session, in
 ONR_API enum onr_status onr_session_bind_output(struct onr_session *session, int index,
                                                 void *data, size_t nbytes,
                                                 struct onr_error *err);
+/* One run with caller-owned output buffers for this run only, as binding
+ * outputs[k] (nbytes[k] bytes; NULL: the session's own memory) to each
+ * output k of the n_outputs (the model's output count), running, and
+ * unbinding, in one call: what a binding that allocates each run's result
+ * (Python) needs. Buffers bound with onr_session_bind_output are set aside
+ * during it and in force again after. onr_session_output then gives each
+ * output's shape; the values given a buffer are in that buffer only. */
+ONR_API enum onr_status onr_session_run_into(struct onr_session *session,
+                                             const struct onr_tensor_ref *inputs, int n_inputs,
+                                             void *const *outputs, const size_t *nbytes,
+                                             int n_outputs, struct onr_error *err);
 /* The same, by output name; INVALID_ARGUMENT (and a message) if no output
  * has that name. */
 ONR_API enum onr_status onr_session_output_by_name(const struct onr_session *session,

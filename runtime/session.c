@@ -302,6 +302,40 @@ enum onr_status onr_session_run(struct onr_session *s, const struct onr_tensor_r
     return st;
 }
 
+/* The buffers of this run stand in for the session's bindings: the run
+ * binds, writes and copies as onr_session_bind_output describes. */
+enum onr_status onr_session_run_into(struct onr_session *s, const struct onr_tensor_ref *inputs,
+                                     int n_inputs, void *const *outputs, const size_t *nbytes,
+                                     int n_outputs, struct onr_error *err)
+{
+    if (s == NULL || (inputs == NULL && n_inputs > 0) ||
+        (n_outputs > 0 && (outputs == NULL || nbytes == NULL)))
+        return onr_error_set(err, ONR_STATUS_INVALID_ARGUMENT, "onr_session_run_into: NULL argument");
+    const struct onr_graph *g = &s->model->graph;
+    if (n_outputs != g->n_outputs)
+        return onr_error_set(err, ONR_STATUS_INVALID_ARGUMENT,
+                             "onr_session_run_into: %d output buffers given, the model has %d outputs",
+                             n_outputs, g->n_outputs);
+    struct onr_output_binding few[8];
+    struct onr_output_binding *once = n_outputs <= 8 ? few : calloc((size_t)n_outputs, sizeof *once);
+    if (once == NULL) return onr_error_set(err, ONR_STATUS_OUT_OF_MEMORY, "out of memory");
+    for (int k = 0; k < n_outputs; k++)
+        once[k] = (struct onr_output_binding){.data = outputs[k], .nbytes = outputs[k] ? nbytes[k] : 0};
+    if (atomic_flag_test_and_set_explicit(&s->running, memory_order_acquire)) {
+        if (once != few) free(once);
+        return onr_error_set(err, ONR_STATUS_INVALID_ARGUMENT,
+                             "onr_session_run_into: the session is running on another thread "
+                             "(a session serves one thread at a time; create one per thread)");
+    }
+    struct onr_output_binding *kept = s->bindings;
+    s->bindings = n_outputs > 0 ? once : NULL;
+    enum onr_status st = run_session(s, inputs, n_inputs, err);
+    s->bindings = kept;
+    atomic_flag_clear_explicit(&s->running, memory_order_release);
+    if (once != few) free(once);
+    return st;
+}
+
 static enum onr_status run_session(struct onr_session *s, const struct onr_tensor_ref *inputs,
                                    int n_inputs, struct onr_error *err)
 {

@@ -9,7 +9,10 @@ A script written for onnxruntime runs after ``import onnxrun as ort``:
 
 Pure Python over libonnxrun.so (ctypes), numpy arrays in and out.
 C-contiguous inputs of the model's dtype are read in place, not copied;
-outputs are new arrays. Errors raise an exception (a subclass of
+outputs are new arrays, allocated before the run from the shapes the
+session is prepared for and written by the library itself (no copy; a
+model with integer inputs, whose values may decide shapes, has its
+outputs copied out after the run). Errors raise an exception (a subclass of
 OnnxRunError, named as onnxruntime's) whose text is the library's message.
 What onnxruntime has and onnxrun does not: execution providers other than
 CPUExecutionProvider (asked for, they are ignored with a warning),
@@ -26,6 +29,9 @@ import warnings
 import numpy as np
 
 from ._capi import Error as _Error, SessionOptions as _COptions, TensorRef as _TensorRef, lib as _lib
+from ._capi import data_address as _data_address, run_into_unchecked as _run_into
+
+_run = _lib.onr_session_run
 
 __all__ = ["InferenceSession", "SessionOptions", "RunOptions", "GraphOptimizationLevel",
            "ExecutionMode", "NodeArg", "get_available_providers", "get_device",
@@ -170,6 +176,17 @@ def get_device():
     return "CPU"
 
 
+# From this size on, an output array is allocated 64-byte aligned (numpy's
+# are 16), so the node computing it writes it in place; below, the
+# library's copy at the end of the run costs less than aligning.
+_DIRECT_MIN_BYTES = 16384
+
+
+def _aligned_empty(shape, dtype, nbytes):
+    buf = np.empty(nbytes + 63, np.uint8)
+    return np.ndarray(shape, dtype, buf, -_data_address(buf) % 64)
+
+
 def _node_arg(desc, dim_param):
     if desc.rank < 0:
         shape = []
@@ -240,7 +257,7 @@ class InferenceSession:
         opt.fixed_shapes = 1  # a new shape is re-planned by run() explicitly
         _check(_lib.onr_session_create(m, ctypes.byref(opt), ctypes.byref(self._session),
                                        ctypes.byref(err)), err, "creating the session")
-        self._shapes = []
+        self._shapes = []  # the shapes the session is prepared for
         for i in range(len(self._inputs)):
             desc = _TensorRef()
             _lib.onr_session_input(self._session, i, ctypes.byref(desc))
@@ -250,11 +267,30 @@ class InferenceSession:
             self._refs[i].name = None  # by position: ref i is the model's input i
             self._refs[i].dtype = dtype
             self._refs[i].rank = -1
-        self._bound_shapes = [None] * len(self._inputs)  # the shapes in self._refs
+        self._ref_items = [self._refs[i] for i in range(len(self._inputs))]  # views, made once
+        self._ref_shapes = [None] * len(self._inputs)  # the shapes in self._refs
         self._input_names = [a.name for a in self._inputs]
-        self._input_np = [_DTYPES.get(d, (None,))[0] for d in self._input_dtypes]
+        self._input_np = [None if _DTYPES.get(d, (None,))[0] in (None, np.object_)
+                          else np.dtype(_DTYPES[d][0]) for d in self._input_dtypes]
         self._err = _Error()
+        self._err_ref = ctypes.byref(self._err)
         self._out = _TensorRef()
+        # run()'s output lists: all outputs, and those named, by the tuple of names.
+        self._all_outputs = self._output_plan(range(len(self._outputs)))
+        self._plans = {}
+        # Outputs are written by the library into arrays allocated before
+        # the run, from their shapes, which the plan knows. Not so where an
+        # integer input may carry values that decide shapes (Reshape's
+        # shape): the library re-plans for new values inside the run.
+        self._preallocate = not any(d in (6, 7) for d in self._input_dtypes)
+        n_out = self._n_outputs = len(self._outputs)
+        self._n_inputs = len(self._inputs)
+        # onr_session_run_into's arrays: the buffer of each output for the
+        # next run (NULL where not asked for), and their sizes.
+        self._out_ptrs = (ctypes.c_void_p * max(1, n_out))()
+        self._out_sizes = (ctypes.c_size_t * max(1, n_out))()
+        self._ptr_plan = None  # the plan whose outputs _out_ptrs may hold
+        self._out_meta = self._output_meta()
         self._lock = threading.Lock()
         self._profiling = bool(self._options.enable_profiling)
         self._profile_events = []
@@ -300,52 +336,119 @@ class InferenceSession:
     def set_providers(self, providers=None, provider_options=None):
         self._check_providers(providers)
 
-    def _bind(self, input_feed):
-        """The caller's arrays as the C structs; returns the arrays to keep alive."""
+    # ---- run(), and what it keeps from one call to the next ----
+    @staticmethod
+    def _output_plan(indices):
+        """(distinct output indices in order, their set, and for each name
+        asked its position in the first, or None when no name repeats)."""
+        indices = tuple(indices)
+        distinct = tuple(dict.fromkeys(indices))
+        order = None if len(distinct) == len(indices) else tuple(distinct.index(k) for k in indices)
+        return distinct, frozenset(distinct), order
+
+    def _named_plan(self, key):
+        indices = []
+        for n in key:
+            i = self._output_index.get(n)
+            if i is None:
+                raise InvalidArgument("[onnxrun INVALID_ARGUMENT] invalid output name '%s'; the "
+                                      "model's outputs are %s" % (n, list(self._output_index)))
+            indices.append(i)
+        plan = self._output_plan(indices)
+        if len(self._plans) >= 256:  # name lists built afresh each call must not grow it forever
+            self._plans.clear()
+        self._plans[key] = plan
+        return plan
+
+    def _output_meta(self):
+        """Each output's (shape, numpy dtype, bytes) in the current plan, or
+        None where outputs are not preallocated."""
+        if not self._preallocate:
+            return None
+        meta = []
+        out = self._out
+        for k in range(len(self._outputs)):
+            if _lib.onr_session_output(self._session, k, ctypes.byref(out)) != 0:
+                return None  # not prepared yet: copied after the run instead
+            dt = _DTYPES.get(out.dtype, (None,))[0]
+            if dt is None or dt is np.object_:
+                return None
+            meta.append((tuple(out.dims[:out.rank]), np.dtype(dt), out.nbytes))
+        for k, (_, _, nbytes) in enumerate(meta):
+            self._out_sizes[k] = nbytes
+        return meta
+
+    def _feed_error(self, input_feed):
+        """The exception for a feed whose names are not the model's inputs."""
         if not isinstance(input_feed, dict):
-            raise InvalidArgument("[onnxrun INVALID_ARGUMENT] input_feed must be a dict of name -> array")
-        if len(input_feed) != len(self._input_names) or any(
-                n not in input_feed for n in self._input_names):
-            names = self._input_names
-            unknown = [k for k in input_feed if k not in names]
-            if unknown:
-                raise InvalidArgument("[onnxrun INVALID_ARGUMENT] invalid input name(s) %s; the "
-                                      "model's inputs are %s" % (unknown, names))
-            missing = [n for n in names if n not in input_feed]
-            raise InvalidArgument("[onnxrun INVALID_ARGUMENT] required inputs %s are missing from "
-                                  "the input feed" % (missing,))
+            return InvalidArgument("[onnxrun INVALID_ARGUMENT] input_feed must be a dict of name -> "
+                                   "array")
+        names = self._input_names
+        unknown = [k for k in input_feed if k not in names]
+        if unknown:
+            return InvalidArgument("[onnxrun INVALID_ARGUMENT] invalid input name(s) %s; the "
+                                   "model's inputs are %s" % (unknown, names))
+        missing = [n for n in names if n not in input_feed]
+        return InvalidArgument("[onnxrun INVALID_ARGUMENT] required inputs %s are missing from "
+                               "the input feed" % (missing,))
+
+    def _convert(self, i, x):
+        """x as a C-contiguous array of input i's dtype: copied only when
+        it is not one already (a list, a Fortran-ordered array...)."""
+        want = self._input_np[i]
+        if not isinstance(x, np.ndarray):
+            x = np.asarray(x, dtype=want)
+        if want is None or x.dtype != want:
+            raise InvalidArgument("[onnxrun INVALID_ARGUMENT] input '%s': unexpected data type %s, "
+                                  "expected %s" % (self._input_names[i], x.dtype,
+                                                   self._inputs[i].type))
+        if not x.flags.c_contiguous:
+            x = np.ascontiguousarray(x)
+        return x
+
+    def _bind_inputs(self, input_feed):
+        """Points the input structs at the caller's arrays (converted where
+        they must be); returns the arrays, to keep alive during the run."""
+        names = self._input_names
+        if type(input_feed) is not dict or len(input_feed) != len(names):
+            if not isinstance(input_feed, dict) or len(input_feed) != len(names):
+                raise self._feed_error(input_feed)
+        items, want, ref_shapes = self._ref_items, self._input_np, self._ref_shapes
         keep = []
         new_shapes = None
-        for i, name in enumerate(self._input_names):
-            want = self._input_np[i]
-            x = input_feed[name]
-            if type(x) is not np.ndarray:
-                x = np.asarray(x, dtype=want)
-            if want is None or x.dtype != want:
-                raise InvalidArgument("[onnxrun INVALID_ARGUMENT] input '%s': unexpected data type %s, "
-                                      "expected %s" % (name, x.dtype, self._inputs[i].type))
-            if not x.flags.c_contiguous:
-                x = np.ascontiguousarray(x)  # the one case that copies
-            keep.append(x)
-            r = self._refs[i]
+        for i in range(len(names)):
+            try:
+                x = input_feed[names[i]]
+            except KeyError:
+                raise self._feed_error(input_feed) from None
+            if type(x) is not np.ndarray or x.dtype is not want[i] or not x.flags.c_contiguous:
+                x = self._convert(i, x)
             shape = x.shape
-            if shape != self._bound_shapes[i]:
-                if len(shape) > len(r.dims):
-                    raise InvalidArgument("[onnxrun INVALID_ARGUMENT] input '%s': rank %d is over %d"
-                                          % (name, len(shape), len(r.dims)))
-                r.rank = len(shape)
-                for d, n in enumerate(shape):
-                    r.dims[d] = n
-                self._bound_shapes[i] = shape
-            if shape != self._shapes[i]:
-                new_shapes = (new_shapes or []) + [(i, shape)]
-            r.data = x.__array_interface__["data"][0] if x.size else None
-            r.nbytes = x.nbytes
+            if shape != ref_shapes[i]:
+                new_shapes = self._set_ref_shape(i, x, new_shapes)
+            items[i].data = _data_address(x)
+            keep.append(x)
         if new_shapes:
             self._reshape(new_shapes)
         return keep
 
+    def _set_ref_shape(self, i, x, new_shapes):
+        shape, r = x.shape, self._refs[i]
+        if len(shape) > len(r.dims):
+            raise InvalidArgument("[onnxrun INVALID_ARGUMENT] input '%s': rank %d is over %d"
+                                  % (self._input_names[i], len(shape), len(r.dims)))
+        r.rank = len(shape)
+        for d, n in enumerate(shape):
+            r.dims[d] = n
+        r.nbytes = x.nbytes
+        self._ref_shapes[i] = shape
+        if shape != self._shapes[i]:
+            new_shapes = (new_shapes or []) + [(i, shape)]
+        return new_shapes
+
     def _reshape(self, new_shapes):
+        """Re-plans the session for new input shapes (onr_session_reshape),
+        and learns the new output shapes."""
         refs = (_TensorRef * len(new_shapes))()
         for k, (i, shape) in enumerate(new_shapes):
             refs[k].name = self._inputs[i].name.encode()
@@ -354,43 +457,89 @@ class InferenceSession:
             for d, n in enumerate(shape):
                 refs[k].dims[d] = n
         err = _Error()
-        _check(_lib.onr_session_reshape(self._session, refs, len(new_shapes), ctypes.byref(err)), err)
+        st = _lib.onr_session_reshape(self._session, refs, len(new_shapes), ctypes.byref(err))
+        if st != 0:
+            for i, _ in new_shapes:  # a later run with this shape tries (and reports) again
+                self._ref_shapes[i] = None
+            _check(st, err)
         for i, shape in new_shapes:
             self._shapes[i] = shape
+        self._out_meta = self._output_meta()
+
+    def _copy_outputs(self, plan):
+        """The outputs of plan copied out of the session's memory (where
+        they were not preallocated)."""
+        out, results = self._out, []
+        for i in plan[0]:
+            _check(_lib.onr_session_output(self._session, i, ctypes.byref(out)), None,
+                   "output %d" % i)
+            y = np.empty(tuple(out.dims[:out.rank]), dtype=_DTYPES[out.dtype][0])
+            if out.nbytes:
+                ctypes.memmove(_data_address(y), out.data, out.nbytes)
+            results.append(y)
+        return results
+
+    def _clear_output_pointers(self, plan):
+        """_out_ptrs NULL but for plan's outputs (which run() sets), so that
+        no run writes into an array an earlier run returned."""
+        for k in range(len(self._outputs)):
+            if k not in plan[1]:
+                self._out_ptrs[k] = None
+        self._ptr_plan = plan
 
     def run(self, output_names, input_feed, run_options=None):
         """Runs the model on input_feed {name: array}; returns a list of
-        arrays for output_names (all outputs when None or empty)."""
+        arrays for output_names (all outputs when None or empty). Each
+        array is new: the library wrote it during this run (into memory
+        allocated here for it), and no later run touches it."""
         if output_names:
-            try:
-                indices = [self._output_index[n] for n in output_names]
-            except KeyError as e:
-                raise InvalidArgument("[onnxrun INVALID_ARGUMENT] invalid output name %s; the model's "
-                                      "outputs are %s" % (e, list(self._output_index))) from None
+            key = tuple(output_names)
+            plan = self._plans.get(key) or self._named_plan(key)
         else:
-            indices = range(len(self._outputs))
+            plan = self._all_outputs
         # onnxruntime lets threads share a session; a C session is one
         # thread's at a time, so runs of one session take turns.
         with self._lock:
-            keep = self._bind(input_feed)
-            err = self._err
-            t0 = time.time() if self._profiling else 0.0
-            _check(_lib.onr_session_run(self._session, self._refs, len(keep), ctypes.byref(err)),
-                   err)
+            keep = self._bind_inputs(input_feed)
+            meta = self._out_meta
+            if meta is not None:
+                # The new arrays, as the library's output buffers for this run.
+                ptrs = self._out_ptrs
+                if plan is not self._ptr_plan:
+                    self._clear_output_pointers(plan)
+                results = []
+                for k in plan[0]:
+                    shape, dtype, nbytes = meta[k]
+                    y = np.empty(shape, dtype) if nbytes < _DIRECT_MIN_BYTES else _aligned_empty(
+                        shape, dtype, nbytes)
+                    ptrs[k] = _data_address(y)
+                    results.append(y)
+                if self._profiling:
+                    t0 = time.time()
+                st = _run_into(self._session, self._refs, self._n_inputs, ptrs, self._out_sizes,
+                               self._n_outputs, self._err_ref)
+            else:
+                results = None
+                if self._profiling:
+                    t0 = time.time()
+                st = _run(self._session, self._refs, self._n_inputs, self._err_ref)
+            if st != 0:
+                _check(st, self._err)
             del keep  # read during the run only
             if self._profiling:
                 self._record_profile(t0)
-            results = []
-            out = self._out
-            for i in indices:
-                _check(_lib.onr_session_output(self._session, i, ctypes.byref(out)), None,
-                       "output %d" % i)
-                y = np.empty(tuple(out.dims[:out.rank]), dtype=_DTYPES[out.dtype][0])
-                if out.nbytes:
-                    # A copy: the library's buffer is reused by the next run.
-                    ctypes.memmove(y.__array_interface__["data"][0], out.data, out.nbytes)
-                results.append(y)
+            if results is None:
+                results = self._copy_outputs(plan)
+        order = plan[2]
+        if order is None:
             return results
+        # A name asked twice: the array the library wrote, then copies of it.
+        seen = set()
+        listed = []
+        for p in order:
+            listed.append(results[p].copy() if p in seen else results[p])
+            seen.add(p)
+        return listed
 
     def _record_profile(self, t0):
         ts = (t0 - self._profile_start) * 1e6

@@ -1,7 +1,7 @@
 /* The embedder's API of include/onnxrun.h, through libonnxrun.so: the
  * run-time version, options that carry their size, optimisation levels,
  * inputs and outputs by name, fixed shapes and explicit reshape, outputs in
- * caller-owned buffers.
+ * caller-owned buffers (bound, or given to one run).
  *
  *   test_api CASE_DIR   (a test case with one 4-d float input, fixed shape,
  *                        BatchNormalization and Relu after a Conv) */
@@ -225,6 +225,62 @@ static void test_bound_outputs(void)
     free(plain);
 }
 
+/* onr_session_run_into: this run's buffers, aligned (written in place) or
+ * not (copied); NULL leaves the output in the session; a binding made
+ * before is set aside for that run only; sizes and counts are checked. */
+static void test_run_into(void)
+{
+    struct onr_error err;
+    struct onr_session *s = NULL;
+    CHECK(run_with(NULL, &s, &err) == ONR_STATUS_OK);
+    struct onr_tensor_ref own;
+    CHECK(onr_session_output(s, 0, &own) == ONR_STATUS_OK);
+    size_t n = own.nbytes;
+    CHECK(onr_model_output_count(model) == 1);
+    float *plain = malloc(n);
+    unsigned char *block = aligned_alloc(64, n + 64), *bound = aligned_alloc(64, n);
+    CHECK(plain != NULL && block != NULL && bound != NULL);
+    memcpy(plain, own.data, n);
+    for (int offset = 0; offset <= 4; offset += 4) {
+        void *buf = block + offset;
+        memset(buf, 0xff, n);
+        CHECK(onr_session_run_into(s, &input, 1, &buf, &n, 1, &err) == ONR_STATUS_OK);
+        CHECK(memcmp(buf, plain, n) == 0);
+    }
+    /* NULL: the session's own memory, as onr_session_run. */
+    void *none = NULL;
+    size_t zero = 0;
+    memset(block, 0, n);
+    CHECK(onr_session_run_into(s, &input, 1, &none, &zero, 1, &err) == ONR_STATUS_OK);
+    CHECK(onr_session_output(s, 0, &own) == ONR_STATUS_OK && memcmp(own.data, plain, n) == 0);
+    CHECK(((float *)block)[0] == 0.0f);
+
+    /* A bound buffer is left alone by run_into and written by the next run. */
+    CHECK(onr_session_bind_output(s, 0, bound, n, &err) == ONR_STATUS_OK);
+    memset(bound, 0, n);
+    void *buf = block;
+    CHECK(onr_session_run_into(s, &input, 1, &buf, &n, 1, &err) == ONR_STATUS_OK);
+    CHECK(memcmp(block, plain, n) == 0 && ((float *)bound)[0] == 0.0f &&
+          ((float *)bound)[n / sizeof(float) - 1] == 0.0f);
+    CHECK(onr_session_run(s, &input, 1, &err) == ONR_STATUS_OK && memcmp(bound, plain, n) == 0);
+    CHECK(onr_session_bind_output(s, 0, NULL, 0, &err) == ONR_STATUS_OK);
+
+    /* Refused: a wrong size (naming the output), a wrong count, NULL arrays. */
+    size_t less = n - 4;
+    CHECK(onr_session_run_into(s, &input, 1, &buf, &less, 1, &err) == ONR_STATUS_INVALID_ARGUMENT);
+    CHECK(strstr(err.message, own.name) != NULL);
+    CHECK(onr_session_run_into(s, &input, 1, &buf, &n, 2, &err) == ONR_STATUS_INVALID_ARGUMENT);
+    CHECK(strstr(err.message, "2 output buffers") != NULL);
+    CHECK(onr_session_run_into(s, &input, 1, NULL, NULL, 1, &err) == ONR_STATUS_INVALID_ARGUMENT);
+    /* And the session still runs. */
+    CHECK(onr_session_run_into(s, &input, 1, &buf, &n, 1, &err) == ONR_STATUS_OK &&
+          memcmp(block, plain, n) == 0);
+    onr_session_free(s);
+    free(bound);
+    free(block);
+    free(plain);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -246,6 +302,7 @@ int main(int argc, char **argv)
     test_names();
     test_fixed_shapes_and_reshape();
     test_bound_outputs();
+    test_run_into();
     input.name = input_name;
     onr_tensor_ref_free(&input);
     onr_tensor_ref_free(&expected);
