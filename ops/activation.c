@@ -109,7 +109,7 @@ static enum onr_status unary_prepare(struct onr_op_ctx *ctx, struct onr_error *e
     if (p->kind == UNARY_SIGMOID)
         p->sigmoid = ctx->reference ? onr_sigmoid_f32__scalar
                                     : onr_unary_pick(onr_sigmoid_kernels, onr_sigmoid_kernels_count,
-                                                     onr_cpu_isa(), &none)->fn;
+                                                     ctx->isa, &none)->fn;
     ctx->workspace_bytes = 0;
     return ONR_STATUS_OK;
 }

@@ -18,19 +18,19 @@
  *
  * prepare picks the 1-D/2-D kernel: the oracle onr_conv2d_f32__ref when
  * ctx->reference is set, the im2col + GEMM path (conv_gemm.c) for group 1
- * with constant W, else the first of onr_conv_variants (conv_variants.c)
- * that fits. The attribute and shape code here is shared with the fused
+ * with constant W, else the first entry of the kernel table
+ * (kernels/conv.h: onr_conv2d_kernels) that the session's ISA level allows
+ * and that fits. The attribute and shape code here is shared with the fused
  * and blocked Conv operators (conv_impl.h), which graph passes build in
  * place of a Conv. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../runtime/cpu.h"
 #include "conv.h"
 #include "conv_impl.h"
 
-/* ---- kernel choice: conv_variants.c holds the table ---- */
+/* ---- kernel choice: kernels/conv_table.c holds the table ---- */
 
 static void conv_ref(const struct onr_conv_shape *s, const float *x, const float *w,
                      const float *b, const struct onr_activation *act, float *y, int threads)
@@ -357,11 +357,13 @@ enum onr_status onr_conv_prepare_plain(struct onr_op_ctx *ctx, struct conv_param
         p->kernel_name = "conv2d__ref";
         return ONR_STATUS_OK;
     }
-    if (p->shape.group == 1 && ctx->x[1]->data != NULL && !onr_conv_smallc_fits(&p->shape))
+    if (p->shape.group == 1 && ctx->x[1]->data != NULL &&
+        !onr_conv2d_direct_beats_gemm(&p->shape, ctx->isa))
         return onr_conv_gemm_prepare(ctx, p, err);
-    const struct onr_conv_variant *v = onr_conv_pick_variant(&p->shape);
-    p->kernel_fn = v->run;
-    p->kernel_name = v->name;
+    const struct onr_conv2d_kernel *k =
+        onr_conv2d_pick(onr_conv2d_kernels, onr_conv2d_kernels_count, ctx->isa, &p->shape);
+    p->kernel_fn = k->fn;
+    p->kernel_name = k->name;
     return ONR_STATUS_OK;
 }
 

@@ -422,7 +422,7 @@ static enum onr_status make_reorder(struct onr_session *s, const struct insert *
     xn->y[0] = &s->values[in->to].t;
     xn->ctx = (struct onr_op_ctx){
         .node = node, .opset = 1, .n_x = 1, .x = xn->x, .n_y = 1, .y = xn->y,
-        .threads = s->threads,
+        .threads = s->threads, .isa = s->isa,
     };
     xn->initialised = true;
     st = xn->def->init(&xn->ctx, err);
@@ -457,7 +457,7 @@ static enum onr_status insert_reorders(struct pass *p, struct onr_error *err)
 enum onr_status onr_session_layout(struct onr_session *s, struct onr_error *err)
 {
     if (!(s->options.passes & ONR_PASS_NCHWC_LAYOUT) || s->options.reference_kernels ||
-        !onr_cpu_has_avx2_fma() || s->n_xnodes <= 0)
+        s->isa < ONR_ISA_AVX2 || s->n_xnodes <= 0)
         return ONR_STATUS_OK;
     struct pass p = {.s = s};
     const int n_values = s->n_values;

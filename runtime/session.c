@@ -144,6 +144,17 @@ enum onr_status onr_session_create(const struct onr_model *model,
         return onr_error_set(err, ONR_STATUS_INVALID_ARGUMENT, "threads %d is negative", threads);
     }
     s->threads = s->options.threads > 0 ? s->options.threads : onr_cpu_default_threads();
+    if (s->options.max_isa < ONR_ISA_LEVEL_DEFAULT || s->options.max_isa > ONR_ISA_LEVEL_AVX512) {
+        int level = s->options.max_isa;
+        free(s);
+        return onr_error_set(err, ONR_STATUS_INVALID_ARGUMENT,
+                             "max_isa %d: expected 0 (default) to %d (avx512)", level,
+                             ONR_ISA_LEVEL_AVX512);
+    }
+    /* enum onr_isa_level is enum onr_isa shifted by one (0: no cap). */
+    s->isa = onr_cpu_isa();
+    if (s->options.max_isa != ONR_ISA_LEVEL_DEFAULT && (int)s->isa > s->options.max_isa - 1)
+        s->isa = (enum onr_isa)(s->options.max_isa - 1);
     int n_in = model->graph.n_inputs;
     s->prepared_inputs = calloc((size_t)n_in + 1, sizeof *s->prepared_inputs);
     if (s->prepared_inputs == NULL) {
