@@ -1,4 +1,4 @@
-/* The NCHW16c layout pass (runtime/layout.c): a chain of 1x1 and depthwise
+/* The NCHW16c layout pass (runtime/passes/layout.c): a chain of 1x1 and depthwise
  * Convs with a fused residual and activations, whose intermediate values
  * are also read by plain nodes and are graph outputs, runs blocked with
  * reorders only at the chain's edges, and gives the reference kernels'

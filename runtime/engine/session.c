@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cpu.h"
-#include "error.h"
+#include "../cpu.h"
+#include "../error.h"
 #include "session.h"
 
 const char *onr_version(void)

@@ -24,13 +24,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../ops/kernels/nchwc.h"
-#include "../ops/nchwc_conv.h"
-#include "../ops/nchwc_fused_dw.h"
-#include "../ops/nchwc_ops.h"
-#include "cpu.h"
-#include "error.h"
-#include "session.h"
+#include "../../ops/kernels/nchwc.h"
+#include "../../ops/nchwc_conv.h"
+#include "../../ops/nchwc_fused_dw.h"
+#include "../../ops/nchwc_ops.h"
+#include "../cpu.h"
+#include "../error.h"
+#include "passes.h"
 
 /* Convs a chain needs to be worth its reorders, unless it has a dense
  * Conv (whose work dwarfs them): two already are, the notebook's block
@@ -176,7 +176,6 @@ static int add_blocked_value(struct onr_session *s, int v)
     b->t.nbytes = (size_t)bytes;
     b->alias = -1;
     b->producer = -1;
-    b->last_use = -1;
     return s->n_values++;
 }
 
@@ -454,10 +453,9 @@ static enum onr_status insert_reorders(struct pass *p, struct onr_error *err)
     return st;
 }
 
-enum onr_status onr_session_layout(struct onr_session *s, struct onr_error *err)
+enum onr_status onr_pass_nchwc_layout(struct onr_session *s, struct onr_error *err)
 {
-    if (!(s->options.passes & ONR_PASS_NCHWC_LAYOUT) || s->options.reference_kernels ||
-        s->isa < ONR_ISA_AVX2 || s->n_xnodes <= 0)
+    if (s->options.reference_kernels || s->isa < ONR_ISA_AVX2 || s->n_xnodes <= 0)
         return ONR_STATUS_OK;
     struct pass p = {.s = s};
     const int n_values = s->n_values;
