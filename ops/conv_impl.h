@@ -77,7 +77,8 @@ struct conv_params {
 void onr_conv_params_defaults(struct conv_params *p);
 enum onr_status onr_conv_read_attrs(const struct onr_node *node, const char *op, const char *prefix,
                                     struct conv_params *p, struct onr_error *err);
-/* Checks X, W, B (may be NULL) and sets p->shape and y's dtype and shape. */
+/* conv_shape.c. Checks X, W, B (may be NULL) and sets p->shape and y's
+ * dtype and shape. */
 enum onr_status onr_conv_infer_shape(const struct onr_node *node, const char *op,
                                      struct conv_params *p, const struct onr_tensor *x,
                                      const struct onr_tensor *w, const struct onr_tensor *b,
