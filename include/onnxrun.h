@@ -205,6 +205,21 @@ struct onr_session_options {
      * tensors are allocated: ONR_STATUS_OUT_OF_MEMORY names the need and the
      * cap. 0: no cap. */
     size_t max_memory;
+    /* The widest instruction set the session's kernels may use (enum
+     * onr_isa_level): ONR_ISA_LEVEL_DEFAULT (0) is the widest the CPU has;
+     * a narrower level runs the same model on the narrower kernels (to
+     * compare them, or to match another machine). A level the CPU lacks
+     * gives what it has. The environment variables ONR_DISABLE_AVX512=1 and
+     * ONR_DISABLE_AVX2=1 lower the CPU's level for the whole process. */
+    int max_isa;
+};
+
+/* Values of onr_session_options.max_isa, widening. */
+enum onr_isa_level {
+    ONR_ISA_LEVEL_DEFAULT = 0,   /* the widest the CPU has */
+    ONR_ISA_LEVEL_PORTABLE = 1,  /* plain C kernels only */
+    ONR_ISA_LEVEL_AVX2 = 2,      /* up to AVX2 + FMA */
+    ONR_ISA_LEVEL_AVX512 = 3,    /* up to AVX-512 F/DQ/BW/VL */
 };
 
 /* Sets the defaults: all cores, ONR_PASS_DEFAULT, shapes re-planned on run.

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "../runtime/error.h"
-#include "loader.h"
+#include "proto.h"
 
 /* Deepest message nesting accepted: model -> graph -> node -> attribute ->
  * graph ... allows about 30 levels of nested subgraphs. */

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "../runtime/error.h"
-#include "loader.h"
+#include "proto.h"
 
 /* More attributes than this on one node is taken as a corrupt file. */
 #define MAX_ATTRS 1024

@@ -5,7 +5,7 @@
  * the stack. The walk follows the schema's descriptors to know which
  * length-delimited fields are messages; it recurses at most max_depth deep. */
 #include "../runtime/error.h"
-#include "loader.h"
+#include "proto.h"
 
 /* Reads a varint at *p; returns 0, or -1 when it runs past end or is too long. */
 static int read_varint(const uint8_t **p, const uint8_t *end, uint64_t *out)

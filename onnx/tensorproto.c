@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "../runtime/error.h"
-#include "loader.h"
+#include "proto.h"
 
 enum onr_dtype onr_onnx_dtype(int32_t data_type)
 {

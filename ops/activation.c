@@ -140,13 +140,20 @@ static enum onr_status unary_prepare(struct onr_op_ctx *ctx, struct onr_error *e
     if (p->kind == UNARY_SIGMOID)
         p->sigmoid = ctx->reference ? onr_sigmoid_f32__scalar
                                     : onr_unary_pick(onr_sigmoid_kernels, onr_sigmoid_kernels_count,
-                                                     onr_cpu_isa(), &none)->fn;
+                                                     ctx->isa, &none)->fn;
     ctx->workspace_bytes = 0;
     return ONR_STATUS_OK;
 }
 
-/* The same formulas as onr_activation_apply, so a fused Conv matches. */
-static inline float unit_clamp(float t) { return t < 0.0f ? 0.0f : (t > 1.0f ? 1.0f : t); }
+/* Clip, HardSigmoid and HardSwish are onr_activation_apply (kernels/
+ * activation.h), the one scalar definition, so a Conv with the activation
+ * fused gives the same bits as the Conv and the node apart. Each case's
+ * kind is a constant, so the switch inside folds away. */
+#define MAP_ACT(KIND, A, B)                                                           \
+    do {                                                                              \
+        const struct onr_activation act = {KIND, A, B};                               \
+        MAP(onr_activation_apply(&act, v))                                            \
+    } while (0)
 
 #define MAP(EXPR)                                                                     \
     _Pragma("omp parallel for num_threads(threads) schedule(static) if (parallel)")   \
@@ -162,10 +169,10 @@ static void unary_f32(const struct unary_params *p, float lo, float hi, int64_t 
     const bool parallel = threads > 1 && n >= UNARY_PARALLEL_MIN;
     const float alpha = p->alpha, beta = p->beta;
     switch (p->kind) {
-    case UNARY_CLIP: MAP(v < lo ? lo : (v > hi ? hi : v)) break;
+    case UNARY_CLIP: MAP_ACT(ONR_ACT_CLIP, lo, hi); break;
     case UNARY_SIGMOID: p->sigmoid(x, y, n, threads); break;
-    case UNARY_HARDSIGMOID: MAP(unit_clamp(alpha * v + beta)) break;
-    case UNARY_HARDSWISH: MAP(v * unit_clamp(v / 6.0f + 0.5f)) break;
+    case UNARY_HARDSIGMOID: MAP_ACT(ONR_ACT_HARDSIGMOID, alpha, beta); break;
+    case UNARY_HARDSWISH: MAP_ACT(ONR_ACT_HARDSWISH, 0.0f, 0.0f); break;
     case UNARY_LEAKYRELU: MAP(v < 0.0f ? alpha * v : v) break;
     case UNARY_TANH: MAP(tanhf(v)) break;
     case UNARY_EXP: MAP(expf(v)) break;

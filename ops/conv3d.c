@@ -48,7 +48,7 @@ static enum onr_status prepare_gemm(struct onr_op_ctx *ctx, struct conv_params *
     const struct onr_gemm_shape shape = {.M = M, .N = pointwise ? N : block, .K = K,
                                          .ldb = pointwise ? N : block, .ldy = N};
     const struct onr_gemm_kernel *k =
-        onr_gemm_pick(onr_gemm_kernels, onr_gemm_kernels_count, onr_cpu_isa(), &shape);
+        onr_gemm_pick(onr_gemm_kernels, onr_gemm_kernels_count, ctx->isa, &shape);
     p->gemm.fn = k->fn;
     p->gemm.im2col = !pointwise;
     p->gemm.im2col_cols = pointwise ? N : block;

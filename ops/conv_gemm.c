@@ -3,9 +3,9 @@
  * positions (a block about half a core's L2, so the GEMM reads it from
  * cache) and multiplied, bias, residual and activation applied in the
  * GEMM's store. A 1x1, stride-1, unpadded Conv skips the unrolling. */
+#include <stdio.h>
 #include <string.h>
 
-#include "../runtime/cpu.h"
 #include "conv_impl.h"
 
 #define IM2COL_BLOCK_BYTES (1024 * 1024)
@@ -43,18 +43,12 @@ enum onr_status onr_conv_gemm_prepare(struct onr_op_ctx *ctx, struct conv_params
         return onr_error_set(err, ONR_STATUS_OUT_OF_MEMORY, "Conv '%s': cannot pack W (%zu bytes)",
                              ctx->node->name, packed);
     onr_gemm_f32_pack_a(M, K, ctx->x[1]->data, K, false, p->gemm.packed_w);
-    bool avx2 = onr_cpu_has_avx2_fma();
-    bool avx512 = onr_cpu_has_avx512();
-#if defined(ONR_HAVE_X86)
-    p->gemm.fn = avx512 ? onr_gemm_f32__avx512
-                 : avx2 ? onr_gemm_f32__avx2 : onr_gemm_f32__scalar;
-#else
-    p->gemm.fn = onr_gemm_f32__scalar;
-    avx2 = avx512 = false;
-#endif
-    p->kernel_name = p->gemm.im2col ? (avx512 ? "im2col+gemm__avx512"
-                                  : avx2 ? "im2col+gemm__avx2" : "im2col+gemm__scalar")
-                               : (avx512 ? "gemm__avx512" : avx2 ? "gemm__avx2" : "gemm__scalar");
+    const struct onr_gemm_shape g = {.M = M, .N = N, .K = K, .ldb = N, .ldy = N};
+    const struct onr_gemm_kernel *k =
+        onr_gemm_pick(onr_gemm_kernels, onr_gemm_kernels_count, ctx->isa, &g);
+    p->gemm.fn = k->fn;
+    snprintf(p->gemm.name, sizeof p->gemm.name, "%s%s", p->gemm.im2col ? "im2col+" : "", k->name);
+    p->kernel_name = p->gemm.name;
     p->gemm.im2col_bytes = align64(cols);
     ctx->workspace_bytes = p->gemm.im2col_bytes + gemm_ws;
     return ONR_STATUS_OK;

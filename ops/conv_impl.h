@@ -26,6 +26,7 @@ struct conv_gemm {
     bool im2col;
     int64_t im2col_cols;                /* output positions per im2col block */
     size_t im2col_bytes;                /* at the start of the workspace */
+    char name[40];                      /* the kernel, for --info */
 };
 
 /* The NCHW16c kernels (conv_nchwc.c): W and B packed for one of them. */
@@ -77,13 +78,14 @@ struct conv_params {
 void onr_conv_params_defaults(struct conv_params *p);
 enum onr_status onr_conv_read_attrs(const struct onr_node *node, const char *op, const char *prefix,
                                     struct conv_params *p, struct onr_error *err);
-/* Checks X, W, B (may be NULL) and sets p->shape and y's dtype and shape. */
+/* conv_shape.c. Checks X, W, B (may be NULL) and sets p->shape and y's
+ * dtype and shape. */
 enum onr_status onr_conv_infer_shape(const struct onr_node *node, const char *op,
                                      struct conv_params *p, const struct onr_tensor *x,
                                      const struct onr_tensor *w, const struct onr_tensor *b,
                                      struct onr_tensor *y, struct onr_error *err);
 /* Plain-layout kernel choice for ctx (x[1] is W, x[2] B): the reference,
- * the GEMM path or a variant of onr_conv_variants. */
+ * the GEMM path or an entry of kernels/conv.h's onr_conv2d_kernels. */
 enum onr_status onr_conv_prepare_plain(struct onr_op_ctx *ctx, struct conv_params *p,
                                        struct onr_error *err);
 /* Runs the prepared plain Conv; r (y's shape) when p->residual. */
@@ -104,11 +106,6 @@ enum onr_status onr_conv3d_prepare(struct onr_op_ctx *ctx, struct conv_params *p
                                    struct onr_error *err);
 void onr_conv3d_run(const struct onr_op_ctx *ctx, const struct conv_params *p, const float *r);
 
-/* conv_variants.c: the first variant that fits s; whether the direct
- * few-input-channels kernel takes s rather than the GEMM path. */
-const struct onr_conv_variant *onr_conv_pick_variant(const struct onr_conv_shape *s);
-bool onr_conv_smallc_fits(const struct onr_conv_shape *s);
-
 /* conv_gemm.c */
 enum onr_status onr_conv_gemm_prepare(struct onr_op_ctx *ctx, struct conv_params *p,
                                       struct onr_error *err);
@@ -117,8 +114,10 @@ void onr_conv_gemm_run(const struct onr_op_ctx *ctx, const struct conv_params *p
 /* conv_nchwc.c */
 enum conv_blocked_kind onr_conv_blocked_kind(const struct onr_conv_shape *s);
 /* Packs constant W and B (may be NULL) for the blocked kernel of p's
- * shape and picks it; UNSUPPORTED when the shape has none. */
-enum onr_status onr_conv_blocked_pack(const struct onr_node *node, struct conv_params *p,
+ * shape and picks it from the NCHW16c tables at `isa`; UNSUPPORTED when
+ * the shape has none. */
+enum onr_status onr_conv_blocked_pack(const struct onr_node *node, enum onr_isa isa,
+                                      struct conv_params *p,
                                       const struct onr_tensor *w, const struct onr_tensor *b,
                                       struct onr_error *err);
 

@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../runtime/cpu.h"
 #include "conv_impl.h"
 
 static bool is_1x1(const struct onr_conv_shape *s)
@@ -20,7 +19,8 @@ enum conv_blocked_kind onr_conv_blocked_kind(const struct onr_conv_shape *s)
     return is_1x1(s) ? CONV_BLOCKED_PW : CONV_BLOCKED_DENSE;
 }
 
-enum onr_status onr_conv_blocked_pack(const struct onr_node *node, struct conv_params *p,
+enum onr_status onr_conv_blocked_pack(const struct onr_node *node, enum onr_isa isa,
+                                      struct conv_params *p,
                                       const struct onr_tensor *w, const struct onr_tensor *b,
                                       struct onr_error *err)
 {
@@ -48,35 +48,35 @@ enum onr_status onr_conv_blocked_pack(const struct onr_node *node, struct conv_p
                              node->name);
     }
     const float *bias = b != NULL ? b->data : NULL;
-    /* the widest ISA this CPU has: 2 = AVX-512, 1 = AVX2 + FMA, 0 = portable */
-    int isa = 0;
-#if defined(ONR_HAVE_X86)
-    isa = onr_cpu_has_avx512() ? 2 : onr_cpu_has_avx2_fma() ? 1 : 0;
-#define ONR_PICK(name) (isa == 2 ? name##__avx512 : isa == 1 ? name##__avx2 : name##__scalar)
-#else
-#define ONR_PICK(name) name##__scalar
-#endif
-    static const char *const suffix[] = {"__scalar", "__avx2", "__avx512"};
+    const struct onr_kernel_no_shape none = {0};
     const char *name;
     if (kind == CONV_BLOCKED_DW) {
         onr_nchwc_pack_dw(s->C, s->KH, s->KW, w->data, bias, p->blk.w, p->blk.b);
-        p->blk.dw = ONR_PICK(onr_nchwc_dwconv_f32);
-        name = "nchwc_dwconv";
+        const struct onr_nchwc_dw_kernel *k =
+            onr_nchwc_dw_pick(onr_nchwc_dw_kernels, onr_nchwc_dw_kernels_count, isa, s);
+        p->blk.dw = k->fn;
+        name = k->name;
     } else if (kind == CONV_BLOCKED_DENSE) {
         onr_nchwc_pack_conv(s->OC, s->C, s->KH, s->KW, w->data, bias, p->blk.w, p->blk.b);
-        p->blk.dense = ONR_PICK(onr_nchwc_conv_f32);
-        p->blk.rows = ONR_PICK(onr_nchwc_conv_rows_f32);
-        name = "nchwc_conv";
+        const struct onr_nchwc_conv_kernel *k =
+            onr_nchwc_conv_pick(onr_nchwc_conv_kernels, onr_nchwc_conv_kernels_count, isa, s);
+        p->blk.dense = k->fn;
+        p->blk.rows = onr_nchwc_conv_rows_pick(onr_nchwc_conv_rows_kernels,
+                                               onr_nchwc_conv_rows_kernels_count, isa, s)->fn;
+        name = k->name;
     } else {
         onr_nchwc_pack_pw(s->OC, s->C, w->data, bias, p->blk.w, p->blk.b);
-        p->blk.pw = ONR_PICK(onr_nchwc_pwconv_f32);
-        p->blk.gated = ONR_PICK(onr_nchwc_pwconv_gated_f32);
-        p->blk.pw_rows = ONR_PICK(onr_nchwc_pw_rows_f32);
-        name = "nchwc_pwconv";
+        const struct onr_nchwc_pw_kernel *k =
+            onr_nchwc_pw_pick(onr_nchwc_pw_kernels, onr_nchwc_pw_kernels_count, isa, &none);
+        p->blk.pw = k->fn;
+        p->blk.gated = onr_nchwc_pw_gated_pick(onr_nchwc_pw_gated_kernels,
+                                               onr_nchwc_pw_gated_kernels_count, isa, &none)->fn;
+        p->blk.pw_rows = onr_nchwc_pw_rows_pick(onr_nchwc_pw_rows_kernels,
+                                                onr_nchwc_pw_rows_kernels_count, isa, &none)->fn;
+        name = k->name;
     }
-#undef ONR_PICK
     p->blk.kind = kind;
-    snprintf(p->blk.name, sizeof p->blk.name, "%s%s", name, suffix[isa]);
+    snprintf(p->blk.name, sizeof p->blk.name, "%s", name);
     p->kernel_name = p->blk.name;
     return ONR_STATUS_OK;
 }

@@ -364,7 +364,7 @@ static enum onr_status convt_prepare(struct onr_op_ctx *ctx, struct onr_error *e
     const struct onr_gemm_shape shape = {.M = rows, .N = block, .K = cg, .ldb = in_vol,
                                          .ldy = block};
     const struct onr_gemm_kernel *k =
-        onr_gemm_pick(onr_gemm_kernels, onr_gemm_kernels_count, onr_cpu_isa(), &shape);
+        onr_gemm_pick(onr_gemm_kernels, onr_gemm_kernels_count, ctx->isa, &shape);
     p->gemm = k->fn;
     p->kernel_name = k->name;
     p->block = block;

@@ -3,7 +3,7 @@
  * Y = act(Conv(X, W) + B + R). Inputs X, W, B (optional), R (optional,
  * Y's shape, the Add's other input). Attributes: Conv's (conv.c reads
  * them) and the activation ones of fused_conv.h. Built by the
- * fuse_activation and fuse_residual passes (runtime/optimize.c); kernels
+ * fuse_activation and fuse_residual passes (runtime/passes/optimize.c); kernels
  * are Conv's, so results are bitwise those of the nodes it replaces. */
 #include <math.h>
 #include <stdio.h>

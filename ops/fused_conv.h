@@ -1,4 +1,4 @@
-/* The Conv with fused work that graph passes build (runtime/optimize.c),
+/* The Conv with fused work that graph passes build (runtime/passes/optimize.c),
  * and the activation attributes that every fused Conv-like operator
  * shares. These operators are internal (ONR_OP_FLAG_INTERNAL): a model
  * file cannot name them. */

@@ -122,7 +122,7 @@ static enum onr_status dwpw_prepare(struct onr_op_ctx *ctx, struct onr_error *er
             return onr_error_set(err, ONR_STATUS_UNSUPPORTED, "%s '%s': input %d is not constant",
                                  op, ctx->node->name, constant[i]);
     }
-    const enum onr_isa level = ctx->reference ? ONR_ISA_PORTABLE : onr_cpu_isa();
+    const enum onr_isa level = ctx->reference ? ONR_ISA_PORTABLE : ctx->isa;
     const struct onr_dwpw_kernel *k =
         onr_dwpw_pick(onr_dwpw_kernels, onr_dwpw_kernels_count, level, &p->shape);
     p->fns = k->fn;

@@ -276,7 +276,7 @@ static enum onr_status gemm_prepare(struct onr_op_ctx *ctx, struct onr_error *er
         p->path = GEMM_PATH_REF;
         return ONR_STATUS_OK;
     }
-    const enum onr_isa isa = onr_cpu_isa();
+    const enum onr_isa isa = ctx->isa;
     const struct onr_gemm_shape shape = {.M = p->M, .N = p->N, .K = p->K, .ldb = p->N, .ldy = p->N};
     p->tiled_fn = onr_gemm_pick(onr_gemm_kernels, onr_gemm_kernels_count, isa, &shape)->fn;
     /* A vector gemv streams the weights at the memory's bandwidth; the

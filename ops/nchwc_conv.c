@@ -97,7 +97,7 @@ static enum onr_status nconv_prepare(struct onr_op_ctx *ctx, struct onr_error *e
 {
     struct conv_params *p = ctx->params;
     ctx->workspace_bytes = 0;
-    enum onr_status st = onr_conv_blocked_pack(ctx->node, p, ctx->x[1], input(ctx, 2), err);
+    enum onr_status st = onr_conv_blocked_pack(ctx->node, ctx->isa, p, ctx->x[1], input(ctx, 2), err);
     if (st != ONR_STATUS_OK || input(ctx, 4) == NULL) return st;
     /* nchwc_pwconv__<isa> -> nchwc_pwconv_gated__<isa> */
     char isa[16] = "";   /* the "__<isa>" suffix, copied: snprintf's output overlaps it */

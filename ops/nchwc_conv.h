@@ -1,4 +1,4 @@
-/* onnxrun.nchwc:Conv, the Conv that the layout pass (runtime/layout.c)
+/* onnxrun.nchwc:Conv, the Conv that the layout pass (runtime/passes/layout.c)
  * builds in place of a Conv whose tensors it moves to NCHW16c
  * (ops/kernels/nchwc.h). Internal: a model file cannot name it. */
 #ifndef ONR_OPS_NCHWC_CONV_H

@@ -165,13 +165,13 @@ static enum onr_status fdw_prepare(struct onr_op_ctx *ctx, struct onr_error *err
 {
     struct fused_dw_params *p = ctx->params;
     ctx->workspace_bytes = 0;
-    enum onr_status st = onr_conv_blocked_pack(ctx->node, &p->d, ctx->x[ONR_FUSED_DW_W],
+    enum onr_status st = onr_conv_blocked_pack(ctx->node, ctx->isa, &p->d, ctx->x[ONR_FUSED_DW_W],
                                                input(ctx, ONR_FUSED_DW_B), err);
     if (st == ONR_STATUS_OK && p->has_c)
-        st = onr_conv_blocked_pack(ctx->node, &p->c, ctx->x[ONR_FUSED_DW_WP],
+        st = onr_conv_blocked_pack(ctx->node, ctx->isa, &p->c, ctx->x[ONR_FUSED_DW_WP],
                                    input(ctx, ONR_FUSED_DW_BP), err);
     if (st == ONR_STATUS_OK && p->has_o)
-        st = onr_conv_blocked_pack(ctx->node, &p->o, ctx->x[ONR_FUSED_DW_WC],
+        st = onr_conv_blocked_pack(ctx->node, ctx->isa, &p->o, ctx->x[ONR_FUSED_DW_WC],
                                    input(ctx, ONR_FUSED_DW_BC), err);
     if (st != ONR_STATUS_OK) return st;
     if (!parts_fit(&p->d, p->has_c ? &p->c : NULL, p->has_o ? &p->o : NULL))

@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "../runtime/cpu.h"
 #include "kernels/nchwc.h"
 #include "nchwc_conv.h"
 #include "nchwc_ops.h"
@@ -19,14 +18,11 @@ static enum onr_status reorder_init(struct onr_op_ctx *ctx, bool in, struct onr_
     struct reorder_params *p = calloc(1, sizeof *p);
     if (p == NULL)
         return onr_error_set(err, ONR_STATUS_OUT_OF_MEMORY, "%s: out of memory", ctx->node->name);
-#if defined(ONR_HAVE_X86)
-    if (onr_cpu_has_avx512())
-        p->fn = in ? onr_nchwc_from_nchw__avx512 : onr_nchwc_to_nchw__avx512;
-    else if (onr_cpu_has_avx2_fma())
-        p->fn = in ? onr_nchwc_from_nchw__avx2 : onr_nchwc_to_nchw__avx2;
-    else
-#endif
-        p->fn = in ? onr_nchwc_from_nchw__scalar : onr_nchwc_to_nchw__scalar;
+    const struct onr_kernel_no_shape none = {0};
+    p->fn = in ? onr_nchwc_reorder_pick(onr_nchwc_from_nchw_kernels,
+                                        onr_nchwc_from_nchw_kernels_count, ctx->isa, &none)->fn
+               : onr_nchwc_reorder_pick(onr_nchwc_to_nchw_kernels,
+                                        onr_nchwc_to_nchw_kernels_count, ctx->isa, &none)->fn;
     ctx->params = p;
     return ONR_STATUS_OK;
 }

@@ -1,4 +1,4 @@
-/* Nodes the layout pass (runtime/layout.c) uses on NCHW16c tensors: the
+/* Nodes the layout pass (runtime/passes/layout.c) uses on NCHW16c tensors: the
  * reorders it inserts where a blocked chain meets the rest of the graph,
  * and blocked forms of the squeeze-excite nodes inside a chain, which it
  * swaps in for GlobalAveragePool and Mul. Internal operators of the

@@ -18,6 +18,7 @@
 
 #include <math.h>
 
+#include "../runtime/cpu.h"
 #include "../runtime/error.h"
 #include "../runtime/graph.h"
 #include "../runtime/tensor.h"
@@ -37,6 +38,7 @@ struct onr_op_ctx {
     void *workspace;               /* provided before run (64-byte aligned) */
     int threads;                   /* OpenMP threads for this run, >= 1 */
     bool reference;                /* use the scalar reference kernels only */
+    enum onr_isa isa;              /* widest kernels prepare may pick from the tables */
 };
 
 typedef enum onr_status (*onr_op_hook)(struct onr_op_ctx *ctx, struct onr_error *err);

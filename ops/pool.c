@@ -247,7 +247,7 @@ static enum onr_status pool_infer(struct onr_op_ctx *ctx, struct onr_error *err)
 static enum onr_status pool_prepare(struct onr_op_ctx *ctx, struct onr_error *err)
 {
     struct pool_params *p = ctx->params;
-    const enum onr_isa isa = onr_cpu_isa();
+    const enum onr_isa isa = ctx->isa;
     const struct onr_kernel_no_shape none = {0};
     ctx->workspace_bytes = 0;
     if ((p->kind == POOL_AVG || p->kind == POOL_MAX) && p->use_3d) return ONR_STATUS_OK;

@@ -5,6 +5,38 @@
 
 #include "plan.h"
 
+int onr_plan_lifetimes(const struct onr_plan_value *values, int n_values,
+                       const struct onr_plan_use *uses, int n_uses, int n_steps,
+                       struct onr_plan_item *items, int *owner)
+{
+    /* items[v] holds value v's writer (first) and last reader (last)
+     * until they are packed below. */
+    for (int v = 0; v < n_values; v++) items[v].first = items[v].last = -1;
+    for (int k = 0; k < n_uses; k++) {
+        struct onr_plan_item *it = &items[uses[k].value];
+        if (uses[k].write) it->first = uses[k].step;
+        else if (uses[k].step > it->last) it->last = uses[k].step;
+    }
+    /* A storage root lives as long as the last reader of any of its views. */
+    for (int v = 0; v < n_values; v++) {
+        const int last = values[v].is_output ? n_steps : items[v].last;
+        const int root = values[v].alias;
+        if (root >= 0 && last > items[root].last) items[root].last = last;
+        if (values[v].is_output) items[v].last = n_steps;
+    }
+    int n = 0;
+    for (int v = 0; v < n_values; v++) {
+        if (!values[v].planned || values[v].alias >= 0 || items[v].first < 0) continue;
+        const int first = items[v].first, last = items[v].last;
+        items[n].bytes = values[v].bytes;
+        items[n].offset = 0;
+        items[n].first = first;
+        items[n].last = last > first ? last : first;
+        owner[n++] = v;
+    }
+    return n;
+}
+
 #define PLAN_ALIGN 64
 
 static size_t align_up(size_t v)

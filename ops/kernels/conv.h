@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "activation.h"
+#include "kernel_table.h"
 
 struct onr_conv_shape {
     int64_t N, C, H, W;                 /* input */
@@ -55,8 +56,8 @@ void onr_conv2d_f32_1x1__scalar(const struct onr_conv_shape *s, const float *x,
                                 const struct onr_activation *act, float *y, int threads);
 
 /* Few input channels (a network's first Conv), group 1: direct AVX-512
- * kernel in ops/kernels/x86/conv_direct_avx512.c, x86 builds only, after
- * onr_cpu_has_avx512() and onr_conv2d_f32_smallc_fits(). Any pads, strides
+ * kernel in ops/kernels/x86/conv_direct_avx512.c, x86 builds only, reached
+ * through onr_conv2d_kernels on shapes onr_conv2d_f32_smallc_fits() takes. Any pads, strides
  * and dilations within the limits below (its per-thread row buffer). */
 void onr_conv2d_f32_smallc__avx512(const struct onr_conv_shape *s, const float *x,
                                    const float *w, const float *b,
@@ -76,5 +77,15 @@ static inline bool onr_conv2d_f32_smallc_fits(const struct onr_conv_shape *s)
     return s->C * s->KH * s->stride_w * onr_conv2d_f32_smallc_phase_len(s) <=
            ONR_CONV_SMALLC_BUF;
 }
+
+/* The kernel table (conv_table.c), most specialised first; the last entry
+ * fits every shape at every level. */
+ONR_KERNEL_TABLE(onr_conv2d, struct onr_conv_shape, onr_conv2d_f32_fn)
+extern const struct onr_conv2d_kernel onr_conv2d_kernels[];
+extern const int onr_conv2d_kernels_count;
+/* Whether a direct kernel of the table at `level` beats im2col + GEMM,
+ * which Conv otherwise takes for group-1 shapes with constant W: few input
+ * channels (a network's first Conv). */
+bool onr_conv2d_direct_beats_gemm(const struct onr_conv_shape *s, enum onr_isa level);
 
 #endif

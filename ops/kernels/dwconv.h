@@ -12,11 +12,10 @@
  *   __scalar          portable C: any KH, KW, strides, pads, dilations
  *   _3x3s1__avx2 ...  AVX2+FMA: square 3x3/5x5 filter, equal strides 1 or
  *                     2, dilation 1, any pads, W and pads below 2^30
- *                     (ops/kernels/x86/dwconv_avx2.c); call only after
- *                     onr_cpu_has_avx2_fma().
+ *                     (ops/kernels/x86/dwconv_avx2.c).
  *   _3x3s1__avx512 ...  AVX-512 F/DQ/BW/VL, same shapes as the AVX2 ones
- *                     (ops/kernels/x86/dwconv_avx512.c); call only after
- *                     onr_cpu_has_avx512(). */
+ *                     (ops/kernels/x86/dwconv_avx512.c).
+ * The ISA variants are reached through conv.h's onr_conv2d_kernels. */
 #ifndef ONR_KERNELS_DWCONV_H
 #define ONR_KERNELS_DWCONV_H
 
@@ -63,7 +62,7 @@ void onr_dwconv2d_f32_5x5s2__avx512(const struct onr_conv_shape *s, const float 
  * zero-padded [row][col][16] tile of at most ONR_DWCONV_SMALL_TILE pixels
  * and computed into at most ONR_DWCONV_SMALL_OUT output pixels, both on the
  * thread's stack. Square 3x3/5x5, equal strides 1 or 2, dilation 1, any
- * pads; call only after onr_cpu_has_avx512() and onr_dwconv2d_small_fits(). */
+ * pads; for shapes onr_dwconv2d_small_fits() takes. */
 void onr_dwconv2d_f32_small3x3s1__avx512(const struct onr_conv_shape *s, const float *x,
                                          const float *w, const float *b,
                                          const struct onr_activation *act, float *y,
@@ -134,12 +133,13 @@ void onr_dwconv2d_drive(const struct onr_conv_shape *s, const float *x, const fl
                         const float *b, const void *av, float *y, int threads,
                         onr_dwconv2d_rows_fn rows);
 
-/* The best variant for the shape, or NULL when it is not depthwise with
- * channel multiplier 1 (group == C == OC). `avx2`: the caller has checked
- * onr_cpu_has_avx2_fma(); without it only portable variants are returned. */
+/* The row kernel for the shape (the small-plane ones left out), or NULL
+ * when it is not depthwise with channel multiplier 1 (group == C == OC), at
+ * the ISA level the flags give: for the kernel tests and the benchmark,
+ * which compare one ISA's row kernels with another's. Conv chooses through
+ * conv.h's onr_conv2d_kernels. */
 onr_dwconv2d_fn onr_dwconv2d_f32_pick(const struct onr_conv_shape *s, bool avx2);
-/* The same with AVX-512 variants too: `avx512` means the caller has checked
- * onr_cpu_has_avx512() (which implies AVX2+FMA). */
+/* The same with AVX-512 variants too (`avx512` implies AVX2 + FMA). */
 onr_dwconv2d_fn onr_dwconv2d_f32_pick_isa(const struct onr_conv_shape *s, bool avx2,
                                           bool avx512);
 

@@ -1,6 +1,6 @@
 /* The channel-blocked layout NCHW16c and the kernels that run on it: the
  * depthwise and pointwise Convs of a depthwise-separable chain, which the
- * runtime's layout pass (runtime/layout.c) keeps in this layout from one
+ * runtime's layout pass (runtime/passes/layout.c) keeps in this layout from one
  * Conv to the next, converting only where the chain meets other nodes.
  *
  * A logical (N, C, H, W) tensor is stored as (N, CB, H, W, 16) with

@@ -93,3 +93,35 @@ void onr_nchwc_matvec_drive(int64_t N, int64_t C, int64_t OC, const float *x, in
             }
     }
 }
+
+void onr_nchwc_conv_interior(const struct onr_conv_shape *s, int64_t *lo_out, int64_t *hi_out)
+{
+    const int64_t sw = s->stride_w, reach = (s->KW - 1) * s->dil_w;
+    int64_t lo = (s->pad_left + sw - 1) / sw;
+    const int64_t last = s->W - 1 - reach + s->pad_left; /* ow * sw <= last */
+    int64_t hi = last < 0 ? 0 : last / sw + 1;
+    if (hi > s->OW) hi = s->OW;
+    if (lo > hi) lo = hi;
+    *lo_out = lo;
+    *hi_out = hi;
+}
+
+void onr_nchwc_conv_drive(const struct onr_conv_shape *s, const void *plan, int64_t groups,
+                          const float *x, const float *wp, const float *bp, float *y,
+                          int threads, onr_nchwc_conv_row_fn row)
+{
+    const int64_t items = s->N * groups * s->OH;
+    (void)threads;
+#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1 && items > 1)
+    for (int64_t it = 0; it < items; it++)
+        row(s, plan, x, wp, bp, y, it / (groups * s->OH), it / s->OH % groups, it % s->OH);
+}
+
+void onr_nchwc_conv_rows_drive(const struct onr_conv_shape *s, const void *plan, int64_t groups,
+                               const float *x, const float *wp, const float *bp, float *y,
+                               int64_t oh0, int64_t oh1, onr_nchwc_conv_row_fn row)
+{
+    for (int64_t n = 0; n < s->N; n++)
+        for (int64_t gi = 0; gi < groups; gi++)
+            for (int64_t oh = oh0; oh < oh1; oh++) row(s, plan, x, wp, bp, y, n, gi, oh);
+}

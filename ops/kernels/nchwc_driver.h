@@ -102,4 +102,24 @@ void onr_nchwc_matvec_drive(int64_t N, int64_t C, int64_t OC, const float *x, in
                             const float *r, const void *av, float *y, int64_t ys, int last,
                             int threads, const onr_nchwc_vec_fn vecs[2][5]);
 
+/* ---- dense Conv from plain X (the stem) ---- */
+
+/* Interior output columns [*lo, *hi) of a row: every tap inside it. */
+void onr_nchwc_conv_interior(const struct onr_conv_shape *s, int64_t *lo, int64_t *hi);
+/* Output row oh of image n for output-block group gi: what a group is (one
+ * block, or several sharing each input load) is the ISA's; plan is its
+ * per-call constants (activation, interior columns, groups). */
+typedef void (*onr_nchwc_conv_row_fn)(const struct onr_conv_shape *s, const void *plan,
+                                      const float *x, const float *wp, const float *bp,
+                                      float *y, int64_t n, int64_t gi, int64_t oh);
+/* Items of (image, group, output row) over `threads` threads; the rows
+ * form: rows [oh0, oh1) of every image and group on the calling thread
+ * (inside a fused depthwise Conv, which has split the work already). */
+void onr_nchwc_conv_drive(const struct onr_conv_shape *s, const void *plan, int64_t groups,
+                          const float *x, const float *wp, const float *bp, float *y,
+                          int threads, onr_nchwc_conv_row_fn row);
+void onr_nchwc_conv_rows_drive(const struct onr_conv_shape *s, const void *plan, int64_t groups,
+                               const float *x, const float *wp, const float *bp, float *y,
+                               int64_t oh0, int64_t oh1, onr_nchwc_conv_row_fn row);
+
 #endif

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "fuzz_load.h"
-#include "onnx/loader.h"
+#include "onnx/proto.h"
 
 /* Sorted order, in-range indices, consistent producers, initializer data
  * of the declared size. Returns 0 when they all hold. */

@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 
 #include "fuzz_load.h"
-#include "onnx/loader.h"
+#include "onnx/proto.h"
 #include "testutil.h"
 
 typedef int (*fuzz_fn)(const uint8_t *data, size_t size);

@@ -1,5 +1,6 @@
 /* Conv kernels: the oracle onr_conv2d_f32__ref on hand-computed cases, then
- * every variant of Conv's table (ops/conv.h: onr_conv_variants) against the
+ * every entry of the kernel table (kernels/conv.h: onr_conv2d_kernels) that
+ * the CPU's ISA level allows against the
  * oracle over channels 1..33 around the tile sizes, odd spatial sizes,
  * strides 1-3, symmetric and asymmetric pads, dilations 1-2, kernels 1x1,
  * 3x3, 5x5, 1x3, groups 1, 2, 3, C and C with multiplier 2, batch 1 and 3,
@@ -8,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ops/conv.h"
+#include "ops/kernels/conv.h"
 #include "testutil.h"
 
 static const struct onr_activation acts[] = {
@@ -84,7 +85,7 @@ static void describe(const struct onr_conv_shape *s, bool bias, int act, char *b
              (long long)s->dil_w, (long long)s->group, bias, act);
 }
 
-static int runs[64]; /* per variant, onr_conv_variant_count <= 64 */
+static int runs[64]; /* per entry, onr_conv2d_kernels_count <= 64 */
 
 /* Every fitting variant against the oracle, then across thread counts. */
 static void check_case(const struct onr_conv_shape *s, bool bias, int act, uint64_t seed)
@@ -107,18 +108,19 @@ static void check_case(const struct onr_conv_shape *s, bool bias, int act, uint6
     onr_conv2d_f32__ref(s, x, w, bp, &acts[act], ref);
     char what[256], buf[200];
     describe(s, bias, act, buf, sizeof buf);
-    for (int v = 0; v < onr_conv_variant_count; v++) {
-        const struct onr_conv_variant *var = &onr_conv_variants[v];
-        if (!var->fits(s)) continue;
+    for (int v = 0; v < onr_conv2d_kernels_count; v++) {
+        const struct onr_conv2d_kernel *var = &onr_conv2d_kernels[v];
+        if (!onr_kernel_isa_allowed(var->isa, onr_cpu_isa()) || (var->fits && !var->fits(s)))
+            continue;
         runs[v]++;
         for (size_t i = 0; i < ny; i++) y1[i] = NAN;
-        var->run(s, x, w, bp, &acts[act], y1, 1);
+        var->fn(s, x, w, bp, &acts[act], y1, 1);
         snprintf(what, sizeof what, "%s [%s]", var->name, buf);
         if (!onr_test_close(what, y1, ref, ny, ONR_TEST_ATOL, ONR_TEST_RTOL))
             onr_test_failures++;
         for (int t = 2; t <= 3; t++) {
             for (size_t i = 0; i < ny; i++) yn[i] = NAN;
-            var->run(s, x, w, bp, &acts[act], yn, t);
+            var->fn(s, x, w, bp, &acts[act], yn, t);
             snprintf(what, sizeof what, "%s threads=%d vs 1 [%s]", var->name, t, buf);
             if (!onr_test_bitwise(what, yn, y1, ny)) onr_test_failures++;
         }
@@ -204,9 +206,9 @@ int main(void)
     oracle_hand_cases();
     int cases = sweep();
     edge_cases();
-    for (int v = 0; v < onr_conv_variant_count; v++) {
-        printf("%-32s %d cases\n", onr_conv_variants[v].name, runs[v]);
-        const char *name = onr_conv_variants[v].name;
+    for (int v = 0; v < onr_conv2d_kernels_count; v++) {
+        printf("%-32s %d cases\n", onr_conv2d_kernels[v].name, runs[v]);
+        const char *name = onr_conv2d_kernels[v].name;
         size_t len = strlen(name);
         /* Portable variants must each have been exercised. */
         if (len > 8 && strcmp(name + len - 8, "__scalar") == 0 && runs[v] == 0) {

@@ -163,6 +163,7 @@ enum onr_status oh_run(const struct oh_node *n, const struct oh_opts *opts,
     struct onr_op_ctx ctx = {
         .node = &n->node, .opset = opset, .n_x = n_x, .x = x, .n_y = n_y, .y = y,
         .threads = opts->threads > 0 ? opts->threads : 1, .reference = opts->reference,
+        .isa = onr_cpu_isa(),
     };
     enum onr_status st = def->init != NULL ? def->init(&ctx, err) : ONR_STATUS_OK;
     if (st == ONR_STATUS_OK && opts->after_init != NULL) st = opts->after_init(&ctx, opts->arg, err);

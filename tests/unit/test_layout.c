@@ -1,4 +1,4 @@
-/* The NCHW16c layout pass (runtime/layout.c): a chain of 1x1 and depthwise
+/* The NCHW16c layout pass (runtime/passes/layout.c): a chain of 1x1 and depthwise
  * Convs with a fused residual and activations, whose intermediate values
  * are also read by plain nodes and are graph outputs, runs blocked with
  * reorders only at the chain's edges, and gives the reference kernels'
@@ -167,7 +167,10 @@ struct run {
     float *y[3];
     size_t n[3];
     int reorders_in, reorders_out, blocked_convs, muls, plain_pairs;
+    int isa_kernels; /* nodes whose kernel is an AVX2 or AVX-512 one */
 };
+
+static int g_max_isa = ONR_ISA_LEVEL_DEFAULT; /* the sessions' options.max_isa */
 
 static void run_free(struct run *r)
 {
@@ -184,6 +187,7 @@ static bool run(const struct onr_model *model, const float *in, size_t in_bytes,
     opt.passes = passes;
     opt.reference_kernels = reference;
     opt.threads = threads;
+    opt.max_isa = g_max_isa;
     struct onr_session *s = NULL;
     struct onr_tensor_ref xin = {.name = "x", .dtype = ONR_DTYPE_FLOAT, .rank = 4,
                                  .dims = {N, in_c, g_hw, g_hw}, .data = in, .nbytes = in_bytes};
@@ -206,6 +210,7 @@ static bool run(const struct onr_model *model, const float *in, size_t in_bytes,
                             strstr(info.params, "nchwc_") != NULL;
         r->muls += strcmp(info.op_type, "Mul") == 0;
         r->plain_pairs += strcmp(info.op_type, "DepthwisePointwise") == 0;
+        r->isa_kernels += strstr(info.params, "__avx") != NULL;
     }
     r->n_out = onr_model_output_count(model);
     for (int k = 0; k < r->n_out && k < 3; k++) {
@@ -348,6 +353,52 @@ static struct mb_model *lone_model(void)
     return m;
 }
 
+/* options.max_isa: a portable session runs no AVX kernel and no blocked
+ * Conv (the layout pass needs AVX2) and gives the reference's result; an
+ * AVX2 cap on an AVX2 CPU is the default session; a bad level is refused. */
+static void check_max_isa(void)
+{
+    struct onr_model *model = NULL;
+    struct mb_model *m = se_model();
+    enum onr_status st = mb_load(m, &model, &err);
+    mb_free(m);
+    if (st != ONR_STATUS_OK) {
+        fprintf(stderr, "max_isa: load: %s\n", err.message);
+        onr_test_failures++;
+        return;
+    }
+    const size_t in_bytes = (size_t)(N * M * g_hw * g_hw) * sizeof(float);
+    struct run ref, portable, avx2, dflt;
+    bool ok = run(model, g_x, in_bytes, M, ONR_PASS_DEFAULT, 1, 1, &ref);
+    g_max_isa = ONR_ISA_LEVEL_PORTABLE;
+    ok &= run(model, g_x, in_bytes, M, ONR_PASS_DEFAULT, 0, 2, &portable);
+    g_max_isa = ONR_ISA_LEVEL_AVX2;
+    ok &= run(model, g_x, in_bytes, M, ONR_PASS_DEFAULT, 0, 2, &avx2);
+    g_max_isa = ONR_ISA_LEVEL_DEFAULT;
+    ok &= run(model, g_x, in_bytes, M, ONR_PASS_DEFAULT, 0, 2, &dflt);
+    if (ok) {
+        CHECK(portable.isa_kernels == 0 && portable.blocked_convs == 0 && portable.reorders_in == 0);
+        CHECK(onr_test_close("max_isa portable vs reference", portable.y[0], ref.y[0], ref.n[0],
+                             ONR_TEST_ATOL, ONR_TEST_RTOL));
+        if (onr_cpu_isa() == ONR_ISA_AVX2) {
+            CHECK(avx2.blocked_convs == dflt.blocked_convs && avx2.isa_kernels == dflt.isa_kernels);
+            CHECK(avx2.isa_kernels > 0);
+            CHECK(onr_test_bitwise("max_isa avx2 vs default", avx2.y[0], dflt.y[0], ref.n[0]));
+        }
+    }
+    struct onr_session_options opt;
+    onr_session_options_init(&opt);
+    opt.max_isa = 7;
+    struct onr_session *s = NULL;
+    CHECK(onr_session_create(model, &opt, &s, &err) == ONR_STATUS_INVALID_ARGUMENT && s == NULL);
+    CHECK(strstr(err.message, "max_isa 7") != NULL);
+    run_free(&ref);
+    run_free(&portable);
+    run_free(&avx2);
+    run_free(&dflt);
+    onr_model_free(model);
+}
+
 int main(void)
 {
     fill();
@@ -362,6 +413,7 @@ int main(void)
     check_model(stem_model(), "stem", 3, all, 0, 1, 2, -1, 0);
     check_model(stem_model(), "stem unfused", 3, all & ~ONR_PASS_FUSE_STEM, 0, 1, 3, -1, 0);
     check_model(se_model(), "squeeze-excite", M, all, 1, 1, 5, 0, 0);
+    check_max_isa();
     /* the expansion and the projection computed inside the depthwise Conv:
      * one blocked Conv, two without fuse_expand or fuse_project, three
      * without both (x is read blocked, by the expansion and the residual) */

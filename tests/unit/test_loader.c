@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "onnx/loader.h"
+#include "onnx/proto.h"
 #include "runtime/error.h"
 #include "testutil.h"
 

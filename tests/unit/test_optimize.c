@@ -1,4 +1,4 @@
-/* The graph passes (runtime/optimize.c) through the public session API:
+/* The graph passes (runtime/passes/optimize.c) through the public session API:
  * for each pass a small model is run with every pass on, with only that
  * pass on and with none; outputs must agree with each other and with a
  * reference computed here (1e-5 + 1e-4*|ref|: BN folding changes rounding),

@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "include/onnxrun.h"
-#include "runtime/session.h"
+#include "runtime/engine/session.h"
 #include "testutil.h"
 
 #define BACKEND_DATA "/usr/share/libonnx-testdata/data"

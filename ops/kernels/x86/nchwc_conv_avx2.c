@@ -7,6 +7,7 @@
  * weights + 1 broadcast), border pixels one at a time with the taps outside
  * the image skipped. Each output starts at its bias and adds the taps in
  * (c, kh, kw) order, one FMA each, so any thread count gives the same bits. */
+#include "../nchwc_driver.h"
 #include "nchwc_avx2.h"
 
 #define CV_P 6 /* pixels per interior tile: 12 accumulators + 2 weights + 1 broadcast */
@@ -92,24 +93,27 @@ DEF_CV_TILE(6)
 static const cv_tile_fn cv_tiles[CV_P] = {cv_tile_1, cv_tile_2, cv_tile_3,
                                           cv_tile_4, cv_tile_5, cv_tile_6};
 
-/* Interior columns [lo, hi) of a row: every tap inside it. */
-static void cv_interior(const struct onr_conv_shape *s, int64_t *lo_out, int64_t *hi_out)
+/* The constants of one call: a group is one output block. */
+struct cv_plan {
+    struct onr_act256 av;
+    int64_t lo, hi; /* interior columns: every tap inside the row */
+};
+
+static struct cv_plan cv_make_plan(const struct onr_conv_shape *s, const struct onr_activation *act)
 {
-    const int64_t sw = s->stride_w, reach = (s->KW - 1) * s->dil_w;
-    int64_t lo = (s->pad_left + sw - 1) / sw;
-    const int64_t last = s->W - 1 - reach + s->pad_left; /* ow * sw <= last */
-    int64_t hi = last < 0 ? 0 : last / sw + 1;
-    if (hi > s->OW) hi = s->OW;
-    if (lo > hi) lo = hi;
-    *lo_out = lo;
-    *hi_out = hi;
+    struct cv_plan pl = {.av = onr_act256_make(act)};
+    onr_nchwc_conv_interior(s, &pl.lo, &pl.hi);
+    return pl;
 }
 
-/* Output row oh of image n, output block ob. */
-static void cv_one_row(const struct onr_conv_shape *s, const struct onr_act256 *av,
-                       const float *x, const float *wp, const float *bp, float *y, int64_t lo,
-                       int64_t hi, int64_t n, int64_t ob, int64_t oh)
+/* Output row oh of image n, output block ob (onr_nchwc_conv_row_fn). */
+static void cv_one_row(const struct onr_conv_shape *s, const void *plan, const float *x,
+                       const float *wp, const float *bp, float *y, int64_t n, int64_t ob,
+                       int64_t oh)
 {
+    const struct cv_plan *pl = plan;
+    const struct onr_act256 *av = &pl->av;
+    const int64_t lo = pl->lo, hi = pl->hi;
     const int64_t OCB = onr_nchwc_blocks(s->OC), taps = s->C * s->KH * s->KW;
     struct cv_row r = {.s = s, .x = x + n * s->C * s->H * s->W, .w = wp + ob * taps * L,
                        .b = bp + ob * L, .av = av};
@@ -137,15 +141,8 @@ void onr_nchwc_conv_f32__avx2(const struct onr_conv_shape *s, const float *x, co
         onr_nchwc_conv_f32__scalar(s, x, wp, bp, act, y, threads);
         return;
     }
-    const struct onr_act256 av = onr_act256_make(act);
-    const int64_t OCB = onr_nchwc_blocks(s->OC), items = s->N * OCB * s->OH;
-    int64_t lo, hi;
-    cv_interior(s, &lo, &hi);
-    (void)threads;
-#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1 && items > 1)
-    for (int64_t it = 0; it < items; it++)
-        cv_one_row(s, &av, x, wp, bp, y, lo, hi, it / (OCB * s->OH), it / s->OH % OCB,
-                   it % s->OH);
+    const struct cv_plan pl = cv_make_plan(s, act);
+    onr_nchwc_conv_drive(s, &pl, onr_nchwc_blocks(s->OC), x, wp, bp, y, threads, cv_one_row);
 }
 
 void onr_nchwc_conv_rows_f32__avx2(const struct onr_conv_shape *s, const float *x,
@@ -157,12 +154,6 @@ void onr_nchwc_conv_rows_f32__avx2(const struct onr_conv_shape *s, const float *
         onr_nchwc_conv_rows_f32__scalar(s, x, wp, bp, act, y, oh0, oh1);
         return;
     }
-    const struct onr_act256 av = onr_act256_make(act);
-    const int64_t OCB = onr_nchwc_blocks(s->OC);
-    int64_t lo, hi;
-    cv_interior(s, &lo, &hi);
-    for (int64_t n = 0; n < s->N; n++)
-        for (int64_t ob = 0; ob < OCB; ob++)
-            for (int64_t oh = oh0; oh < oh1; oh++)
-                cv_one_row(s, &av, x, wp, bp, y, lo, hi, n, ob, oh);
+    const struct cv_plan pl = cv_make_plan(s, act);
+    onr_nchwc_conv_rows_drive(s, &pl, onr_nchwc_blocks(s->OC), x, wp, bp, y, oh0, oh1, cv_one_row);
 }

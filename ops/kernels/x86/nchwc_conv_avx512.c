@@ -14,6 +14,7 @@
 #include <immintrin.h>
 
 #include "../nchwc.h"
+#include "../nchwc_driver.h"
 #include "act_avx512.h"
 
 #define L ONR_NCHWC_LANES
@@ -175,21 +176,15 @@ static struct plan make_plan(const struct onr_conv_shape *s, const struct onr_ac
     pl.gbase = pl.OCB / pl.ng;
     pl.gextra = pl.OCB % pl.ng;
     pl.taps = s->C * s->KH * s->KW;
-    const int64_t sw = s->stride_w, reach = (s->KW - 1) * s->dil_w;
-    int64_t lo = (s->pad_left + sw - 1) / sw;
-    const int64_t last = s->W - 1 - reach + s->pad_left;   /* ow * sw <= last */
-    int64_t hi = last < 0 ? 0 : last / sw + 1;
-    if (hi > s->OW) hi = s->OW;
-    if (lo > hi) lo = hi;
-    pl.lo = lo;
-    pl.hi = hi;
+    onr_nchwc_conv_interior(s, &pl.lo, &pl.hi);
     return pl;
 }
 
-/* Output row oh of image n for output-block group gi. */
-static void one_row(const struct onr_conv_shape *s, const struct plan *pl, const float *x,
+/* Output row oh of image n for output-block group gi (onr_nchwc_conv_row_fn). */
+static void one_row(const struct onr_conv_shape *s, const void *plan, const float *x,
                     const float *wp, const float *bp, float *y, int64_t n, int64_t gi, int64_t oh)
 {
+    const struct plan *pl = plan;
     const int OB = (int)(pl->gbase + (gi < pl->gextra));
     const int64_t ob = gi * pl->gbase + (gi < pl->gextra ? gi : pl->gextra);
     struct row r = {
@@ -222,11 +217,7 @@ void onr_nchwc_conv_f32__avx512(const struct onr_conv_shape *s, const float *x, 
         return;
     }
     const struct plan pl = make_plan(s, act);
-    const int64_t items = s->N * pl.ng * s->OH;
-    (void)threads;
-#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1 && items > 1)
-    for (int64_t it = 0; it < items; it++)
-        one_row(s, &pl, x, wp, bp, y, it / (pl.ng * s->OH), it / s->OH % pl.ng, it % s->OH);
+    onr_nchwc_conv_drive(s, &pl, pl.ng, x, wp, bp, y, threads, one_row);
 }
 
 void onr_nchwc_conv_rows_f32__avx512(const struct onr_conv_shape *s, const float *x,
@@ -239,7 +230,5 @@ void onr_nchwc_conv_rows_f32__avx512(const struct onr_conv_shape *s, const float
         return;
     }
     const struct plan pl = make_plan(s, act);
-    for (int64_t n = 0; n < s->N; n++)
-        for (int64_t gi = 0; gi < pl.ng; gi++)
-            for (int64_t oh = oh0; oh < oh1; oh++) one_row(s, &pl, x, wp, bp, y, n, gi, oh);
+    onr_nchwc_conv_rows_drive(s, &pl, pl.ng, x, wp, bp, y, oh0, oh1, one_row);
 }

@@ -1,5 +1,5 @@
-/* Graph optimisation passes on a session's wiring, run after every node's
- * attributes are read and before shapes are inferred. Passes rewrite the
+/* Graph optimisation passes on a session's wiring (passes.h; the first
+ * three run before shapes are inferred, fuse_residual after). Passes rewrite the
  * session's copy of the node list (removing nodes, rewiring inputs, adding
  * folded constants); the model is never changed. Each pass can be switched
  * off with the session options (enum onr_pass).
@@ -11,20 +11,19 @@
  *                       HardSigmoid(x) (alpha 1/6, beta 1/2: how PyTorch
  *                       exports hardswish before opset 14) as HardSwish, and
  *                       x * Sigmoid(x) as SiLU (EfficientNet)
- *   fuse_residual       (late, shapes known) Conv -> Add(., r) with r of the
+ *   fuse_residual       (shapes known) Conv -> Add(., r) with r of the
  *                       same shape: the Conv adds r before its activation;
  *                       an activation after the Add then fuses too
+ * and the helpers every pass uses (passes.h).
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../ops/conv.h"
-#include "../ops/fused_conv.h"
-#include "error.h"
-#include "session.h"
-
-static void recount(struct onr_session *s);
+#include "../../ops/conv.h"
+#include "../../ops/fused_conv.h"
+#include "../error.h"
+#include "passes.h"
 
 enum onr_status onr_session_own_node(struct onr_session *s, struct onr_node *node,
                                      struct onr_error *err)
@@ -199,7 +198,7 @@ static enum onr_status add_const(struct onr_session *s, const char *name,
     return ONR_STATUS_OK;
 }
 
-static void eliminate_identity(struct onr_session *s)
+enum onr_status onr_pass_eliminate_identity(struct onr_session *s, struct onr_error *err)
 {
     for (int i = 0; i < s->n_xnodes; i++) {
         struct onr_xnode *xn = &s->xnodes[i];
@@ -212,11 +211,12 @@ static void eliminate_identity(struct onr_session *s)
         rewire(s, out, xn->in[0]);
         xn->removed = true;
     }
+    return ONR_STATUS_OK;
 }
 
 /* Conv -> BatchNormalization becomes one Conv with W' = W*k, B' = (B-mean)*k + beta,
  * k = scale / sqrt(var + epsilon), computed in double. */
-static enum onr_status fold_batchnorm(struct onr_session *s, struct onr_error *err)
+enum onr_status onr_pass_fold_batchnorm(struct onr_session *s, struct onr_error *err)
 {
     for (int i = 0; i < s->n_xnodes; i++) {
         struct onr_xnode *conv = &s->xnodes[i];
@@ -343,7 +343,7 @@ static struct onr_xnode *gated_pair(struct onr_session *s, int v, struct onr_xno
     return mul;
 }
 
-static enum onr_status fuse_activation(struct onr_session *s, struct onr_error *err)
+enum onr_status onr_pass_fuse_activation(struct onr_session *s, struct onr_error *err)
 {
     for (int i = 0; i < s->n_xnodes; i++) {
         struct onr_xnode *conv = &s->xnodes[i];
@@ -363,42 +363,6 @@ static enum onr_status fuse_activation(struct onr_session *s, struct onr_error *
         else a->removed = true;
     }
     return ONR_STATUS_OK;
-}
-
-/* Consumer counts after a pass changed the wiring. */
-static void recount(struct onr_session *s)
-{
-    for (int v = 0; v < s->n_values; v++) {
-        s->values[v].n_consumers = 0;
-        s->values[v].producer = -1;
-    }
-    for (int i = 0; i < s->n_xnodes; i++) {
-        if (s->xnodes[i].removed) continue;
-        for (int k = 0; k < s->xnodes[i].n_in; k++)
-            if (s->xnodes[i].in[k] >= 0) s->values[s->xnodes[i].in[k]].n_consumers++;
-        for (int k = 0; k < s->xnodes[i].n_out; k++)
-            if (s->xnodes[i].out[k] >= 0) s->values[s->xnodes[i].out[k]].producer = i;
-    }
-}
-
-enum onr_status onr_session_optimize(struct onr_session *s, struct onr_error *err)
-{
-    unsigned passes = s->options.passes;
-    enum onr_status st = ONR_STATUS_OK;
-    recount(s);
-    if (passes & ONR_PASS_ELIMINATE_IDENTITY) {
-        eliminate_identity(s);
-        recount(s);
-    }
-    if (passes & ONR_PASS_FOLD_BATCHNORM) {
-        st = fold_batchnorm(s, err);
-        recount(s);
-    }
-    if (st == ONR_STATUS_OK && (passes & ONR_PASS_FUSE_ACTIVATION)) {
-        st = fuse_activation(s, err);
-        recount(s);
-    }
-    return st;
 }
 
 /* The Conv that produces value v and whose output only node `reader`
@@ -433,7 +397,7 @@ static bool fuse_residual(struct onr_session *s, int i, enum onr_status *st, str
         const struct onr_activation none = {ONR_ACT_NONE, 0.0f, 0.0f};
         *st = make_fused_conv(s, (int)(conv - s->xnodes), &none, in, 4, add->out[0], true, err);
         add->removed = true;
-        recount(s);
+        onr_session_count_readers(s);
         return true;
     }
     return false;
@@ -453,15 +417,21 @@ static bool fuse_activation_late(struct onr_session *s, int i, enum onr_status *
     *st = make_fused_conv(s, (int)(conv - s->xnodes), &act, conv->in, conv->n_in, a->out[0], true,
                           err);
     a->removed = true;
-    recount(s);
+    onr_session_count_readers(s);
     return true;
 }
 
-bool onr_session_fuse_late(struct onr_session *s, int i, enum onr_status *st, struct onr_error *err)
+/* Walks the nodes in order, so that an activation after an Add fuses
+ * into the Conv that took the Add. */
+enum onr_status onr_pass_fuse_residual(struct onr_session *s, struct onr_error *err)
 {
-    *st = ONR_STATUS_OK;
-    if (s->xnodes[i].removed || s->xnodes[i].def == NULL) return false;
-    if (!(s->options.passes & ONR_PASS_FUSE_RESIDUAL)) return false;
-    if (fuse_residual(s, i, st, err)) return true;
-    return (s->options.passes & ONR_PASS_FUSE_ACTIVATION) && fuse_activation_late(s, i, st, err);
+    const bool activation = (s->options.passes & ONR_PASS_FUSE_ACTIVATION) != 0;
+    for (int i = 0; i < s->n_xnodes; i++) {
+        const struct onr_xnode *xn = &s->xnodes[i];
+        if (xn->removed || xn->folded || xn->def == NULL) continue;
+        enum onr_status st = ONR_STATUS_OK;
+        if (fuse_residual(s, i, &st, err) || (activation && fuse_activation_late(s, i, &st, err)))
+            if (st != ONR_STATUS_OK) return st;
+    }
+    return ONR_STATUS_OK;
 }

@@ -1,4 +1,4 @@
-/* Internal state of a model and a session. A session owns a copy of the
+/* Internal state of a model and a session (the engine: this folder). A session owns a copy of the
  * node wiring (so optimisation passes can rewrite it without touching the
  * model), one tensor per value, the planned arena and a shared workspace. */
 #ifndef ONR_SESSION_H
@@ -6,8 +6,8 @@
 
 #include <stdatomic.h>
 
-#include "../ops/op.h"
-#include "graph.h"
+#include "../../ops/op.h"
+#include "../graph.h"
 
 struct onr_model {
     struct onr_graph graph;
@@ -23,7 +23,6 @@ struct onr_svalue {
     int alias;                  /* value whose storage this one shares, or -1 */
     int producer;               /* xnode index, or -1 */
     int n_consumers;
-    int last_use;               /* last xnode position reading it */
 };
 
 /* A node as the session runs it. */
@@ -55,6 +54,7 @@ struct onr_session {
     struct onr_session_options options;
     struct onr_shape *input_shapes; /* options' copy */
     int threads;
+    enum onr_isa isa;               /* the kernels' ISA level: the CPU's, capped by max_isa */
     int n_values, cap_values;
     struct onr_svalue *values;
     int n_xnodes;
@@ -81,39 +81,15 @@ struct onr_session {
     atomic_flag running;          /* set while onr_session_run runs */
 };
 
-/* executor.c */
+/* prepare.c: the pipeline that makes a session ready to run (binding,
+ * passes, shapes, kernels, memory) and its undoing. */
 enum onr_status onr_session_prepare(struct onr_session *s, struct onr_error *err);
 void onr_session_unprepare(struct onr_session *s);
-enum onr_status onr_session_execute(struct onr_session *s, struct onr_error *err);
+/* Readers and writer of every value (n_consumers, producer), after a
+ * change of the wiring. */
+void onr_session_count_readers(struct onr_session *s);
 
-/* optimize.c: graph passes on the session's wiring, after init. */
-enum onr_status onr_session_optimize(struct onr_session *s, struct onr_error *err);
-/* Fusions that need shapes: called for node i before its shape inference,
- * when every earlier node is inferred and prepared. Returns true when node i
- * was merged into the Conv that produces its input (and is now removed);
- * *st is then the status of building the fused node. */
-bool onr_session_fuse_late(struct onr_session *s, int i, enum onr_status *st,
-                           struct onr_error *err);
-/* Helpers every graph pass uses. Whether xn is a live (neither removed nor
- * folded) node of the default-domain operator op_type. */
-bool onr_xnode_is(const struct onr_xnode *xn, const char *op_type);
-/* The index of the one live node that reads value v, once; -1 when v is a
- * graph output (its name must stay), or is read more than once, or by
- * several nodes, or not at all. */
-int onr_session_sole_reader(const struct onr_session *s, int v);
-/* Takes ownership of node (built by a pass), also on failure. */
-enum onr_status onr_session_own_node(struct onr_session *s, struct onr_node *node,
-                                     struct onr_error *err);
-/* Makes xnode i the operator def on the session-owned node (the name and
- * attributes), reading values in[0..n_in) and writing out[0..n_out): the
- * old node's params are released, the new ones initialised and, with
- * `shaped` (the old node was inferred and prepared), inferred and
- * prepared. */
-enum onr_status onr_session_replace_node(struct onr_session *s, int i, const struct onr_node *node,
-                                         const struct onr_op_def *def, const int *in, int n_in,
-                                         const int *out, int n_out, bool shaped,
-                                         struct onr_error *err);
-/* layout.c: the NCHW16c pass, after every node is prepared. */
-enum onr_status onr_session_layout(struct onr_session *s, struct onr_error *err);
+/* executor.c: runs the prepared nodes. */
+enum onr_status onr_session_execute(struct onr_session *s, struct onr_error *err);
 
 #endif

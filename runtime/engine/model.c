@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../onnx/loader.h"
-#include "error.h"
+#include "../../onnx/loader.h"
+#include "../error.h"
 #include "session.h"
 
 /* Models larger than this are refused rather than read (protobuf's own 2 GiB

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cpu.h"
-#include "error.h"
+#include "../cpu.h"
+#include "../error.h"
 #include "session.h"
 
 const char *onr_version(void)
@@ -62,6 +62,10 @@ static enum onr_status copy_options(const struct onr_session_options *given,
                                  ONR_VERSION_STRING, sizeof *opt);
     memcpy(opt, given, given->size < sizeof *opt ? given->size : sizeof *opt);
     opt->size = sizeof *opt;
+    if (opt->max_isa < ONR_ISA_LEVEL_DEFAULT || opt->max_isa > ONR_ISA_LEVEL_AVX512)
+        return onr_error_set(err, ONR_STATUS_INVALID_ARGUMENT,
+                             "session options: max_isa %d, expected 0 (default) to %d (avx512)",
+                             opt->max_isa, ONR_ISA_LEVEL_AVX512);
     return ONR_STATUS_OK;
 }
 
@@ -144,6 +148,10 @@ enum onr_status onr_session_create(const struct onr_model *model,
         return onr_error_set(err, ONR_STATUS_INVALID_ARGUMENT, "threads %d is negative", threads);
     }
     s->threads = s->options.threads > 0 ? s->options.threads : onr_cpu_default_threads();
+    /* enum onr_isa_level is enum onr_isa shifted by one (0: no cap). */
+    s->isa = onr_cpu_isa();
+    if (s->options.max_isa != ONR_ISA_LEVEL_DEFAULT && (int)s->isa > s->options.max_isa - 1)
+        s->isa = (enum onr_isa)(s->options.max_isa - 1);
     int n_in = model->graph.n_inputs;
     s->prepared_inputs = calloc((size_t)n_in + 1, sizeof *s->prepared_inputs);
     if (s->prepared_inputs == NULL) {

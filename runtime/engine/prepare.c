@@ -1,22 +1,18 @@
-/* The executor: binds the graph's nodes to operator definitions, infers
- * shapes from the prepared input shapes, runs constant subgraphs once,
- * plans the arena and runs the remaining nodes in topological order. */
+/* The prepare pipeline (prepare_steps reads as it): bind the graph's values
+ * and nodes to operator definitions, compute the constant sources, run the
+ * wiring passes, infer shapes from the prepared input shapes while running
+ * constant subgraphs once and preparing kernels, run the passes that need
+ * prepared nodes, then plan the values' memory. The graph passes are the
+ * list of runtime/passes/passes.h; executor.c runs the result. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "error.h"
-#include "cpu.h"
-#include "plan.h"
+#include "../error.h"
+#include "../cpu.h"
+#include "../passes/passes.h"
+#include "../plan.h"
 #include "session.h"
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* Values of the graph, as the session sees them, before any node runs. */
 static enum onr_status bind_values(struct onr_session *s, struct onr_error *err)
@@ -34,7 +30,6 @@ static enum onr_status bind_values(struct onr_session *s, struct onr_error *err)
         sv->name = v->name;
         sv->alias = -1;
         sv->producer = -1;
-        sv->last_use = -1;
         sv->t.dtype = v->dtype;
         if (v->is_initializer) {
             sv->t = v->data;
@@ -126,6 +121,7 @@ static enum onr_status bind_nodes(struct onr_session *s, struct onr_error *err)
         xn->ctx.opset = g->opset;
         xn->ctx.threads = s->threads;
         xn->ctx.reference = s->options.reference_kernels != 0;
+        xn->ctx.isa = s->isa;
         xn->ctx.n_x = xn->n_in;
         xn->ctx.n_y = xn->n_out;
         xn->ctx.x = xn->x;
@@ -149,21 +145,17 @@ static enum onr_status bind_nodes(struct onr_session *s, struct onr_error *err)
     return ONR_STATUS_OK;
 }
 
-static void count_consumers(struct onr_session *s)
+void onr_session_count_readers(struct onr_session *s)
 {
     for (int v = 0; v < s->n_values; v++) {
         s->values[v].n_consumers = 0;
         s->values[v].producer = -1;
-        s->values[v].last_use = -1;
     }
     for (int i = 0; i < s->n_xnodes; i++) {
         struct onr_xnode *xn = &s->xnodes[i];
         if (xn->removed) continue;
         for (int k = 0; k < xn->n_in; k++)
-            if (xn->in[k] >= 0) {
-                s->values[xn->in[k]].n_consumers++;
-                s->values[xn->in[k]].last_use = i;
-            }
+            if (xn->in[k] >= 0) s->values[xn->in[k]].n_consumers++;
         for (int k = 0; k < xn->n_out; k++)
             if (xn->out[k] >= 0) s->values[xn->out[k]].producer = i;
     }
@@ -219,11 +211,6 @@ static enum onr_status infer_and_prepare(struct onr_session *s, struct onr_error
     for (int i = 0; i < s->n_xnodes; i++) {
         struct onr_xnode *xn = &s->xnodes[i];
         if (xn->removed || xn->folded) continue;
-        enum onr_status fused;
-        if (onr_session_fuse_late(s, i, &fused, err)) {
-            if (fused != ONR_STATUS_OK) return fused;
-            continue;
-        }
         bool all_const = true;
         for (int k = 0; k < xn->n_in; k++) {
             xn->x[k] = xn->in[k] >= 0 ? &s->values[xn->in[k]].t : NULL;
@@ -269,8 +256,6 @@ static enum onr_status infer_and_prepare(struct onr_session *s, struct onr_error
     return ONR_STATUS_OK;
 }
 
-static enum onr_status execute_nodes(struct onr_session *s, struct onr_error *err);
-
 /* "1.5 GiB", "512 KiB", "100 bytes" */
 static const char *format_bytes(size_t bytes, char *buf, size_t size)
 {
@@ -312,35 +297,53 @@ static enum onr_status check_memory_cap(struct onr_session *s, const struct onr_
                          format_bytes(b->used, rest, sizeof rest), format_bytes(b->cap, cap, sizeof cap));
 }
 
-/* Lifetimes of the values written at run time, then one arena for all. */
+/* Which nodes write and read each value, for the planner: the live
+ * nodes in run order (a folded node counts: it ran at prepare). */
+static struct onr_plan_use *value_uses(const struct onr_session *s, int *n_uses)
+{
+    int n = 0;
+    for (int i = 0; i < s->n_xnodes; i++)
+        if (!s->xnodes[i].removed) n += s->xnodes[i].n_in + s->xnodes[i].n_out;
+    struct onr_plan_use *uses = malloc((size_t)(n > 0 ? n : 1) * sizeof *uses);
+    if (uses == NULL) return NULL;
+    n = 0;
+    for (int i = 0; i < s->n_xnodes; i++) {
+        const struct onr_xnode *xn = &s->xnodes[i];
+        if (xn->removed) continue;
+        for (int k = 0; k < xn->n_in; k++)
+            if (xn->in[k] >= 0) uses[n++] = (struct onr_plan_use){i, xn->in[k], false};
+        for (int k = 0; k < xn->n_out; k++)
+            if (xn->out[k] >= 0) uses[n++] = (struct onr_plan_use){i, xn->out[k], true};
+    }
+    *n_uses = n;
+    return uses;
+}
+
+/* Lifetimes of the values written at run time (plan.c), then one arena
+ * for all, or one allocation each in no-arena mode. */
 static enum onr_status plan_memory(struct onr_session *s, struct onr_error *err)
 {
-    count_consumers(s);
-    const int end = s->n_xnodes;
-    /* A storage root lives as long as the last reader of any of its views. */
-    for (int v = 0; v < s->n_values; v++) {
-        struct onr_svalue *sv = &s->values[v];
-        int last = sv->is_output ? end : sv->last_use;
-        if (sv->alias >= 0 && last > s->values[sv->alias].last_use)
-            s->values[sv->alias].last_use = last;
-        if (sv->is_output) sv->last_use = end;
-    }
+    onr_session_count_readers(s);
+    int n_uses = 0;
+    struct onr_plan_use *uses = value_uses(s, &n_uses);
+    struct onr_plan_value *pv = calloc((size_t)s->n_values + 1, sizeof *pv);
     struct onr_plan_item *items = calloc((size_t)s->n_values + 1, sizeof *items);
     int *owner = calloc((size_t)s->n_values + 1, sizeof *owner);
-    if (items == NULL || owner == NULL) {
+    if (uses == NULL || pv == NULL || items == NULL || owner == NULL) {
+        free(uses);
+        free(pv);
         free(items);
         free(owner);
         return onr_error_set(err, ONR_STATUS_OUT_OF_MEMORY, "out of memory");
     }
-    int n = 0;
     for (int v = 0; v < s->n_values; v++) {
-        struct onr_svalue *sv = &s->values[v];
-        if (sv->is_const || sv->is_input || sv->alias >= 0 || sv->producer < 0) continue;
-        items[n].bytes = sv->t.nbytes;
-        items[n].first = sv->producer;
-        items[n].last = sv->last_use > sv->producer ? sv->last_use : sv->producer;
-        owner[n++] = v;
+        const struct onr_svalue *sv = &s->values[v];
+        pv[v] = (struct onr_plan_value){.bytes = sv->t.nbytes, .planned = !sv->is_const && !sv->is_input,
+                                        .is_output = sv->is_output, .alias = sv->alias};
     }
+    const int n = onr_plan_lifetimes(pv, s->n_values, uses, n_uses, s->n_xnodes, items, owner);
+    free(uses);
+    free(pv);
     enum onr_status st = ONR_STATUS_OK;
     if (s->options.no_arena) {
         st = check_memory_cap(s, items, n, err);
@@ -418,6 +421,22 @@ static enum onr_status fold_sources(struct onr_session *s, struct onr_error *err
     return ONR_STATUS_OK;
 }
 
+/* The passes of one phase that the session's options turn on, in the
+ * list's order; the readers are counted before each. */
+static enum onr_status run_passes(struct onr_session *s, enum onr_pass_phase phase,
+                                  struct onr_error *err)
+{
+    for (int k = 0; k < onr_graph_passes_count; k++) {
+        const struct onr_graph_pass *p = &onr_graph_passes[k];
+        if (p->phase != phase || !(s->options.passes & p->option)) continue;
+        onr_session_count_readers(s);
+        enum onr_status st = p->fn(s, err);
+        if (st != ONR_STATUS_OK) return st;
+    }
+    onr_session_count_readers(s);
+    return ONR_STATUS_OK;
+}
+
 static enum onr_status prepare_steps(struct onr_session *s, struct onr_error *err);
 
 /* Everything prepare allocates counts against the session's memory cap. */
@@ -441,12 +460,9 @@ static enum onr_status prepare_steps(struct onr_session *s, struct onr_error *er
     enum onr_status st = bind_values(s, err);
     if (st == ONR_STATUS_OK) st = bind_nodes(s, err);
     if (st == ONR_STATUS_OK) st = fold_sources(s, err);
-    if (st == ONR_STATUS_OK) {
-        count_consumers(s);
-        st = onr_session_optimize(s, err);
-    }
+    if (st == ONR_STATUS_OK) st = run_passes(s, ONR_PASS_PHASE_WIRING, err);
     if (st == ONR_STATUS_OK) st = infer_and_prepare(s, err);
-    if (st == ONR_STATUS_OK) st = onr_session_layout(s, err);
+    if (st == ONR_STATUS_OK) st = run_passes(s, ONR_PASS_PHASE_PREPARED, err);
     if (st == ONR_STATUS_OK) st = plan_memory(s, err);
     if (st == ONR_STATUS_OK) {
         mark_empty_nodes(s);
@@ -499,28 +515,4 @@ void onr_session_unprepare(struct onr_session *s)
     s->workspace = NULL;
     s->workspace_bytes = 0;
     s->ready = false;
-}
-
-enum onr_status onr_session_execute(struct onr_session *s, struct onr_error *err)
-{
-    const unsigned fp_state = onr_cpu_flush_denormals(s->threads);
-    enum onr_status st = execute_nodes(s, err);
-    onr_cpu_restore_denormals(fp_state, s->threads);
-    return st;
-}
-
-static enum onr_status execute_nodes(struct onr_session *s, struct onr_error *err)
-{
-    /* Views of inputs follow the caller's buffers, which change per run. */
-    for (int v = 0; v < s->n_values; v++)
-        if (s->values[v].alias >= 0) s->values[v].t.data = s->values[s->values[v].alias].t.data;
-    for (int i = 0; i < s->n_xnodes; i++) {
-        struct onr_xnode *xn = &s->xnodes[i];
-        if (xn->removed || xn->folded || xn->skip_run || xn->empty_output) continue;
-        double t0 = s->profiling ? now_seconds() : 0.0;
-        enum onr_status st = xn->def->run(&xn->ctx, err);
-        if (s->profiling) xn->seconds = now_seconds() - t0;
-        if (st != ONR_STATUS_OK) return st; /* ops name their node */
-    }
-    return ONR_STATUS_OK;
 }

@@ -24,14 +24,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../ops/kernels/nchwc.h"
-#include "../ops/fused_dwpw.h"
-#include "../ops/nchwc_conv.h"
-#include "../ops/nchwc_fused_dw.h"
-#include "../ops/nchwc_ops.h"
-#include "cpu.h"
-#include "error.h"
-#include "session.h"
+#include "../../ops/fused_dwpw.h"
+#include "../../ops/kernels/nchwc.h"
+#include "../../ops/nchwc_conv.h"
+#include "../../ops/nchwc_fused_dw.h"
+#include "../../ops/nchwc_ops.h"
+#include "../cpu.h"
+#include "../error.h"
+#include "passes.h"
 
 /* Convs a chain needs to be worth its reorders, unless it has a dense
  * Conv (whose work dwarfs them). A chain that is one separable pair with
@@ -178,7 +178,6 @@ static int add_blocked_value(struct onr_session *s, int v)
     b->t.nbytes = (size_t)bytes;
     b->alias = -1;
     b->producer = -1;
-    b->last_use = -1;
     return s->n_values++;
 }
 
@@ -504,7 +503,7 @@ static enum onr_status make_reorder(struct onr_session *s, const struct insert *
     xn->y[0] = &s->values[in->to].t;
     xn->ctx = (struct onr_op_ctx){
         .node = node, .opset = 1, .n_x = 1, .x = xn->x, .n_y = 1, .y = xn->y,
-        .threads = s->threads,
+        .threads = s->threads, .isa = s->isa,
     };
     xn->initialised = true;
     st = xn->def->init(&xn->ctx, err);
@@ -536,10 +535,9 @@ static enum onr_status insert_reorders(struct pass *p, struct onr_error *err)
     return st;
 }
 
-enum onr_status onr_session_layout(struct onr_session *s, struct onr_error *err)
+enum onr_status onr_pass_nchwc_layout(struct onr_session *s, struct onr_error *err)
 {
-    if (!(s->options.passes & ONR_PASS_NCHWC_LAYOUT) || s->options.reference_kernels ||
-        !onr_cpu_has_avx2_fma() || s->n_xnodes <= 0)
+    if (s->options.reference_kernels || s->isa < ONR_ISA_AVX2 || s->n_xnodes <= 0)
         return ONR_STATUS_OK;
     struct pass p = {.s = s};
     const int n_values = s->n_values;
