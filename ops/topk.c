@@ -91,7 +91,7 @@ static enum onr_status topk_infer(struct onr_op_ctx *ctx, struct onr_error *err)
         if (i > axis) p->inner *= x->shape.dims[i];
     }
     p->dtype = x->dtype;
-    for (int k = 0; k < 2; k++) {
+    for (int k = 0; k < 2 && k < ctx->n_y; k++) { /* Indices may be left out */
         struct onr_tensor *y = ctx->y[k];
         if (y == NULL) continue;
         y->dtype = k ? ONR_DTYPE_INT64 : x->dtype;

@@ -1,5 +1,6 @@
-/* The fuzz checks shared by the libFuzzer target and the replay test. Each
- * returns the loader's status (>= 0), or -1 when an invariant is broken. */
+/* The fuzz checks shared by the libFuzzer targets (fuzz_load.c, fuzz_pb.c,
+ * fuzz_npy.c) and the replay tests. Each returns the reader's status
+ * (>= 0), or -1 when an invariant is broken. */
 #ifndef ONR_FUZZ_LOAD_H
 #define ONR_FUZZ_LOAD_H
 
@@ -8,5 +9,6 @@
 
 int onr_fuzz_model(const uint8_t *data, size_t size);
 int onr_fuzz_tensor(const uint8_t *data, size_t size);
+int onr_fuzz_npy(const uint8_t *data, size_t size);
 
 #endif

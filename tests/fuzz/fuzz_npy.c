@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_load.h"
 #include "tools/npy.h"
 
 int onr_fuzz_npy(const uint8_t *data, size_t size)
@@ -44,7 +45,7 @@ int onr_fuzz_npy(const uint8_t *data, size_t size)
     return bad ? -1 : (int)st;
 }
 
-#ifdef ONR_LIBFUZZER
+#ifdef ONR_FUZZ_ENTRY
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (onr_fuzz_npy(data, size) < 0) __builtin_trap();
