@@ -17,11 +17,13 @@
  * auto_pad, a group that does not divide C (INVALID_MODEL); W's first dim
  * not C, B not of length M, an output size < 1 (SHAPE_MISMATCH).
  *
- * prepare picks the path: with W constant, per image and group, a GEMM
- * (the shared kernels of kernels/gemm.h, W^T packed once) makes the
- * products of every output channel and tap for a block of input positions,
- * and col2im adds them into Y; otherwise, and in --reference mode, the
- * gather loop onr_convt_f32__ref. */
+ * prepare picks the path: a depthwise node (one input and one output
+ * channel per group) takes the phase-gather kernel of
+ * kernels/conv_transpose.h; any other with W constant, per image and
+ * group, a GEMM (the shared kernels of kernels/gemm.h, W^T packed once)
+ * makes the products of every output channel and tap for a block of input
+ * positions, and col2im adds them into Y; otherwise, and in --reference
+ * mode, the gather loop onr_convt_f32__ref. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,7 +51,9 @@ struct convt_params {
     int spatial;
     struct onr_convt_shape shape;
     int64_t pad_end[3];                     /* for --info */
-    /* set by prepare: the GEMM path (packed_w NULL: the reference loop) */
+    /* set by prepare: the depthwise path, the GEMM path (packed_w), or
+     * neither (the reference loop) */
+    bool depthwise;
     float *packed_w;                        /* one packed W^T per group */
     size_t packed_group_floats;
     onr_gemm_f32_fn gemm;
@@ -313,6 +317,7 @@ static void convt_clear(struct convt_params *p)
     onr_aligned_free(p->packed_w);
     p->packed_w = NULL;
     p->gemm = NULL;
+    p->depthwise = false;
     p->kernel_name = NULL;
 }
 
@@ -334,8 +339,19 @@ static enum onr_status convt_prepare(struct onr_op_ctx *ctx, struct onr_error *e
     p->kernel_name = "convtranspose__ref";
     /* The reference loop also covers what the GEMM cannot take: no input
      * channels or positions (Y is then the bias), or W known only at run. */
-    if (ctx->reference || ctx->x[1]->data == NULL || cg < 1 || mg < 1 || in_vol < 1 ||
-        s->N < 1 || onr_mul_overflow_i64(mg, taps, &rows))
+    if (ctx->reference) return ONR_STATUS_OK;
+    if (onr_convt_dw_fits(s)) {
+        size_t ws;
+        if (onr_mul_overflow_size(onr_convt_dw_workspace_floats(s), sizeof(float), &ws) ||
+            onr_mul_overflow_size(align64(ws), (size_t)ctx->threads, &ws))
+            return ONR_STATUS_OK;
+        p->depthwise = true;
+        p->kernel_name = "convtranspose_dw__phase";
+        ctx->workspace_bytes = ws;
+        return ONR_STATUS_OK;
+    }
+    if (ctx->x[1]->data == NULL || cg < 1 || mg < 1 || in_vol < 1 || s->N < 1 ||
+        onr_mul_overflow_i64(mg, taps, &rows))
         return ONR_STATUS_OK;
     int64_t block = CONVT_BLOCK_BYTES / ((int64_t)sizeof(float) * rows) / 32 * 32;
     if (block < 32) block = 32;
@@ -411,6 +427,12 @@ static enum onr_status convt_run(struct onr_op_ctx *ctx, struct onr_error *err)
         return ONR_STATUS_OK;
     }
     const struct onr_tensor *b = ctx->n_x > 2 ? ctx->x[2] : NULL;
+    if (p->depthwise) {
+        onr_convt_dw_f32(&p->shape, ctx->x[0]->data, ctx->x[1]->data,
+                         b != NULL ? b->data : NULL, ctx->y[0]->data, ctx->workspace,
+                         ctx->threads);
+        return ONR_STATUS_OK;
+    }
     onr_convt_f32__ref(&p->shape, ctx->x[0]->data, ctx->x[1]->data, b != NULL ? b->data : NULL,
                        ctx->y[0]->data, ctx->reference ? 1 : ctx->threads);
     return ONR_STATUS_OK;

@@ -13,6 +13,8 @@
 #ifndef ONR_KERNELS_CONV_TRANSPOSE_H
 #define ONR_KERNELS_CONV_TRANSPOSE_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct onr_convt_shape {
@@ -44,5 +46,16 @@ void onr_convt_col2im_f32(const struct onr_convt_shape *s, const float *cols, in
 /* Sets the group's M/group planes of y (out_vol each) to b[m] (0 for NULL b). */
 void onr_convt_fill_bias_f32(const struct onr_convt_shape *s, const float *b, float *y,
                              int threads);
+
+/* The depthwise path (conv_transpose_dw.c): fits when every group has one
+ * input and one output channel (group == C == M). y = b (or 0) plus, for
+ * each output row, its input rows in (td, th) order and the row's taps tw
+ * in order; workspace holds onr_convt_dw_workspace_floats(s) floats per
+ * thread. An output row is one thread's task: y does not depend on
+ * threads. */
+bool onr_convt_dw_fits(const struct onr_convt_shape *s);
+size_t onr_convt_dw_workspace_floats(const struct onr_convt_shape *s);
+void onr_convt_dw_f32(const struct onr_convt_shape *s, const float *x, const float *w,
+                      const float *b, float *y, float *workspace, int threads);
 
 #endif

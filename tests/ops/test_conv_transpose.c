@@ -2,9 +2,9 @@
  * double precision (its own output-size and pad arithmetic, from the ONNX
  * specification): 1-D, 2-D and 3-D; odd sizes, strides, dilations, pads,
  * output_padding, output_shape (spatial and full, below and beyond the
- * natural size), auto_pad; groups, depthwise with and without a channel
- * multiplier; bias or not; W constant (the GEMM path) or not (the
- * reference loop); inputs long enough for several GEMM blocks; reference
+ * natural size), auto_pad; groups, depthwise with (the GEMM path) and
+ * without (the phase-gather path) a channel multiplier; bias or not; W
+ * constant or not (the reference loop, or the depthwise path); inputs long enough for several GEMM blocks; reference
  * and fast modes; 1, 2 and 3 threads bitwise; the attribute and shape
  * errors. The tolerance is the kernels' default (testutil.h): float32 sums
  * of at most a few hundred products in a different order. */
@@ -206,6 +206,26 @@ static const struct case_t cases[] = {
      1},
     {"2d W at run time", 2, 2, 6, 4, 2, {5, 6}, {3, 3}, {2, 2}, {1, 1}, {1, 1, 1, 1}, {1, 1},
      {0}, 0, NULL, 1, 0},
+    /* the depthwise phase-gather path: strides 1 to 4 (3 and 4 beyond the
+     * kernel: outputs no tap reaches), dilations, uneven and large pads,
+     * output_shape beyond the natural size (a negative begin pad), rows
+     * wider than a vector tile, batch 2, W at run time */
+    {"2d depthwise k3s2p1op1 wide", 2, 2, 3, 3, 3, {5, 37}, {3, 3}, {2, 2}, {1, 1},
+     {1, 1, 1, 1}, {1, 1}, {0}, 0, NULL, 1, 1},
+    {"2d depthwise stride 1", 2, 1, 4, 4, 4, {6, 19}, {3, 5}, {1, 1}, {1, 1}, {1, 2, 0, 1},
+     {0}, {0}, 0, NULL, 1, 1},
+    {"2d depthwise stride 3x4 k2", 2, 1, 2, 2, 2, {4, 5}, {2, 2}, {3, 4}, {1, 1}, {0, 1, 1, 0},
+     {2, 3}, {0}, 0, NULL, 1, 1},
+    {"2d depthwise dilation 2x3", 2, 1, 3, 3, 3, {5, 8}, {3, 3}, {2, 2}, {2, 3}, {2, 1, 0, 3},
+     {1, 0}, {0}, 0, NULL, 0, 1},
+    {"2d depthwise pads beyond kernel", 2, 1, 2, 2, 2, {7, 9}, {3, 3}, {2, 2}, {1, 1},
+     {4, 3, 5, 4}, {0}, {0}, 0, NULL, 1, 1},
+    {"2d depthwise output_shape beyond natural", 2, 1, 3, 3, 3, {3, 4}, {3, 3}, {2, 2},
+     {1, 1}, {0}, {0}, {11, 13}, 0, NULL, 1, 1},
+    {"2d depthwise 1x1", 2, 1, 5, 5, 5, {3, 7}, {1, 1}, {2, 3}, {1, 1}, {0}, {1, 2}, {0}, 0,
+     NULL, 1, 1},
+    {"2d depthwise W at run time", 2, 2, 3, 3, 3, {4, 6}, {4, 4}, {2, 2}, {1, 1}, {1, 1, 1, 1},
+     {0}, {0}, 0, NULL, 1, 0},
     /* several GEMM blocks (M/group * taps = 576 rows: 448 positions each) */
     {"2d several blocks", 2, 1, 8, 64, 1, {30, 31}, {3, 3}, {2, 2}, {1, 1}, {1, 1, 1, 1}, {1, 1},
      {0}, 0, NULL, 1, 1},
