@@ -75,11 +75,20 @@ static void im2col(const struct onr_conv_shape *s, const float *x, int64_t p0, i
             if (ih < 0 || ih >= s->H) {
                 memset(out, 0, (size_t)run * sizeof *out);
             } else {
+                /* iw = (ow + i) * stride_w + off is inside x for i in [lo, hi) */
                 const float *xr = xc + ih * s->W;
-                for (int64_t i = 0; i < run; i++) {
-                    const int64_t iw = (ow + i) * s->stride_w - s->pad_left + kw * s->dil_w;
-                    out[i] = iw >= 0 && iw < s->W ? xr[iw] : 0.0f;
-                }
+                const int64_t sw = s->stride_w, off = ow * sw - s->pad_left + kw * s->dil_w;
+                int64_t lo = off >= 0 ? 0 : (-off + sw - 1) / sw;
+                int64_t hi = s->W - off <= 0 ? 0 : (s->W - off - 1) / sw + 1;
+                if (lo > run) lo = run;
+                if (hi > run) hi = run;
+                if (hi < lo) hi = lo;
+                for (int64_t i = 0; i < lo; i++) out[i] = 0.0f;
+                if (sw == 1)
+                    memcpy(out + lo, xr + lo + off, (size_t)(hi - lo) * sizeof *out);
+                else
+                    for (int64_t i = lo; i < hi; i++) out[i] = xr[i * sw + off];
+                for (int64_t i = hi; i < run; i++) out[i] = 0.0f;
             }
             j += run;
             ow = 0;
