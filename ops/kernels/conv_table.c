@@ -5,6 +5,7 @@
  * table, so a new variant is one line here. */
 #include "conv.h"
 #include "dwconv.h"
+#include "dwconv_taps.h"
 
 static bool fits_depthwise(const struct onr_conv_shape *s)
 {
@@ -61,9 +62,12 @@ const struct onr_conv2d_kernel onr_conv2d_kernels[] = {
     {"dwconv2d_3x3s2__avx2", ONR_ISA_AVX2, fits_dw3x3s2, onr_dwconv2d_f32_3x3s2__avx2},
     {"dwconv2d_5x5s1__avx2", ONR_ISA_AVX2, fits_dw5x5s1, onr_dwconv2d_f32_5x5s1__avx2},
     {"dwconv2d_5x5s2__avx2", ONR_ISA_AVX2, fits_dw5x5s2, onr_dwconv2d_f32_5x5s2__avx2},
+    {"dwconv2d_taps__avx512", ONR_ISA_AVX512, onr_dwconv2d_taps_fits, onr_dwconv2d_f32_taps__avx512},
+    {"dwconv2d_taps__avx2", ONR_ISA_AVX2, onr_dwconv2d_taps_fits, onr_dwconv2d_f32_taps__avx2},
     {"conv2d_smallc__avx512", ONR_ISA_AVX512, onr_conv2d_f32_smallc_fits, onr_conv2d_f32_smallc__avx512},
 #endif
     {"conv2d_1x1__scalar", ONR_ISA_PORTABLE, fits_1x1, onr_conv2d_f32_1x1__scalar},
+    {"dwconv2d_taps__scalar", ONR_ISA_PORTABLE, onr_dwconv2d_taps_fits, onr_dwconv2d_f32_taps__scalar},
     {"conv2d_depthwise__scalar", ONR_ISA_PORTABLE, fits_depthwise, onr_conv2d_f32_depthwise__scalar},
     {"conv2d__scalar", ONR_ISA_PORTABLE, NULL, onr_conv2d_f32__scalar},
 };
