@@ -1,5 +1,6 @@
 /* Conv's 3-D paths (rank-5 X): prepare picks, for the shape and W,
- *   - dwconv3d__direct: depthwise (group == C, any channel multiplier);
+ *   - depthwise (group == C, any channel multiplier): the first kernel of
+ *     kernels/conv3d.h's onr_dwconv3d_kernels that fits at the ISA level;
  *   - im2col+gemm: group 1 with constant W, W packed once for the shared
  *     GEMM kernels, each image unrolled block by block of output positions
  *     (a block about half a core's L2) and multiplied, bias, residual and
@@ -64,11 +65,13 @@ enum onr_status onr_conv3d_prepare(struct onr_op_ctx *ctx, struct conv_params *p
 {
     const struct onr_conv3d_shape *s = &p->shape3;
     p->kernel_name = "conv3d__ref";
-    p->dw3d = false;
+    p->dw3d = NULL;
     if (ctx->reference) return ONR_STATUS_OK;
     if (s->group == s->C && s->C > 0 && s->OC % s->C == 0) {
-        p->dw3d = true;
-        p->kernel_name = "dwconv3d__direct";
+        const struct onr_dwconv3d_kernel *k =
+            onr_dwconv3d_pick(onr_dwconv3d_kernels, onr_dwconv3d_kernels_count, ctx->isa, s);
+        p->dw3d = k->fn;
+        p->kernel_name = k->name;
         return ONR_STATUS_OK;
     }
     if (s->group == 1 && ctx->x[1]->data != NULL && s->C > 0 &&
@@ -113,9 +116,9 @@ void onr_conv3d_run(const struct onr_op_ctx *ctx, const struct conv_params *p, c
     const struct onr_tensor *b = ctx->n_x > 2 ? ctx->x[2] : NULL;
     const struct onr_activation none = {ONR_ACT_NONE, 0.0f, 0.0f};
     const struct onr_activation *act = r != NULL ? &none : &p->act;
-    if (p->dw3d)
-        onr_dwconv3d_f32__direct(&p->shape3, ctx->x[0]->data, ctx->x[1]->data,
-                                 b != NULL ? b->data : NULL, act, ctx->y[0]->data, ctx->threads);
+    if (p->dw3d != NULL)
+        p->dw3d(&p->shape3, ctx->x[0]->data, ctx->x[1]->data, b != NULL ? b->data : NULL, act,
+                ctx->y[0]->data, ctx->threads);
     else
         onr_conv3d_f32__ref(&p->shape3, ctx->x[0]->data, ctx->x[1]->data,
                             b != NULL ? b->data : NULL, act, ctx->y[0]->data,

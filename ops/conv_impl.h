@@ -60,7 +60,7 @@ struct conv_params {
     bool has_kernel;
     int spatial;                        /* set by infer: 1, 2 or 3 axes */
     struct onr_conv3d_shape shape3;     /* set by infer when spatial == 3 */
-    bool dw3d;                          /* prepare: the direct depthwise 3-D kernel */
+    onr_dwconv3d_fn dw3d;               /* prepare: a depthwise 3-D kernel, or NULL */
     enum onr_auto_pad auto_pad;
     struct onr_activation act;          /* applied before the single store */
     bool residual;                      /* act(conv + b + r): an input R */

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "activation.h"
+#include "kernel_table.h"
 
 struct onr_conv3d_shape {
     int64_t N, C, OC, group;            /* group divides C and OC */
@@ -36,6 +37,15 @@ void onr_conv3d_f32__ref(const struct onr_conv3d_shape *s, const float *x, const
 void onr_dwconv3d_f32__direct(const struct onr_conv3d_shape *s, const float *x, const float *w,
                               const float *b, const struct onr_activation *act, float *y,
                               int threads);
+
+typedef void (*onr_dwconv3d_fn)(const struct onr_conv3d_shape *s, const float *x,
+                                const float *w, const float *b,
+                                const struct onr_activation *act, float *y, int threads);
+/* The depthwise 3-D kernel table (dwconv3d_table.c): the tap-row kernels
+ * of dwconv_taps.h per ISA, then __direct for every shape. */
+ONR_KERNEL_TABLE(onr_dwconv3d, struct onr_conv3d_shape, onr_dwconv3d_fn)
+extern const struct onr_dwconv3d_kernel onr_dwconv3d_kernels[];
+extern const int onr_dwconv3d_kernels_count;
 
 /* The im2col of one image for a group-1 Conv: cols (C*KD*KH*KW, nb) holds,
  * in row (c, kd, kh, kw), the input element each of the output positions

@@ -1,11 +1,12 @@
-/* The tap-row depthwise kernels (ops/kernels/dwconv_taps.h), found in
- * conv.h's onr_conv2d_kernels by name, against the oracle
- * onr_conv2d_f32__ref: a systematic 1-D sweep (H = 1: the 1 x K filters of
+/* The tap-row depthwise kernels (ops/kernels/dwconv_taps.h), found by name
+ * in conv.h's onr_conv2d_kernels and conv3d.h's onr_dwconv3d_kernels,
+ * against the oracles onr_conv2d_f32__ref and onr_conv3d_f32__ref: a systematic 1-D sweep (H = 1: the 1 x K filters of
  * separable speech nets) over widths across vector edges, kernel widths to
  * 29, dilations, pads (also wider than the kernel's reach) and stride_w 1
  * and 2; then 2-D shapes drawn from a fixed seed (KH x KW to 7x7, strides,
- * dilations, uneven pads), every activation, bias or not, batch 1 and 2;
- * bitwise equality across 1, 2 and (on a sample) 3 threads. The tolerance
+ * dilations, uneven pads, channel multiplier 1 or 2), every activation,
+ * bias or not, batch 1 and 2; 120 drawn 3-D shapes likewise; bitwise
+ * equality across 1, 2 and (on a sample) 3 threads. The tolerance
  * is the kernels' default (testutil.h): float32 sums of at most 50
  * products in the oracle's order, contracted to FMA in the ISA builds. */
 #include <math.h>
@@ -37,21 +38,21 @@ static void check_case(const char *name, onr_conv2d_f32_fn fn, const struct onr_
                        bool bias, int act, uint64_t seed, bool three)
 {
     const size_t nx = (size_t)(s->N * s->C * s->H * s->W);
-    const size_t nw = (size_t)(s->C * s->KH * s->KW);
-    const size_t ny = (size_t)(s->N * s->C * s->OH * s->OW);
+    const size_t nw = (size_t)(s->OC * s->KH * s->KW);
+    const size_t ny = (size_t)(s->N * s->OC * s->OH * s->OW);
     float *x = malloc(nx * sizeof *x), *w = malloc(nw * sizeof *w);
-    float *b = malloc((size_t)s->C * sizeof *b), *ref = malloc(ny * sizeof *ref);
+    float *b = malloc((size_t)s->OC * sizeof *b), *ref = malloc(ny * sizeof *ref);
     float *got[3];
     for (int t = 0; t < 3; t++) got[t] = malloc(ny * sizeof *got[t]);
     onr_test_fill(x, nx, seed, -1.0f, 1.0f);
     onr_test_fill(w, nw, seed + 1, -0.5f, 0.5f);
-    onr_test_fill(b, (size_t)s->C, seed + 2, -0.5f, 0.5f);
+    onr_test_fill(b, (size_t)s->OC, seed + 2, -0.5f, 0.5f);
     onr_conv2d_f32__ref(s, x, w, bias ? b : NULL, &acts[act], ref);
     char what[256];
     snprintf(what, sizeof what,
-             "%s N=%lld C=%lld H=%lld W=%lld K=%lldx%lld s=%lld,%lld d=%lld,%lld "
+             "%s N=%lld C=%lld OC=%lld H=%lld W=%lld K=%lldx%lld s=%lld,%lld d=%lld,%lld "
              "pads(t,l,b,r)=%lld,%lld,%lld,%lld bias=%d act=%d",
-             name, (long long)s->N, (long long)s->C, (long long)s->H, (long long)s->W,
+             name, (long long)s->N, (long long)s->C, (long long)s->OC, (long long)s->H, (long long)s->W,
              (long long)s->KH, (long long)s->KW, (long long)s->stride_h, (long long)s->stride_w,
              (long long)s->dil_h, (long long)s->dil_w, (long long)s->pad_top,
              (long long)s->pad_left, (long long)s->pad_bottom, (long long)s->pad_right, bias,
@@ -124,12 +125,72 @@ static void test_2d(const char *name, onr_conv2d_f32_fn fn)
         const int64_t dh = draw(&st, 1, 2), dw = draw(&st, 1, 3);
         const int64_t sh = draw(&st, 1, 3), sw = draw(&st, 1, 2);
         const int64_t H = draw(&st, 1, 12), W = draw(&st, 1, 40);
-        const struct onr_conv_shape s =
+        struct onr_conv_shape s =
             make_shape(draw(&st, 1, 2), draw(&st, 1, 5), H, W, KH, KW, sh, sw, dh, dw,
                        draw(&st, 0, KH), draw(&st, 0, KW + 1), draw(&st, 0, KH),
                        draw(&st, 0, KW));
+        s.OC = s.C * draw(&st, 1, 2); /* a channel multiplier of 1 or 2 */
         if (s.OH < 1 || s.OW < 1) continue;
         check_case(name, fn, &s, i % 4 != 0, i % N_ACTS, 1000 + (uint64_t)i, i % 9 == 0);
+    }
+}
+
+/* One 3-D kernel on s against onr_conv3d_f32__ref, at 1 and 2 threads. */
+static void check_case_3d(const char *name, onr_dwconv3d_fn fn, const struct onr_conv3d_shape *s,
+                          bool bias, int act, uint64_t seed)
+{
+    const int64_t in = s->in[0] * s->in[1] * s->in[2], out = s->out[0] * s->out[1] * s->out[2];
+    const size_t nx = (size_t)(s->N * s->C * in), ny = (size_t)(s->N * s->OC * out);
+    const size_t nw = (size_t)(s->OC * s->k[0] * s->k[1] * s->k[2]);
+    float *x = malloc(nx * sizeof *x), *w = malloc(nw * sizeof *w);
+    float *b = malloc((size_t)s->OC * sizeof *b), *ref = malloc(ny * sizeof *ref);
+    float *got[2] = {malloc(ny * sizeof(float)), malloc(ny * sizeof(float))};
+    onr_test_fill(x, nx, seed, -1.0f, 1.0f);
+    onr_test_fill(w, nw, seed + 1, -0.5f, 0.5f);
+    onr_test_fill(b, (size_t)s->OC, seed + 2, -0.5f, 0.5f);
+    onr_conv3d_f32__ref(s, x, w, bias ? b : NULL, &acts[act], ref, 1);
+    char what[256];
+    snprintf(what, sizeof what,
+             "%s N=%lld C=%lld OC=%lld in=%lldx%lldx%lld k=%lldx%lldx%lld s=%lldx%lldx%lld "
+             "d=%lldx%lldx%lld pads=%lld,%lld,%lld bias=%d act=%d",
+             name, (long long)s->N, (long long)s->C, (long long)s->OC, (long long)s->in[0],
+             (long long)s->in[1], (long long)s->in[2], (long long)s->k[0], (long long)s->k[1],
+             (long long)s->k[2], (long long)s->stride[0], (long long)s->stride[1],
+             (long long)s->stride[2], (long long)s->dil[0], (long long)s->dil[1],
+             (long long)s->dil[2], (long long)s->pad_begin[0], (long long)s->pad_begin[1],
+             (long long)s->pad_begin[2], bias, act);
+    for (int t = 0; t < 2; t++) {
+        for (size_t i = 0; i < ny; i++) got[t][i] = NAN;
+        fn(s, x, w, bias ? b : NULL, &acts[act], got[t], t + 1);
+    }
+    bool ok = onr_test_close(what, got[0], ref, ny, ONR_TEST_ATOL, ONR_TEST_RTOL) &&
+              onr_test_bitwise(what, got[0], got[1], ny);
+    if (!ok) onr_test_failures++;
+    cases_run++;
+    free(x), free(w), free(b), free(ref), free(got[0]), free(got[1]);
+}
+
+static void test_3d(const char *name, onr_dwconv3d_fn fn)
+{
+    uint64_t st = 777;
+    for (int i = 0; i < 120; i++) {
+        struct onr_conv3d_shape s = {.N = draw(&st, 1, 2), .C = draw(&st, 1, 4)};
+        s.group = s.C;
+        s.OC = s.C * draw(&st, 1, 2);
+        bool empty = false;
+        for (int a = 0; a < 3; a++) {
+            s.in[a] = draw(&st, 1, a == 2 ? 19 : 6);
+            s.k[a] = draw(&st, 1, 3);
+            s.stride[a] = draw(&st, 1, 2);
+            s.dil[a] = draw(&st, 1, 2);
+            s.pad_begin[a] = draw(&st, 0, s.k[a]);
+            s.pad_end[a] = draw(&st, 0, s.k[a]);
+            s.out[a] = out_size(s.in[a], s.k[a], s.stride[a], s.dil[a], s.pad_begin[a],
+                                s.pad_end[a]);
+            empty |= s.out[a] < 1;
+        }
+        if (empty) continue;
+        check_case_3d(name, fn, &s, i % 3 != 0, i % N_ACTS, 5000 + (uint64_t)i);
     }
 }
 
@@ -147,6 +208,13 @@ int main(int argc, char **argv)
         CHECK(k->fits != NULL && k->fits(&probe));
         test_1d(k->name, k->fn);
         test_2d(k->name, k->fn);
+        variants++;
+    }
+    const char *prefix3 = "dwconv3d_taps__";
+    for (int i = 0; i < onr_dwconv3d_kernels_count; i++) {
+        const struct onr_dwconv3d_kernel *k = &onr_dwconv3d_kernels[i];
+        if (strncmp(k->name, prefix3, strlen(prefix3)) != 0 || !kt_runs(k->isa)) continue;
+        test_3d(k->name, k->fn);
         variants++;
     }
     CHECK(variants > 0);

@@ -1,10 +1,5 @@
-/* The tap-row depthwise kernel (dwconv_taps.h) compiled for AVX-512. */
+/* The tap-row depthwise kernels (dwconv_taps.h) compiled for AVX-512. */
 #include "../dwconv_taps.h"
 #include "../dwconv_taps_body.h"
 
-void onr_dwconv2d_f32_taps__avx512(const struct onr_conv_shape *s, const float *x,
-                                   const float *w, const float *b,
-                                   const struct onr_activation *act, float *y, int threads)
-{
-    dwconv_taps_body(s, x, w, b, act, y, threads);
-}
+ONR_DWTAPS_DEFINE(avx512)
