@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "kernel_isa.h"
+#include "ops/kernels/conv3d.h"
 #include "ops/kernels/gemm.h"
 #include "ops/kernels/nchwc.h"
 #include "ops/kernels/pool.h"
@@ -66,6 +67,7 @@ static void test_tables(void)
     VIEW(onr_global_avgpool_kernels, e, n); check_table("global_avgpool", e, n);
     VIEW(onr_sigmoid_kernels, e, n); check_table("sigmoid", e, n);
     VIEW(onr_gemm_kernels, e, n); check_table("gemm", e, n);
+    VIEW(onr_dwconv3d_kernels, e, n); check_table("dwconv3d", e, n);
     VIEW(onr_nchwc_from_nchw_kernels, e, n); check_table("nchwc_from_nchw", e, n);
     VIEW(onr_nchwc_to_nchw_kernels, e, n); check_table("nchwc_to_nchw", e, n);
     VIEW(onr_nchwc_dw_kernels, e, n); check_table("nchwc_dw", e, n);
