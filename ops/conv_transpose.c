@@ -51,9 +51,9 @@ struct convt_params {
     int spatial;
     struct onr_convt_shape shape;
     int64_t pad_end[3];                     /* for --info */
-    /* set by prepare: the depthwise path, the GEMM path (packed_w), or
-     * neither (the reference loop) */
-    bool depthwise;
+    /* set by prepare: the phase-gather kernel, the GEMM path (packed_w),
+     * or neither (the reference loop) */
+    onr_convt_phase_fn phase;
     float *packed_w;                        /* one packed W^T per group */
     size_t packed_group_floats;
     onr_gemm_f32_fn gemm;
@@ -317,13 +317,21 @@ static void convt_clear(struct convt_params *p)
     onr_aligned_free(p->packed_w);
     p->packed_w = NULL;
     p->gemm = NULL;
-    p->depthwise = false;
+    p->phase = NULL;
     p->kernel_name = NULL;
 }
 
 static size_t align64(size_t v)
 {
     return (v + 63) & ~(size_t)63;
+}
+
+/* The phase-gather kernel instead of GEMM + col2im: for depthwise nodes
+ * (one input and one output channel per group), where the GEMM has K = 1.
+ * With more channels per group the GEMM wins (tools/bench/README.md). */
+static bool takes_phase_path(const struct onr_convt_shape *s)
+{
+    return s->C / s->group == 1 && s->M / s->group == 1;
 }
 
 static enum onr_status convt_prepare(struct onr_op_ctx *ctx, struct onr_error *err)
@@ -340,13 +348,15 @@ static enum onr_status convt_prepare(struct onr_op_ctx *ctx, struct onr_error *e
     /* The reference loop also covers what the GEMM cannot take: no input
      * channels or positions (Y is then the bias), or W known only at run. */
     if (ctx->reference) return ONR_STATUS_OK;
-    if (onr_convt_dw_fits(s)) {
+    if (takes_phase_path(s)) {
         size_t ws;
-        if (onr_mul_overflow_size(onr_convt_dw_workspace_floats(s), sizeof(float), &ws) ||
+        if (onr_mul_overflow_size(onr_convt_phase_workspace_floats(s), sizeof(float), &ws) ||
             onr_mul_overflow_size(align64(ws), (size_t)ctx->threads, &ws))
             return ONR_STATUS_OK;
-        p->depthwise = true;
-        p->kernel_name = "convtranspose_dw__phase";
+        const struct onr_convt_phase_kernel *k = onr_convt_phase_pick(
+            onr_convt_phase_kernels, onr_convt_phase_kernels_count, ctx->isa, s);
+        p->phase = k->fn;
+        p->kernel_name = k->name;
         ctx->workspace_bytes = ws;
         return ONR_STATUS_OK;
     }
@@ -427,10 +437,9 @@ static enum onr_status convt_run(struct onr_op_ctx *ctx, struct onr_error *err)
         return ONR_STATUS_OK;
     }
     const struct onr_tensor *b = ctx->n_x > 2 ? ctx->x[2] : NULL;
-    if (p->depthwise) {
-        onr_convt_dw_f32(&p->shape, ctx->x[0]->data, ctx->x[1]->data,
-                         b != NULL ? b->data : NULL, ctx->y[0]->data, ctx->workspace,
-                         ctx->threads);
+    if (p->phase != NULL) {
+        p->phase(&p->shape, ctx->x[0]->data, ctx->x[1]->data, b != NULL ? b->data : NULL,
+                 ctx->y[0]->data, ctx->workspace, ctx->threads);
         return ONR_STATUS_OK;
     }
     onr_convt_f32__ref(&p->shape, ctx->x[0]->data, ctx->x[1]->data, b != NULL ? b->data : NULL,

@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kernel_table.h"
+
 struct onr_convt_shape {
     int64_t N, C, M, group;      /* group divides C and M */
     int64_t in[3], k[3], out[3]; /* D, H, W of x, of the kernel, of y */
@@ -47,15 +49,37 @@ void onr_convt_col2im_f32(const struct onr_convt_shape *s, const float *cols, in
 void onr_convt_fill_bias_f32(const struct onr_convt_shape *s, const float *b, float *y,
                              int threads);
 
-/* The depthwise path (conv_transpose_dw.c): fits when every group has one
- * input and one output channel (group == C == M). y = b (or 0) plus, for
- * each output row, its input rows in (td, th) order and the row's taps tw
- * in order; workspace holds onr_convt_dw_workspace_floats(s) floats per
- * thread. An output row is one thread's task: y does not depend on
- * threads. */
-bool onr_convt_dw_fits(const struct onr_convt_shape *s);
-size_t onr_convt_dw_workspace_floats(const struct onr_convt_shape *s);
-void onr_convt_dw_f32(const struct onr_convt_shape *s, const float *x, const float *w,
-                      const float *b, float *y, float *workspace, int threads);
+/* The phase-gather path (conv_transpose_phase_body.h, one file per ISA):
+ * any group. y = b (or 0) plus, for each output row, the group's input
+ * channels in order, for each its input rows in (td, th) order and the
+ * row's taps tw in order; workspace holds
+ * onr_convt_phase_workspace_floats(s) floats per thread. An output row is
+ * one thread's task: y does not depend on threads. Multiply-adds are
+ * contracted to FMA where the ISA has it. */
+static inline size_t onr_convt_phase_workspace_floats(const struct onr_convt_shape *s)
+{
+    /* stride phases of ceil(out / stride) partial sums, each padded to 16 */
+    const int64_t sw = s->stride[2];
+    const int64_t per_phase = ((s->out[2] + sw - 1) / sw + 15) / 16 * 16;
+    return (size_t)(per_phase * sw);
+}
+
+typedef void (*onr_convt_phase_fn)(const struct onr_convt_shape *s, const float *x,
+                                   const float *w, const float *b, float *y, float *workspace,
+                                   int threads);
+void onr_convt_phase_f32__scalar(const struct onr_convt_shape *s, const float *x,
+                                 const float *w, const float *b, float *y, float *workspace,
+                                 int threads);
+void onr_convt_phase_f32__avx2(const struct onr_convt_shape *s, const float *x, const float *w,
+                               const float *b, float *y, float *workspace, int threads);
+void onr_convt_phase_f32__avx512(const struct onr_convt_shape *s, const float *x,
+                                 const float *w, const float *b, float *y, float *workspace,
+                                 int threads);
+
+/* Its kernel table (conv_transpose_table.c), best first; every entry
+ * takes every shape, so the pick is by ISA level alone. */
+ONR_KERNEL_TABLE(onr_convt_phase, struct onr_convt_shape, onr_convt_phase_fn)
+extern const struct onr_convt_phase_kernel onr_convt_phase_kernels[];
+extern const int onr_convt_phase_kernels_count;
 
 #endif

@@ -10,7 +10,7 @@ const struct onr_dwconv3d_kernel onr_dwconv3d_kernels[] = {
     {"dwconv3d_taps__avx2", ONR_ISA_AVX2, onr_dwconv3d_taps_fits, onr_dwconv3d_f32_taps__avx2},
 #endif
     {"dwconv3d_taps__scalar", ONR_ISA_PORTABLE, onr_dwconv3d_taps_fits, onr_dwconv3d_f32_taps__scalar},
-    {"dwconv3d__direct", ONR_ISA_PORTABLE, NULL, onr_dwconv3d_f32__direct},
+    {"dwconv3d_direct__scalar", ONR_ISA_PORTABLE, NULL, onr_dwconv3d_f32__direct},
 };
 const int onr_dwconv3d_kernels_count =
     (int)(sizeof onr_dwconv3d_kernels / sizeof onr_dwconv3d_kernels[0]);

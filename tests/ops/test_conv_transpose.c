@@ -4,7 +4,8 @@
  * output_padding, output_shape (spatial and full, below and beyond the
  * natural size), auto_pad; groups, depthwise with (the GEMM path) and
  * without (the phase-gather path) a channel multiplier; bias or not; W
- * constant or not (the reference loop, or the depthwise path); inputs long enough for several GEMM blocks; reference
+ * constant or not (the reference loop, or the depthwise path); every
+ * phase-gather kernel of the CPU called directly on every case; inputs long enough for several GEMM blocks; reference
  * and fast modes; 1, 2 and 3 threads bitwise; the attribute and shape
  * errors. The tolerance is the kernels' default (testutil.h): float32 sums
  * of at most a few hundred products in a different order. */
@@ -12,6 +13,8 @@
 #include <string.h>
 
 #include "op_harness.h"
+#include "ops/kernels/conv_transpose.h"
+#include "runtime/cpu.h"
 #include "testutil.h"
 
 struct case_t {
@@ -114,6 +117,39 @@ static void add_attrs(struct oh_node *n, const struct case_t *c)
     if (c->group != 1) oh_attr_int(n, "group", c->group);
 }
 
+/* Every phase-gather kernel the CPU runs, called directly on the case
+ * (any group: the op takes this path for depthwise nodes only), at 1 and
+ * 2 threads, against the double-precision scatter. */
+static void check_phase_kernels(const struct case_t *c, const int64_t *out, const int64_t *p0,
+                                const float *x, const float *w, const float *b,
+                                const float *want, size_t ny)
+{
+    struct onr_convt_shape s = {.N = c->N, .C = c->C, .M = c->M, .group = c->group};
+    for (int j = 0; j < 3; j++) {
+        s.in[j] = s.k[j] = s.out[j] = s.stride[j] = s.dil[j] = 1;
+        s.pad_begin[j] = 0;
+    }
+    for (int a = 0; a < c->axes; a++) {
+        const int j = 3 - c->axes + a;
+        s.in[j] = c->in[a], s.k[j] = c->k[a], s.out[j] = out[a];
+        s.stride[j] = c->stride[a], s.dil[j] = c->dil[a], s.pad_begin[j] = p0[a];
+    }
+    const size_t ws = onr_convt_phase_workspace_floats(&s);
+    float *work = malloc(2 * ws * sizeof *work), *got[2];
+    for (int t = 0; t < 2; t++) got[t] = malloc(ny * sizeof *got[t]);
+    for (int i = 0; i < onr_convt_phase_kernels_count; i++) {
+        const struct onr_convt_phase_kernel *k = &onr_convt_phase_kernels[i];
+        if (k->isa > onr_cpu_isa()) continue;
+        char what[160];
+        snprintf(what, sizeof what, "%s: %s", c->what, k->name);
+        for (int t = 0; t < 2; t++) k->fn(&s, x, w, b, got[t], work, t + 1);
+        if (!onr_test_close(what, got[0], want, ny, ONR_TEST_ATOL, ONR_TEST_RTOL) ||
+            !onr_test_bitwise(what, got[0], got[1], ny))
+            onr_test_failures++;
+    }
+    free(work), free(got[0]), free(got[1]);
+}
+
 static void run_case(const struct case_t *c)
 {
     struct oh_node n;
@@ -139,6 +175,7 @@ static void run_case(const struct case_t *c)
     for (int a = 0; a < c->axes; a++) ny *= (size_t)out[a];
     float *want = malloc(ny * sizeof *want);
     naive(c, x.data, w.data, c->bias ? b.data : NULL, out, p0, want);
+    check_phase_kernels(c, out, p0, x.data, w.data, c->bias ? b.data : NULL, want, ny);
 
     struct onr_tensor *in[3] = {&x, &w, c->bias ? &b : NULL};
     const int n_in = c->bias ? 3 : 2;

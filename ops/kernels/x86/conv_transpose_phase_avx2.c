@@ -1,0 +1,9 @@
+/* The phase-gather ConvTranspose kernel (conv_transpose.h) compiled for AVX2 + FMA. */
+#include "../conv_transpose_phase_body.h"
+
+void onr_convt_phase_f32__avx2(const struct onr_convt_shape *s, const float *x,
+                               const float *w, const float *b, float *y, float *workspace,
+                               int threads)
+{
+    convt_phase_body(s, x, w, b, y, workspace, threads);
+}
