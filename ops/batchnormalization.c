@@ -110,7 +110,7 @@ static enum onr_status bn_prepare(struct onr_op_ctx *ctx, struct onr_error *err)
             return onr_error_set(err, ONR_STATUS_OUT_OF_MEMORY,
                                  "BatchNormalization '%s': out of memory", ctx->node->name);
         onr_batchnorm_f32_fold(p->C, x[1]->data, x[2]->data, x[3]->data, x[4]->data,
-                               p->epsilon, p->folded, p->folded + p->C);
+                               p->epsilon, NULL, p->folded, p->folded + p->C);
     } else {
         ctx->workspace_bytes = bytes;
     }
@@ -130,7 +130,7 @@ static enum onr_status bn_run(struct onr_op_ctx *ctx, struct onr_error *err)
     if (ab == NULL) {
         ab = ctx->workspace;
         onr_batchnorm_f32_fold(p->C, x[1]->data, x[2]->data, x[3]->data, x[4]->data,
-                               p->epsilon, ab, ab + p->C);
+                               p->epsilon, NULL, ab, ab + p->C);
     }
     onr_batchnorm_f32__scalar(p->N, p->C, p->inner, x[0]->data, ab, ab + p->C,
                               ctx->y[0]->data, ctx->threads);

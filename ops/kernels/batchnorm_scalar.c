@@ -2,16 +2,19 @@
  * scale, bias, mean and var. Elements are independent, so the result does
  * not depend on the thread count. */
 #include <math.h>
+#include <stddef.h>
 
 #include "batchnorm.h"
 
 void onr_batchnorm_f32_fold(int64_t C, const float *scale, const float *bias,
-                            const float *mean, const float *var, float eps, float *a,
-                            float *b)
+                            const float *mean, const float *var, float eps, const float *b0,
+                            float *a, float *b)
 {
     for (int64_t c = 0; c < C; c++) {
-        a[c] = scale[c] / sqrtf(var[c] + eps);
-        b[c] = bias[c] - mean[c] * a[c];
+        const double k = onr_batchnorm_factor(scale[c], var[c], eps);
+        if (a != NULL) a[c] = (float)k;
+        b[c] = (float)(((b0 != NULL ? (double)b0[c] : 0.0) - (double)mean[c]) * k +
+                       (double)bias[c]);
     }
 }
 

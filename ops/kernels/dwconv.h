@@ -21,6 +21,7 @@
 
 #include <stdbool.h>
 
+#include "../../runtime/cpu.h"
 #include "conv.h"
 
 typedef void (*onr_dwconv2d_fn)(const struct onr_conv_shape *s, const float *x,
@@ -133,14 +134,11 @@ void onr_dwconv2d_drive(const struct onr_conv_shape *s, const float *x, const fl
                         const float *b, const void *av, float *y, int threads,
                         onr_dwconv2d_rows_fn rows);
 
-/* The row kernel for the shape (the small-plane ones left out), or NULL
- * when it is not depthwise with channel multiplier 1 (group == C == OC), at
- * the ISA level the flags give: for the kernel tests and the benchmark,
- * which compare one ISA's row kernels with another's. Conv chooses through
+/* The best row kernel for the shape that `level` allows (the small-plane
+ * ones left out), or NULL when it is not depthwise with channel multiplier
+ * 1 (group == C == OC): for the kernel tests and the benchmark, which
+ * compare one ISA's row kernels with another's. Conv chooses through
  * conv.h's onr_conv2d_kernels. */
-onr_dwconv2d_fn onr_dwconv2d_f32_pick(const struct onr_conv_shape *s, bool avx2);
-/* The same with AVX-512 variants too (`avx512` implies AVX2 + FMA). */
-onr_dwconv2d_fn onr_dwconv2d_f32_pick_isa(const struct onr_conv_shape *s, bool avx2,
-                                          bool avx512);
+onr_dwconv2d_fn onr_dwconv2d_f32_pick(const struct onr_conv_shape *s, enum onr_isa level);
 
 #endif

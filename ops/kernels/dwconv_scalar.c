@@ -94,35 +94,38 @@ void onr_dwconv2d_f32__scalar(const struct onr_conv_shape *s, const float *x, co
     onr_dwconv2d_drive(s, x, w, b, act, y, threads, plane_rows_any);
 }
 
-onr_dwconv2d_fn onr_dwconv2d_f32_pick_isa(const struct onr_conv_shape *s, bool avx2,
-                                          bool avx512)
+#ifdef ONR_HAVE_X86
+/* The row kernels, best first: square k x k filter, equal strides. */
+static const struct {
+    enum onr_isa isa;
+    int64_t k, stride;
+    onr_dwconv2d_fn fn;
+} row_kernels[] = {
+    {ONR_ISA_AVX512, 3, 1, onr_dwconv2d_f32_3x3s1__avx512},
+    {ONR_ISA_AVX512, 3, 2, onr_dwconv2d_f32_3x3s2__avx512},
+    {ONR_ISA_AVX512, 5, 1, onr_dwconv2d_f32_5x5s1__avx512},
+    {ONR_ISA_AVX512, 5, 2, onr_dwconv2d_f32_5x5s2__avx512},
+    {ONR_ISA_AVX2, 3, 1, onr_dwconv2d_f32_3x3s1__avx2},
+    {ONR_ISA_AVX2, 3, 2, onr_dwconv2d_f32_3x3s2__avx2},
+    {ONR_ISA_AVX2, 5, 1, onr_dwconv2d_f32_5x5s1__avx2},
+    {ONR_ISA_AVX2, 5, 2, onr_dwconv2d_f32_5x5s2__avx2},
+};
+#endif
+
+onr_dwconv2d_fn onr_dwconv2d_f32_pick(const struct onr_conv_shape *s, enum onr_isa level)
 {
     if (s->group < 1 || s->group != s->C || s->OC != s->C) return NULL;
 #ifdef ONR_HAVE_X86
     /* the x86 kernels compute column masks in 32 bits */
     const int64_t lim = (int64_t)1 << 30;
-    if ((avx2 || avx512) && s->KH == s->KW && s->stride_h == s->stride_w && s->dil_h == 1 &&
-        s->dil_w == 1 && s->W < lim && s->OW < lim && s->pad_left < lim) {
-        const int64_t k = s->KH, st = s->stride_h;
-        if (avx512) {
-            if (k == 3 && st == 1) return onr_dwconv2d_f32_3x3s1__avx512;
-            if (k == 3 && st == 2) return onr_dwconv2d_f32_3x3s2__avx512;
-            if (k == 5 && st == 1) return onr_dwconv2d_f32_5x5s1__avx512;
-            if (k == 5 && st == 2) return onr_dwconv2d_f32_5x5s2__avx512;
-        }
-        if (k == 3 && st == 1) return onr_dwconv2d_f32_3x3s1__avx2;
-        if (k == 3 && st == 2) return onr_dwconv2d_f32_3x3s2__avx2;
-        if (k == 5 && st == 1) return onr_dwconv2d_f32_5x5s1__avx2;
-        if (k == 5 && st == 2) return onr_dwconv2d_f32_5x5s2__avx2;
-    }
+    if (s->KH == s->KW && s->stride_h == s->stride_w && s->dil_h == 1 && s->dil_w == 1 &&
+        s->W < lim && s->OW < lim && s->pad_left < lim)
+        for (size_t i = 0; i < sizeof row_kernels / sizeof row_kernels[0]; i++)
+            if (row_kernels[i].isa <= level && row_kernels[i].k == s->KH &&
+                row_kernels[i].stride == s->stride_h)
+                return row_kernels[i].fn;
 #else
-    (void)avx2;
-    (void)avx512;
+    (void)level;
 #endif
     return onr_dwconv2d_f32__scalar;
-}
-
-onr_dwconv2d_fn onr_dwconv2d_f32_pick(const struct onr_conv_shape *s, bool avx2)
-{
-    return onr_dwconv2d_f32_pick_isa(s, avx2, false);
 }

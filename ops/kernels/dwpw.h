@@ -139,6 +139,34 @@ static inline void onr_dwpw_inner_cols(const struct onr_conv_shape *d, int64_t r
     *hi = e;
 }
 
+/* ---- the depthwise band walk of the ISA files (dwpw_driver.c) ---- */
+
+/* One channel's output rows [oh0, oh1) into t (rows of OW) from the padded
+ * copies of the input rows they read (ld floats a row; see the walk). */
+typedef void (*onr_dwpw_pad_band_fn)(const struct onr_conv_shape *d, const float *buf,
+                                     int64_t ld, const float *w, float bias, const void *av,
+                                     int64_t oh0, int64_t oh1, float *t);
+/* Output row oh of channel plane xc into y: the inner columns [lo, hi)
+ * (onr_dwpw_inner_cols) in vectors, the others through onr_dwpw_dw_pixel
+ * and act. */
+typedef void (*onr_dwpw_row_fn)(const struct onr_conv_shape *d, const float *xc, const float *w,
+                                float bias, const struct onr_activation *act, const void *av,
+                                int64_t lo, int64_t hi, int64_t oh, float *y);
+/* One ISA's depthwise block functions; av is its activation constants. */
+struct onr_dwpw_dw_isa {
+    int64_t lanes;                     /* floats per vector */
+    onr_dwpw_pad_band_fn pad_band[4];  /* 3x3 stride 1, 3x3 stride 2, 5x5 stride 1, 5x5 stride 2 */
+    onr_dwpw_row_fn row[3];            /* stride 1, stride 2, any other */
+};
+/* An onr_dwpw_dw_fn over every channel: square 3x3 and 5x5 kernels of
+ * stride 1 or 2 whose band's input rows fit a stack buffer go through
+ * padded copies of those rows (no border columns, every tap unrolled),
+ * the others row by row. */
+void onr_dwpw_dw_walk(const struct onr_dwpw_dw_isa *isa, const struct onr_conv_shape *d,
+                      const float *x, const float *wd, const float *bd,
+                      const struct onr_activation *act, const void *av, int64_t oh0,
+                      int64_t oh1, float *t);
+
 /* The fused Conv; ws holds threads * onr_dwpw_thread_floats(s) floats.
  * x, y, r must not overlap ws; y must not overlap x or r. */
 void onr_dwpw_f32(const struct onr_dwpw_shape *s, const struct onr_dwpw_fns *fns, const float *x,

@@ -1,6 +1,7 @@
 /* The driver of the fused depthwise -> pointwise kernel (dwpw.h), its
  * portable band functions and its kernel table. */
 #include <stddef.h>
+#include <string.h>
 
 #include "dwpw.h"
 
@@ -59,6 +60,73 @@ static void dw_scalar(const struct onr_conv_shape *d, const float *x, const floa
             for (int64_t ow = 0; ow < d->OW; ow++)
                 tr[ow] = onr_activation_apply(act, onr_dwpw_dw_pixel(d, xc, w, bias, oh, ow));
         }
+    }
+}
+
+/* Floats of the padded input rows of one channel's band (stack). */
+enum { PAD_BUF = 8192 };
+
+/* The row length of the padded rows a band of `rows` output rows reads,
+ * wide enough for the last output vector of `lanes` (computed whole,
+ * stored in part), a whole number of vectors; 0 when they exceed PAD_BUF. */
+static int64_t pad_ld(const struct onr_conv_shape *d, int64_t S, int64_t lanes, int64_t rows)
+{
+    const int64_t nvec = (d->OW + lanes - 1) / lanes;
+    const int64_t cols = (nvec * lanes - 1) * S + (d->KW - 1) * d->dil_w + S;
+    const int64_t ld = (cols + lanes - 1) / lanes * lanes;
+    const int64_t in_rows = (rows - 1) * d->stride_h + (d->KH - 1) * d->dil_h + 1;
+    return in_rows * ld <= PAD_BUF ? ld : 0;
+}
+
+/* Copies the input rows of plane xc that output rows [oh0, oh1) read into
+ * buf (ld floats a row, column ow*S + kw*dil of a row is tap kw of output
+ * column ow), zeros where the taps fall into the padding. */
+static void pad_rows(const struct onr_conv_shape *d, const float *xc, int64_t oh0, int64_t oh1,
+                     int64_t ld, float *buf)
+{
+    const int64_t first = oh0 * d->stride_h - d->pad_top;
+    const int64_t in_rows = (oh1 - oh0 - 1) * d->stride_h + (d->KH - 1) * d->dil_h + 1;
+    const int64_t pl = d->pad_left < ld ? d->pad_left : ld;
+    const int64_t n = d->W < ld - pl ? d->W : ld - pl;
+    for (int64_t r = 0; r < in_rows; r++) {
+        float *b = buf + r * ld;
+        const int64_t ih = first + r;
+        if (ih < 0 || ih >= d->H) {
+            memset(b, 0, (size_t)ld * sizeof(float));
+            continue;
+        }
+        memset(b, 0, (size_t)pl * sizeof(float));
+        memcpy(b + pl, xc + ih * d->W, (size_t)n * sizeof(float));
+        memset(b + pl + n, 0, (size_t)(ld - pl - n) * sizeof(float));
+    }
+}
+
+/* x: (C, H, W)  t: (C, (oh1-oh0)*OW) */
+void onr_dwpw_dw_walk(const struct onr_dwpw_dw_isa *isa, const struct onr_conv_shape *d,
+                      const float *x, const float *wd, const float *bd,
+                      const struct onr_activation *act, const void *av, int64_t oh0,
+                      int64_t oh1, float *t)
+{
+    const int64_t kk = d->KH * d->KW, P = (oh1 - oh0) * d->OW, S = d->stride_w;
+    const int64_t k = d->KH == d->KW && (d->KH == 3 || d->KH == 5) && d->stride_h == S &&
+                              (S == 1 || S == 2) ? d->KH : 0;
+    const int64_t ld = k != 0 ? pad_ld(d, S, isa->lanes, oh1 - oh0) : 0;
+    const onr_dwpw_pad_band_fn band = k != 0 ? isa->pad_band[(k == 5) * 2 + (S == 2)] : NULL;
+    const onr_dwpw_row_fn row = isa->row[S == 1 ? 0 : S == 2 ? 1 : 2];
+    float buf[PAD_BUF] __attribute__((aligned(64)));
+    int64_t lo = d->OW, hi = d->OW;
+    if (S == 1 || S == 2) onr_dwpw_inner_cols(d, S - 1, &lo, &hi);
+    for (int64_t c = 0; c < d->C; c++) {
+        const float *xc = x + c * d->H * d->W, *w = wd + c * kk;
+        const float bias = bd != NULL ? bd[c] : 0.0f;
+        onr_dwpw_prefetch_next(d, xc, oh0, oh1);
+        if (ld > 0) {
+            pad_rows(d, xc, oh0, oh1, ld, buf);
+            band(d, buf, ld, w, bias, av, oh0, oh1, t + c * P);
+            continue;
+        }
+        for (int64_t oh = oh0; oh < oh1; oh++)
+            row(d, xc, w, bias, act, av, lo, hi, oh, t + c * P + (oh - oh0) * d->OW);
     }
 }
 

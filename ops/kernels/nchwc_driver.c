@@ -125,3 +125,77 @@ void onr_nchwc_conv_rows_drive(const struct onr_conv_shape *s, const void *plan,
         for (int64_t gi = 0; gi < groups; gi++)
             for (int64_t oh = oh0; oh < oh1; oh++) row(s, plan, x, wp, bp, y, n, gi, oh);
 }
+
+/* x: (N, CB, HW, 16)  g: (N or 1, CB * 16) or NULL  wp: (OCB, C, 16)
+ * bp: (OCB * 16)  r, y: (N, OCB, HW, 16) */
+void onr_nchwc_pw_drive(const struct onr_nchwc_pw_isa *isa, int64_t N, int64_t C, int64_t OC,
+                        int64_t HW, const float *x, const float *g, int64_t g_stride,
+                        const float *wp, const float *bp, const float *r, const void *av,
+                        float *y, int threads)
+{
+    if (N < 1 || C < 1 || OC < 1 || HW < 1) return;
+    const int64_t CB = onr_nchwc_blocks(C), OCB = onr_nchwc_blocks(OC);
+    if (HW == 1) {
+        onr_nchwc_matvec_drive(N, C, OC, x, CB * L, g, g_stride, wp, bp, r, av, y, OCB * L, L,
+                               threads, isa->vecs);
+        return;
+    }
+    /* ng groups of gbase or gbase + 1 <= ob_max output blocks */
+    const int64_t ob_max = g ? isa->gated_ob_max : isa->ob_max, tp = isa->tile_p[ob_max];
+    const int64_t ng = (OCB + ob_max - 1) / ob_max, gbase = OCB / ng, gextra = OCB % ng;
+    const int64_t want = threads > 1 ? 4 * (int64_t)threads : 1;
+    int64_t pc, ngr; /* pixel chunks and ranges of groups per image */
+    if (isa->chunk_lines > 0) {
+        int64_t plen = isa->chunk_lines / CB / tp * tp;
+        if (plen < tp) plen = tp;
+        pc = (HW + plen - 1) / plen;
+        ngr = N * pc < want ? (want + N * pc - 1) / (N * pc) : 1;
+        if (ngr > ng) ngr = ng;
+    } else {
+        ngr = ng;
+        const int64_t max_chunks = (HW + tp - 1) / tp;
+        pc = (want + N * ng - 1) / (N * ng);
+        if (pc > max_chunks) pc = max_chunks;
+        if (pc < 1) pc = 1;
+    }
+    const int64_t items = N * pc * ngr;
+    /* below ~1e5 multiply-adds (about a microsecond) a fork costs more than it saves */
+    const bool par = threads > 1 && items > 1 && N * OC * C * HW >= (1 << 17);
+    (void)par;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads) if (par)
+    for (int64_t i = 0; i < items; i++) {
+        const int64_t n = i / (pc * ngr), k = i / ngr % pc, gr = i % ngr;
+        const int64_t p0 = HW * k / pc, p1 = HW * (k + 1) / pc;
+        const float *xn = x + n * CB * HW * L, *gn = g ? g + n * g_stride : NULL;
+        for (int64_t gi = ng * gr / ngr; gi < ng * (gr + 1) / ngr; gi++) {
+            const int OB = (int)(gbase + (gi < gextra));
+            const int64_t ob0 = gi * gbase + (gi < gextra ? gi : gextra);
+            const int64_t yo = (n * OCB + ob0) * HW * L;
+            const float *pfn = NULL;
+            int64_t pfl = 0;
+            if (isa->next_pf_bytes > 0 && !par && pc == 1 && gi + 1 < ng &&
+                C * OB * L * (int64_t)sizeof(float) > isa->next_pf_bytes) {
+                pfn = wp + (ob0 + OB) * C * L;
+                pfl = (gbase + (gi + 1 < gextra)) * C;
+            }
+            isa->range(C, HW * L, HW * L, xn, gn, wp + ob0 * C * L, bp + ob0 * L,
+                       r ? r + yo : NULL, y + yo, av, OB, p0, p1, pfn, pfl);
+        }
+    }
+}
+
+void onr_nchwc_pw_rows_drive(const struct onr_nchwc_pw_isa *isa, int64_t C, int64_t OC,
+                             int64_t P, const float *x, int64_t x_bs, const float *wp,
+                             const float *bp, const float *r, const void *av, float *y,
+                             int64_t y_bs)
+{
+    if (C < 1 || OC < 1 || P < 1) return;
+    const int64_t OCB = onr_nchwc_blocks(OC), ng = (OCB + isa->ob_max - 1) / isa->ob_max;
+    const int64_t gbase = OCB / ng, gextra = OCB % ng;
+    for (int64_t gi = 0; gi < ng; gi++) {
+        const int OB = (int)(gbase + (gi < gextra));
+        const int64_t ob0 = gi * gbase + (gi < gextra ? gi : gextra);
+        isa->range(C, x_bs, y_bs, x, NULL, wp + ob0 * C * L, bp + ob0 * L,
+                   r ? r + ob0 * y_bs : NULL, y + ob0 * y_bs, av, OB, 0, P, NULL, 0);
+    }
+}

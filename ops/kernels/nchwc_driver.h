@@ -102,6 +102,54 @@ void onr_nchwc_matvec_drive(int64_t N, int64_t C, int64_t OC, const float *x, in
                             const float *r, const void *av, float *y, int64_t ys, int last,
                             int threads, const onr_nchwc_vec_fn vecs[2][5]);
 
+/* ---- pointwise (1x1) Conv ---- */
+
+/* Pixels [p0, p1) of OB (1..ob_max) output blocks of one image, spread
+ * over the ISA's register tiles: x at (image, block 0, pixel 0), xs floats
+ * between its blocks; g the image's gates or NULL; w, b the first block's
+ * packed weights and bias; r (or NULL) and y at (image, first block, pixel
+ * 0), ys floats between their blocks. pfn (or NULL): pfl lines of the next
+ * group's weights to fetch to L2 while the tiles run. */
+typedef void (*onr_nchwc_pw_range_fn)(int64_t C, int64_t xs, int64_t ys, const float *x,
+                                      const float *g, const float *w, const float *b,
+                                      const float *r, float *y, const void *av, int OB,
+                                      int64_t p0, int64_t p1, const float *pfn, int64_t pfl);
+
+/* One ISA's pointwise kernel: its block functions and how its tiles want
+ * the work cut. */
+struct onr_nchwc_pw_isa {
+    onr_nchwc_pw_range_fn range;
+    const onr_nchwc_vec_fn (*vecs)[5]; /* vecs[gated][OB], for HW == 1 */
+    int ob_max, gated_ob_max;          /* output blocks a tile holds */
+    const int *tile_p;                 /* tile_p[OB]: most pixels of a tile of OB blocks */
+    /* > 0: pixel chunks of about chunk_lines input lines (64 bytes: one
+     * pixel of one block), so a chunk's input stays in L1 while every
+     * group of an item runs over it; groups are split between items only
+     * to feed the threads. 0: one group per item, pixels split only to
+     * feed the threads. */
+    int chunk_lines;
+    /* > 0: on one thread, a group whose weights outgrow this fetches the
+     * next group's to L2 while it runs (its first tile would wait for
+     * them from L3 otherwise). */
+    int64_t next_pf_bytes;
+};
+
+/* The pointwise Conv of nchwc.h (plain, or gated with g != NULL) on items
+ * of (image, pixel chunk, range of output-block groups); HW == 1 through
+ * onr_nchwc_matvec_drive. Every lane's sum runs over c in the same order
+ * whatever the split, so results do not depend on the thread count. */
+void onr_nchwc_pw_drive(const struct onr_nchwc_pw_isa *isa, int64_t N, int64_t C, int64_t OC,
+                        int64_t HW, const float *x, const float *g, int64_t g_stride,
+                        const float *wp, const float *bp, const float *r, const void *av,
+                        float *y, int threads);
+/* P pixels, every output block, on the calling thread (the fused
+ * depthwise driver's pw_rows): x at the first pixel, x_bs floats between
+ * its blocks; y and r (or NULL) likewise with y_bs. */
+void onr_nchwc_pw_rows_drive(const struct onr_nchwc_pw_isa *isa, int64_t C, int64_t OC,
+                             int64_t P, const float *x, int64_t x_bs, const float *wp,
+                             const float *bp, const float *r, const void *av, float *y,
+                             int64_t y_bs);
+
 /* ---- dense Conv from plain X (the stem) ---- */
 
 /* Interior output columns [*lo, *hi) of a row: every tap inside it. */

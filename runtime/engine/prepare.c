@@ -476,19 +476,30 @@ static enum onr_status prepare_steps(struct onr_session *s, struct onr_error *er
     return ONR_STATUS_OK;
 }
 
+void onr_xnode_release_params(struct onr_xnode *xn)
+{
+    if (xn->initialised) {
+        if (xn->def->release != NULL) xn->def->release(xn->ctx.params);
+        else free(xn->ctx.params);
+    }
+    xn->initialised = false;
+    xn->ctx.params = NULL;
+}
+
+void onr_xnode_release(struct onr_xnode *xn)
+{
+    onr_xnode_release_params(xn);
+    free(xn->in);
+    free(xn->out);
+    free(xn->x);
+    free(xn->y);
+    xn->in = xn->out = NULL;
+    xn->x = xn->y = NULL;
+}
+
 void onr_session_unprepare(struct onr_session *s)
 {
-    for (int i = 0; i < s->n_xnodes; i++) {
-        struct onr_xnode *xn = &s->xnodes[i];
-        if (xn->initialised) {
-            if (xn->def->release != NULL) xn->def->release(xn->ctx.params);
-            else free(xn->ctx.params);
-        }
-        free(xn->in);
-        free(xn->out);
-        free(xn->x);
-        free(xn->y);
-    }
+    for (int i = 0; i < s->n_xnodes; i++) onr_xnode_release(&s->xnodes[i]);
     free(s->xnodes);
     s->xnodes = NULL;
     s->n_xnodes = 0;

@@ -85,6 +85,11 @@ struct onr_session {
  * passes, shapes, kernels, memory) and its undoing. */
 enum onr_status onr_session_prepare(struct onr_session *s, struct onr_error *err);
 void onr_session_unprepare(struct onr_session *s);
+/* Releases what one xnode's operator holds (its params, once init ran),
+ * so the slot can take another definition; and that with the value and
+ * tensor arrays too, so it can take another node or be dropped. */
+void onr_xnode_release_params(struct onr_xnode *xn);
+void onr_xnode_release(struct onr_xnode *xn);
 /* Readers and writer of every value (n_consumers, producer), after a
  * change of the wiring. */
 void onr_session_count_readers(struct onr_session *s);

@@ -327,11 +327,7 @@ static enum onr_status switch_node(struct pass *p, int i, struct onr_error *err)
         return onr_session_replace_node(p->s, i, node, &onr_op_nchwc_conv, xn->in, xn->n_in,
                                         xn->out, xn->n_out, true, err);
     }
-    if (xn->initialised) {
-        if (xn->def->release != NULL) xn->def->release(xn->ctx.params);
-        else free(xn->ctx.params);
-    }
-    xn->ctx.params = NULL;
+    onr_xnode_release_params(xn);
     xn->ctx.workspace_bytes = 0;
     xn->def = p->role[i] == ROLE_POOL ? &onr_op_nchwc_global_avgpool : &onr_op_nchwc_channel_mul;
     xn->initialised = true;

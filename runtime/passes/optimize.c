@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "../../ops/conv.h"
+#include "../../ops/kernels/batchnorm.h"
 #include "../../ops/fused_conv.h"
 #include "../error.h"
 #include "passes.h"
@@ -70,14 +71,7 @@ enum onr_status onr_session_replace_node(struct onr_session *s, int i, const str
         nout[k] = out[k];
         y[k] = out[k] >= 0 ? &s->values[out[k]].t : NULL;
     }
-    if (xn->initialised) {
-        if (xn->def->release != NULL) xn->def->release(xn->ctx.params);
-        else free(xn->ctx.params);
-    }
-    free(xn->in);
-    free(xn->out);
-    free(xn->x);
-    free(xn->y);
+    onr_xnode_release(xn);
     xn->node = node;
     xn->def = def;
     xn->n_in = n_in;
@@ -249,11 +243,11 @@ enum onr_status onr_pass_fold_batchnorm(struct onr_session *s, struct onr_error 
         float *w2 = s->values[wi].t.data, *b2 = s->values[bi].t.data;
         const int64_t per_oc = onr_shape_numel(&w->shape) / OC;
         for (int64_t oc = 0; oc < OC; oc++) {
-            double k = (double)scale[oc] / sqrt((double)var[oc] + (double)eps);
+            const double k = onr_batchnorm_factor(scale[oc], var[oc], eps);
             for (int64_t j = 0; j < per_oc; j++)
                 w2[oc * per_oc + j] = (float)((double)((const float *)w->data)[oc * per_oc + j] * k);
-            b2[oc] = (float)(((b ? (double)b[oc] : 0.0) - (double)mean[oc]) * k + (double)beta[oc]);
         }
+        onr_batchnorm_f32_fold(OC, scale, beta, mean, var, eps, b, NULL, b2);
         conv->in[1] = wi;
         conv->in[2] = bi;
         conv->n_in = conv->ctx.n_x = 3;

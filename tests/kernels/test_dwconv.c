@@ -223,33 +223,33 @@ static void test_pick(void)
 {
     const int pads[4] = {1, 1, 1, 1};
     struct onr_conv_shape s = make_shape(1, 8, 9, 9, 3, 3, 1, 1, 1, 1, pads);
-    CHECK(onr_dwconv2d_f32_pick(&s, false) == onr_dwconv2d_f32__scalar);
+    CHECK(onr_dwconv2d_f32_pick(&s, ONR_ISA_PORTABLE) == onr_dwconv2d_f32__scalar);
     s.group = 1; /* regular convolution */
-    CHECK(onr_dwconv2d_f32_pick(&s, false) == NULL);
+    CHECK(onr_dwconv2d_f32_pick(&s, ONR_ISA_PORTABLE) == NULL);
     s.group = 8;
     s.OC = 16; /* channel multiplier 2 */
-    CHECK(onr_dwconv2d_f32_pick(&s, true) == NULL);
+    CHECK(onr_dwconv2d_f32_pick(&s, ONR_ISA_AVX2) == NULL);
     s.OC = 8;
 #ifdef HAVE_X86_VARIANTS
-    CHECK(onr_dwconv2d_f32_pick(&s, true) == onr_dwconv2d_f32_3x3s1__avx2);
+    CHECK(onr_dwconv2d_f32_pick(&s, ONR_ISA_AVX2) == onr_dwconv2d_f32_3x3s1__avx2);
     s.stride_h = s.stride_w = 2;
-    CHECK(onr_dwconv2d_f32_pick(&s, true) == onr_dwconv2d_f32_3x3s2__avx2);
+    CHECK(onr_dwconv2d_f32_pick(&s, ONR_ISA_AVX2) == onr_dwconv2d_f32_3x3s2__avx2);
     s.KH = s.KW = 5;
-    CHECK(onr_dwconv2d_f32_pick(&s, true) == onr_dwconv2d_f32_5x5s2__avx2);
+    CHECK(onr_dwconv2d_f32_pick(&s, ONR_ISA_AVX2) == onr_dwconv2d_f32_5x5s2__avx2);
     s.stride_h = s.stride_w = 1;
-    CHECK(onr_dwconv2d_f32_pick(&s, true) == onr_dwconv2d_f32_5x5s1__avx2);
-    CHECK(onr_dwconv2d_f32_pick_isa(&s, true, true) == onr_dwconv2d_f32_5x5s1__avx512);
+    CHECK(onr_dwconv2d_f32_pick(&s, ONR_ISA_AVX2) == onr_dwconv2d_f32_5x5s1__avx2);
+    CHECK(onr_dwconv2d_f32_pick(&s, ONR_ISA_AVX512) == onr_dwconv2d_f32_5x5s1__avx512);
     s.KH = s.KW = 3;
-    CHECK(onr_dwconv2d_f32_pick_isa(&s, true, true) == onr_dwconv2d_f32_3x3s1__avx512);
-    CHECK(onr_dwconv2d_f32_pick_isa(&s, true, false) == onr_dwconv2d_f32_3x3s1__avx2);
+    CHECK(onr_dwconv2d_f32_pick(&s, ONR_ISA_AVX512) == onr_dwconv2d_f32_3x3s1__avx512);
+    CHECK(onr_dwconv2d_f32_pick(&s, ONR_ISA_AVX2) == onr_dwconv2d_f32_3x3s1__avx2);
     s.stride_h = s.stride_w = 2;
-    CHECK(onr_dwconv2d_f32_pick_isa(&s, true, true) == onr_dwconv2d_f32_3x3s2__avx512);
+    CHECK(onr_dwconv2d_f32_pick(&s, ONR_ISA_AVX512) == onr_dwconv2d_f32_3x3s2__avx512);
     s.KH = s.KW = 5;
-    CHECK(onr_dwconv2d_f32_pick_isa(&s, true, true) == onr_dwconv2d_f32_5x5s2__avx512);
+    CHECK(onr_dwconv2d_f32_pick(&s, ONR_ISA_AVX512) == onr_dwconv2d_f32_5x5s2__avx512);
     s.stride_h = s.stride_w = 1;
     s.dil_h = 2;
-    CHECK(onr_dwconv2d_f32_pick(&s, true) == onr_dwconv2d_f32__scalar);
-    CHECK(onr_dwconv2d_f32_pick_isa(&s, true, true) == onr_dwconv2d_f32__scalar);
+    CHECK(onr_dwconv2d_f32_pick(&s, ONR_ISA_AVX2) == onr_dwconv2d_f32__scalar);
+    CHECK(onr_dwconv2d_f32_pick(&s, ONR_ISA_AVX512) == onr_dwconv2d_f32__scalar);
 #endif
 }
 

@@ -81,9 +81,9 @@ int main(int argc, char **argv)
         for (int64_t j = 0; j < l->C; j++) b[j] = 0.01f * (float)j;
         const double flop = 2.0 * (double)ny * (double)(l->K * l->K);
         const onr_dwconv2d_fn fns[4] = {
-            onr_dwconv2d_f32__scalar, avx2 ? onr_dwconv2d_f32_pick_isa(&s, true, false) : NULL,
-            avx512 ? onr_dwconv2d_f32_pick_isa(&s, true, true) : NULL,
-            onr_dwconv2d_f32_pick_isa(&s, avx2, avx512)};
+            onr_dwconv2d_f32__scalar, avx2 ? onr_dwconv2d_f32_pick(&s, ONR_ISA_AVX2) : NULL,
+            avx512 ? onr_dwconv2d_f32_pick(&s, ONR_ISA_AVX512) : NULL,
+            onr_dwconv2d_f32_pick(&s, avx512 ? ONR_ISA_AVX512 : avx2 ? ONR_ISA_AVX2 : ONR_ISA_PORTABLE)};
         /* the variants take turns, so a busy spell slows them alike */
         double best[4] = {1e30, 1e30, 1e30, 1e30};
         for (int r = -2; r < reps; r++)

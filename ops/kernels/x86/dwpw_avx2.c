@@ -1,5 +1,6 @@
 /* The band functions of the fused depthwise -> pointwise kernel (dwpw.h),
- * AVX2 + FMA. The depthwise rows: 3x3 and 5x5 of stride 1 or 2 from padded
+ * AVX2 + FMA; the walk over channels and the padded row copies are
+ * onr_dwpw_dw_walk's (dwpw_driver.c). The depthwise rows: 3x3 and 5x5 of stride 1 or 2 from padded
  * copies of the rows they read (no border columns, every tap unrolled), 2
  * rows x 32 columns at a time (the last vector stored under a mask); other kernels
  * row by row, 8 inner columns at a time (stride 1: the last vector masked;
@@ -198,45 +199,6 @@ dw_row(const struct onr_conv_shape *d, int64_t K, int64_t S, const float *xc, co
     for (; ow < d->OW; ow++) y[ow] = onr_activation_apply(fn, onr_dwpw_dw_pixel(d, xc, w, bias, oh, ow));
 }
 
-/* Floats of the padded input rows of one channel's band (stack). */
-enum { PAD_BUF = 8192 };
-
-/* The padded rows a band of output rows [oh0, oh1) reads: `rows` rows of
- * `ld` floats (zero where the input has none), wide enough for the last
- * output vector (computed whole, stored in part); 0 when they exceed
- * PAD_BUF. */
-static int64_t pad_ld(const struct onr_conv_shape *d, int64_t S, int64_t lanes, int64_t rows)
-{
-    const int64_t nvec = (d->OW + lanes - 1) / lanes;
-    const int64_t cols = (nvec * lanes - 1) * S + (d->KW - 1) * d->dil_w + S;
-    const int64_t ld = (cols + 7) / 8 * 8;
-    const int64_t in_rows = (rows - 1) * d->stride_h + (d->KH - 1) * d->dil_h + 1;
-    return in_rows * ld <= PAD_BUF ? ld : 0;
-}
-
-/* Copies the input rows of plane xc that output rows [oh0, oh1) read into
- * buf (ld floats a row, column ow*S + kw*dil of a row is tap kw of output
- * column ow), zeros where the taps fall into the padding. */
-static void pad_rows(const struct onr_conv_shape *d, const float *xc, int64_t oh0, int64_t oh1,
-                     int64_t ld, float *buf)
-{
-    const int64_t first = oh0 * d->stride_h - d->pad_top;
-    const int64_t in_rows = (oh1 - oh0 - 1) * d->stride_h + (d->KH - 1) * d->dil_h + 1;
-    const int64_t pl = d->pad_left < ld ? d->pad_left : ld;
-    const int64_t n = d->W < ld - pl ? d->W : ld - pl;
-    for (int64_t r = 0; r < in_rows; r++) {
-        float *b = buf + r * ld;
-        const int64_t ih = first + r;
-        if (ih < 0 || ih >= d->H) {
-            memset(b, 0, (size_t)ld * sizeof(float));
-            continue;
-        }
-        memset(b, 0, (size_t)pl * sizeof(float));
-        memcpy(b + pl, xc + ih * d->W, (size_t)n * sizeof(float));
-        memset(b + pl + n, 0, (size_t)(ld - pl - n) * sizeof(float));
-    }
-}
-
 /* nv vectors of nr (1 or 2) output rows from row r of the band on, from
  * the padded rows, every tap taken (the padding's are zeros); the last
  * vector of a row stored under mask when masked. Two rows give 8
@@ -313,41 +275,39 @@ pad_band(const struct onr_conv_shape *d, int64_t K, int64_t S, const float *buf,
     }
 }
 
-/* x: (C, H, W)  t: (C, (oh1-oh0)*OW). Square 3x3 and 5x5 kernels of
- * stride 1 or 2 go through padded copies of the rows they read (no border
- * columns, all taps unrolled); the others row by row (dw_row). */
+/* The block functions of onr_dwpw_dw_walk: pad_band and dw_row with
+ * their kernel size and stride as constants. */
+#define PAD_BAND(K, S)                                                                      \
+    static void pad_band_##K##s##S(const struct onr_conv_shape *d, const float *buf,       \
+                                   int64_t ld, const float *w, float bias, const void *av,  \
+                                   int64_t oh0, int64_t oh1, float *t)                      \
+    {                                                                                       \
+        pad_band(d, K, S, buf, ld, w, bias, av, oh0, oh1, t);                               \
+    }
+PAD_BAND(3, 1)
+PAD_BAND(3, 2)
+PAD_BAND(5, 1)
+PAD_BAND(5, 2)
+#define DW_ROW(S)                                                                           \
+    static void dw_row_s##S(const struct onr_conv_shape *d, const float *xc, const float *w, \
+                            float bias, const struct onr_activation *act, const void *av,   \
+                            int64_t lo, int64_t hi, int64_t oh, float *y)                   \
+    {                                                                                       \
+        dw_row(d, 0, S, xc, w, bias, act, av, lo, hi, oh, y);                               \
+    }
+DW_ROW(0)
+DW_ROW(1)
+DW_ROW(2)
+static const struct onr_dwpw_dw_isa dw_isa = {
+    8, {pad_band_3s1, pad_band_3s2, pad_band_5s1, pad_band_5s2}, {dw_row_s1, dw_row_s2, dw_row_s0}};
+
+/* x: (C, H, W)  t: (C, (oh1-oh0)*OW) */
 static void dw_avx2(const struct onr_conv_shape *d, const float *x, const float *wd,
-                    const float *bd, const struct onr_activation *act, int64_t oh0, int64_t oh1,
-                    float *t)
+                   const float *bd, const struct onr_activation *act, int64_t oh0, int64_t oh1,
+                   float *t)
 {
     const struct onr_act256 av = onr_act256_make(act);
-    const int64_t kk = d->KH * d->KW, P = (oh1 - oh0) * d->OW, S = d->stride_w;
-    const int64_t k = d->KH == d->KW && (d->KH == 3 || d->KH == 5) && d->stride_h == S &&
-                              (S == 1 || S == 2) ? d->KH : 0;
-    const int64_t ld = k != 0 ? pad_ld(d, S, 8, oh1 - oh0) : 0;
-    float buf[PAD_BUF] __attribute__((aligned(32)));
-    int64_t lo = d->OW, hi = d->OW;
-    if (S == 1 || S == 2) onr_dwpw_inner_cols(d, S - 1, &lo, &hi);
-    for (int64_t c = 0; c < d->C; c++) {
-        const float *xc = x + c * d->H * d->W, *w = wd + c * kk;
-        const float bias = bd != NULL ? bd[c] : 0.0f;
-        onr_dwpw_prefetch_next(d, xc, oh0, oh1);
-        if (ld > 0) {
-            pad_rows(d, xc, oh0, oh1, ld, buf);
-            float *tc = t + c * P;
-            if (k == 3 && S == 1) pad_band(d, 3, 1, buf, ld, w, bias, &av, oh0, oh1, tc);
-            else if (k == 3) pad_band(d, 3, 2, buf, ld, w, bias, &av, oh0, oh1, tc);
-            else if (S == 1) pad_band(d, 5, 1, buf, ld, w, bias, &av, oh0, oh1, tc);
-            else pad_band(d, 5, 2, buf, ld, w, bias, &av, oh0, oh1, tc);
-            continue;
-        }
-        for (int64_t oh = oh0; oh < oh1; oh++) {
-            float *y = t + c * P + (oh - oh0) * d->OW;
-            if (S == 1) dw_row(d, 0, 1, xc, w, bias, act, &av, lo, hi, oh, y);
-            else if (S == 2) dw_row(d, 0, 2, xc, w, bias, act, &av, lo, hi, oh, y);
-            else dw_row(d, 0, 0, xc, w, bias, act, &av, lo, hi, oh, y);
-        }
-    }
+    onr_dwpw_dw_walk(&dw_isa, d, x, wd, bd, act, &av, oh0, oh1, t);
 }
 
 const struct onr_dwpw_fns onr_dwpw_fns__avx2 = {dw_avx2, band_avx2};

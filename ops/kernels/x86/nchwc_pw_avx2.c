@@ -1,7 +1,8 @@
 /* AVX2 + FMA pointwise (1x1) Convs on the channel-blocked layout NCHW16c
  * (nchwc.h): plain and gated, by pixel rows for the fused depthwise
- * driver, and with HW == 1 (and gemv) as matrix-vector products under the
- * shared driver (onr_nchwc_matvec_drive).
+ * driver, and with HW == 1 (and gemv) as matrix-vector products: the
+ * tiles and vectors under the shared drivers (onr_nchwc_pw_drive,
+ * onr_nchwc_matvec_drive).
  *
  * Register budget: 16 ymm. Tiles of one 16-channel block x up to 6 pixels:
  * 12 accumulators + 2 weights + 1 broadcast.
@@ -145,82 +146,44 @@ DEF_VEC(4)
 static const onr_nchwc_vec_fn vecs[2][5] = {{0, vec_1, vec_2, vec_3, vec_4},
                                   {0, gvec_1, gvec_2, gvec_3, gvec_4}};
 
-/* x: (N, CB, HW, 16)  g: (N or 1, CB * 16) or NULL  wp: (OCB, C, 16)
- * bp: (OCB * 16)  r, y: (N, OCB, HW, 16)
- * Items: (image, pixel chunk, group of output blocks). A chunk's input
- * (about 16 KB) stays in L1 while every block of the group runs over it. */
-static void pwconv(int64_t N, int64_t C, int64_t OC, int64_t HW, const float *x, const float *g,
-                   int64_t g_stride, const float *wp, const float *bp, const float *r,
-                   const struct onr_activation *act, float *y, int threads)
+/* Pixels [p0, p1) of one output block (OB == 1: a tile holds one block;
+ * no prefetch), spread evenly over the fewest tiles of at most PW_P; see
+ * onr_nchwc_pw_range_fn. */
+static void pw_range(int64_t C, int64_t xs, int64_t ys, const float *x, const float *g,
+                     const float *w, const float *b, const float *r, float *y, const void *av,
+                     int OB, int64_t p0, int64_t p1, const float *pfn, int64_t pfl)
 {
-    if (N < 1 || C < 1 || OC < 1 || HW < 1) return;
-    const int64_t CB = onr_nchwc_blocks(C), OCB = onr_nchwc_blocks(OC);
-    if (HW == 1) {
-        const struct onr_act256 av = onr_act256_make(act);
-        onr_nchwc_matvec_drive(N, C, OC, x, CB * L, g, g_stride, wp, bp, r, &av, y, OCB * L, L,
-                               threads, vecs);
-        return;
-    }
-    int64_t plen = 256 / CB / PW_P * PW_P; /* 16 KB of input: 256 pixel lines of 64 bytes */
-    if (plen < PW_P) plen = PW_P;
-    const int64_t pc = (HW + plen - 1) / plen;
-    /* split the output blocks too when there are few items for the threads */
-    int64_t ngr = 1;
-    if (threads > 1 && N * pc < 4 * (int64_t)threads) {
-        ngr = (4 * (int64_t)threads + N * pc - 1) / (N * pc);
-        if (ngr > OCB) ngr = OCB;
-    }
-    const int64_t items = N * pc * ngr;
-    /* below ~1e5 multiply-adds a fork costs more than it saves */
-    const bool par = threads > 1 && items > 1 && N * OC * C * HW >= (1 << 17);
-    const struct onr_act256 av = onr_act256_make(act);
+    (void)ys, (void)OB, (void)pfn, (void)pfl;
     const pw_tile_fn *tf = pw_tiles[g != NULL];
-    (void)par;
-#pragma omp parallel for schedule(static) num_threads(threads) if (par)
-    for (int64_t i = 0; i < items; i++) {
-        const int64_t n = i / (pc * ngr), k = i / ngr % pc, gi = i % ngr;
-        const int64_t p0 = HW * k / pc, p1 = HW * (k + 1) / pc;
-        const int64_t ob0 = OCB * gi / ngr, ob1 = OCB * (gi + 1) / ngr;
-        const float *xn = x + n * CB * HW * L, *gn = g ? g + n * g_stride : NULL;
-        /* pixels spread evenly over the fewest tiles of at most PW_P */
-        const int64_t len = p1 - p0, nt = (len + PW_P - 1) / PW_P;
-        for (int64_t ob = ob0; ob < ob1; ob++) {
-            const int64_t yo = (n * OCB + ob) * HW * L;
-            int64_t p = p0;
-            for (int64_t t = 0; t < nt; t++) {
-                const int64_t np = len / nt + (t < len % nt);
-                tf[np - 1](C, HW, xn + p * L, gn, wp + ob * C * L, bp + ob * L,
-                           r ? r + yo + p * L : NULL, y + yo + p * L, &av);
-                p += np;
-            }
-        }
+    const int64_t len = p1 - p0, nt = (len + PW_P - 1) / PW_P;
+    int64_t p = p0;
+    for (int64_t t = 0; t < nt; t++) {
+        const int64_t np = len / nt + (t < len % nt);
+        /* a tile's x block stride is its HW * 16 */
+        tf[np - 1](C, xs / L, x + p * L, g, w, b, r ? r + p * L : NULL, y + p * L, av);
+        p += np;
     }
 }
+
+static const int pw_tile_p[2] = {0, PW_P};
+/* Tiles of one block, so input chunks of 16 KB (256 pixel lines) stay in
+ * L1 while every block of an item runs over them. */
+static const struct onr_nchwc_pw_isa pw_isa = {pw_range, vecs, 1, 1, pw_tile_p, 256, 0};
 
 void onr_nchwc_pw_rows_f32__avx2(int64_t C, int64_t OC, int64_t P, const float *x, int64_t x_bs,
                                  const float *wp, const float *bp, const float *r,
                                  const struct onr_activation *act, float *y, int64_t y_bs)
 {
-    if (C < 1 || OC < 1 || P < 1) return;
     const struct onr_act256 av = onr_act256_make(act);
-    const int64_t OCB = onr_nchwc_blocks(OC), nt = (P + PW_P - 1) / PW_P;
-    for (int64_t ob = 0; ob < OCB; ob++) {
-        int64_t p = 0;
-        for (int64_t t = 0; t < nt; t++) {
-            const int64_t np = P / nt + (t < P % nt);
-            /* a tile's x block stride is its HW * 16 */
-            pw_tiles[0][np - 1](C, x_bs / L, x + p * L, NULL, wp + ob * C * L, bp + ob * L,
-                                r ? r + ob * y_bs + p * L : NULL, y + ob * y_bs + p * L, &av);
-            p += np;
-        }
-    }
+    onr_nchwc_pw_rows_drive(&pw_isa, C, OC, P, x, x_bs, wp, bp, r, &av, y, y_bs);
 }
 
 void onr_nchwc_pwconv_f32__avx2(int64_t N, int64_t C, int64_t OC, int64_t HW, const float *x,
                                 const float *wp, const float *bp, const float *r,
                                 const struct onr_activation *act, float *y, int threads)
 {
-    pwconv(N, C, OC, HW, x, NULL, 0, wp, bp, r, act, y, threads);
+    const struct onr_act256 av = onr_act256_make(act);
+    onr_nchwc_pw_drive(&pw_isa, N, C, OC, HW, x, NULL, 0, wp, bp, r, &av, y, threads);
 }
 
 void onr_nchwc_pwconv_gated_f32__avx2(int64_t N, int64_t C, int64_t OC, int64_t HW,
@@ -228,7 +191,8 @@ void onr_nchwc_pwconv_gated_f32__avx2(int64_t N, int64_t C, int64_t OC, int64_t 
                                       const float *wp, const float *bp, const float *r,
                                       const struct onr_activation *act, float *y, int threads)
 {
-    pwconv(N, C, OC, HW, x, g, g_stride, wp, bp, r, act, y, threads);
+    const struct onr_act256 av = onr_act256_make(act);
+    onr_nchwc_pw_drive(&pw_isa, N, C, OC, HW, x, g, g_stride, wp, bp, r, &av, y, threads);
 }
 
 /* x: (C) plain  wp: (OCB, C, 16)  bp: (OCB * 16)  y: (OC) plain, its last

@@ -16,8 +16,9 @@
  * same in every tile shape, so results do not depend on how the output is
  * split between threads.
  *
- * Tiles: output blocks are spread evenly over groups of at most OB_MAX
- * (GATED_OB_MAX gated), pixels evenly over tiles of at most tile_p[OB];
+ * Tiles (cut by onr_nchwc_pw_drive, nchwc_driver.c): output blocks are
+ * spread evenly over groups of at most OB_MAX (GATED_OB_MAX gated), pixels
+ * evenly over tiles of at most tile_p[OB];
  * leftovers become smaller compile-time tiles (a table over (OB, P))
  * rather than masked ones.
  *
@@ -223,8 +224,8 @@ static const tile_fn tiles[2][5][P_MAX] = {
 /* Pixels [p0, p1) of output blocks [ob0, ob0 + OB) of one image (x, r, y
  * with block strides xs, ys, ys): spread
  * evenly over the fewest tiles of at most tile_p[OB] pixels. */
-static void pixel_range(int64_t C, int64_t xs, int64_t ys, const float *x, const float *g, const float *w,
-                        const float *b, const float *r, float *y, const struct onr_act512 *av,
+static void pixel_range(int64_t C, int64_t xs, int64_t ys, const float *x, const float *g,
+                        const float *w, const float *b, const float *r, float *y, const void *av,
                         int OB, int64_t p0, int64_t p1, const float *pfn, int64_t pfl)
 {
     const int64_t len = p1 - p0, pm = tile_p[OB];
@@ -303,63 +304,17 @@ static const onr_nchwc_vec_fn vecs[2][5] = {{0, vec_1, vec_2, vec_3, vec_4},
 
 /* ---- entry points ---- */
 
-/* x: (N, CB, HW, 16)  g: (N or 1, CB * 16) or NULL  wp: (OCB, C, 16)
- * bp: (OCB * 16)  r, y: (N, OCB, HW, 16)
- * Work items: (image, group of output blocks, pixel chunk), enough of them
- * to keep the threads busy when HW or OC is small. */
-static void pwconv(int64_t N, int64_t C, int64_t OC, int64_t HW, const float *x, const float *g,
-                   int64_t g_stride, const float *wp, const float *bp, const float *r,
-                   const struct onr_activation *act, float *y, int threads)
-{
-    if (N < 1 || C < 1 || OC < 1 || HW < 1) return;
-    const int64_t CB = onr_nchwc_blocks(C), OCB = onr_nchwc_blocks(OC);
-    if (HW == 1) {
-        const struct onr_act512 av = onr_act512_make(act);
-        onr_nchwc_matvec_drive(N, C, OC, x, CB * L, g, g_stride, wp, bp, r, &av, y, OCB * L, L,
-                               threads, vecs);
-        return;
-    }
-    /* ng groups of gbase or gbase + 1 <= ob_max output blocks */
-    const int64_t ob_max = g ? GATED_OB_MAX : OB_MAX;
-    const int64_t ng = (OCB + ob_max - 1) / ob_max;
-    const int64_t gbase = OCB / ng, gextra = OCB % ng;
-    /* pixel chunks: at least a full tile each, enough items for the threads */
-    const int64_t want = threads > 1 ? 4 * (int64_t)threads : 1;
-    const int64_t rows = N * ng, max_chunks = (HW + tile_p[ob_max] - 1) / tile_p[ob_max];
-    int64_t pc = (want + rows - 1) / rows;
-    if (pc > max_chunks) pc = max_chunks;
-    if (pc < 1) pc = 1;
-    const int64_t items = rows * pc;
-    /* below ~1e5 multiply-adds (about a microsecond) a fork costs more than it saves */
-    const bool par = threads > 1 && items > 1 && N * OC * C * HW >= (1 << 17);
-    const struct onr_act512 av = onr_act512_make(act);
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads) if (par)
-    for (int64_t i = 0; i < items; i++) {
-        const int64_t n = i / (ng * pc), gi = i / pc % ng, k = i % pc;
-        const int OB = (int)(gbase + (gi < gextra));
-        const int64_t ob0 = gi * gbase + (gi < gextra ? gi : gextra);
-        const int64_t p0 = HW * k / pc, p1 = HW * (k + 1) / pc;
-        const int64_t yo = (n * OCB + ob0) * HW * L;
-        /* on one thread, the next group's weights to L2, spread over this
-         * group's tiles (see NEXT_PF_BYTES) */
-        const float *pfn = NULL;
-        int64_t pfl = 0;
-        if (!par && pc == 1 && gi + 1 < ng && C * OB * L * (int64_t)sizeof(float) > NEXT_PF_BYTES) {
-            const int OBn = (int)(gbase + (gi + 1 < gextra));
-            pfn = wp + (ob0 + OB) * C * L;
-            pfl = OBn * C;
-        }
-        pixel_range(C, HW * L, HW * L, x + n * CB * HW * L, g ? g + n * g_stride : NULL,
-                    wp + ob0 * C * L, bp + ob0 * L, r ? r + yo : NULL, y + yo, &av, OB, p0, p1,
-                    pfn, pfl);
-    }
-}
+/* Groups of up to OB_MAX (GATED_OB_MAX) blocks, one per work item, the
+ * pixels split only when there are too few items for the threads. */
+static const struct onr_nchwc_pw_isa pw_isa = {pixel_range, vecs,    OB_MAX, GATED_OB_MAX,
+                                               tile_p,      0,       NEXT_PF_BYTES};
 
 void onr_nchwc_pwconv_f32__avx512(int64_t N, int64_t C, int64_t OC, int64_t HW, const float *x,
                                   const float *wp, const float *bp, const float *r,
                                   const struct onr_activation *act, float *y, int threads)
 {
-    pwconv(N, C, OC, HW, x, NULL, 0, wp, bp, r, act, y, threads);
+    const struct onr_act512 av = onr_act512_make(act);
+    onr_nchwc_pw_drive(&pw_isa, N, C, OC, HW, x, NULL, 0, wp, bp, r, &av, y, threads);
 }
 
 void onr_nchwc_pwconv_gated_f32__avx512(int64_t N, int64_t C, int64_t OC, int64_t HW,
@@ -368,7 +323,8 @@ void onr_nchwc_pwconv_gated_f32__avx512(int64_t N, int64_t C, int64_t OC, int64_
                                         const struct onr_activation *act, float *y,
                                         int threads)
 {
-    pwconv(N, C, OC, HW, x, g, g_stride, wp, bp, r, act, y, threads);
+    const struct onr_act512 av = onr_act512_make(act);
+    onr_nchwc_pw_drive(&pw_isa, N, C, OC, HW, x, g, g_stride, wp, bp, r, &av, y, threads);
 }
 
 /* x: (C) plain  wp: (OCB, C, 16)  bp: (OCB * 16)  y: (OC) plain, its last
@@ -383,21 +339,10 @@ void onr_nchwc_gemv_f32__avx512(int64_t C, int64_t OC, const float *x, const flo
                            OC % L ? (int)(OC % L) : L, threads, vecs);
 }
 
-/* P pixels, all output blocks, on the calling thread: x at the first
- * pixel, x_bs floats between its blocks; y and r (or NULL) likewise with
- * y_bs. */
 void onr_nchwc_pw_rows_f32__avx512(int64_t C, int64_t OC, int64_t P, const float *x, int64_t x_bs,
                                    const float *wp, const float *bp, const float *r,
                                    const struct onr_activation *act, float *y, int64_t y_bs)
 {
-    if (C < 1 || OC < 1 || P < 1) return;
-    const int64_t OCB = onr_nchwc_blocks(OC), ng = (OCB + OB_MAX - 1) / OB_MAX;
-    const int64_t gbase = OCB / ng, gextra = OCB % ng;
     const struct onr_act512 av = onr_act512_make(act);
-    for (int64_t gi = 0; gi < ng; gi++) {
-        const int OB = (int)(gbase + (gi < gextra));
-        const int64_t ob0 = gi * gbase + (gi < gextra ? gi : gextra);
-        pixel_range(C, x_bs, y_bs, x, NULL, wp + ob0 * C * L, bp + ob0 * L,
-                    r ? r + ob0 * y_bs : NULL, y + ob0 * y_bs, &av, OB, 0, P, NULL, 0);
-    }
+    onr_nchwc_pw_rows_drive(&pw_isa, C, OC, P, x, x_bs, wp, bp, r, &av, y, y_bs);
 }
