@@ -63,7 +63,8 @@ typedef void (*tf_fn)(const float *z, int64_t zs, float *o, int64_t os);
 
 /* B^T d B for every channel and LANES tiles at a time. */
 static void input_m(const struct onr_conv_shape *s, int m, tf_fn bt, const float *x,
-                    const struct onr_winograd_tile *tiles, int64_t nt, int64_t nr_pad, int64_t ld, float *v)
+                    const struct onr_winograd_tile *tiles, int64_t nt, int64_t nr_pad, int64_t ld,
+                    float *v)
 {
     const int q = m + 2;
     float d[36 * LANES], t[36 * LANES], o[36 * LANES];
@@ -73,8 +74,7 @@ static void input_m(const struct onr_conv_shape *s, int m, tf_fn bt, const float
             for (int k = 0; k < q; k++) bt(d + k * LANES, q * LANES, t + k * LANES, q * LANES);
             for (int i = 0; i < q; i++) bt(t + i * q * LANES, LANES, o + i * q * LANES, LANES);
             for (int xi = 0; xi < q * q; xi++)
-                for (int l = 0; l < LANES; l++)
-                    v[(xi * s->C + c) * ld + j + l] = o[xi * LANES + l];
+                for (int l = 0; l < LANES; l++) v[(xi * s->C + c) * ld + j + l] = o[xi * LANES + l];
         }
 }
 
@@ -99,8 +99,8 @@ static void gemm_block(int points, int64_t OCp, int64_t C, int64_t nr_pad, int64
 
 /* A^T m A + b, then r and the activation in the store. */
 static void output_m(const struct onr_conv_shape *s, int m, tf_fn at, const float *mm,
-                     const struct onr_winograd_tile *tiles, int64_t nt, int64_t ld, const float *b, const float *r,
-                     const struct onr_activation *act, float *y)
+                     const struct onr_winograd_tile *tiles, int64_t nt, int64_t ld, const float *b,
+                     const float *r, const struct onr_activation *act, float *y)
 {
     const int q = m + 2;
     const int64_t OCp = onr_winograd_oc_padded(s->OC);
@@ -120,25 +120,27 @@ static void output_m(const struct onr_conv_shape *s, int m, tf_fn at, const floa
     }
 }
 
-static void input2(const struct onr_conv_shape *s, const float *x, const struct onr_winograd_tile *tiles, int64_t nt,
-                   int64_t nr_pad, int64_t ld, float *v)
+static void input2(const struct onr_conv_shape *s, const float *x,
+                   const struct onr_winograd_tile *tiles, int64_t nt, int64_t nr_pad, int64_t ld,
+                   float *v)
 {
     input_m(s, 2, bt4, x, tiles, nt, nr_pad, ld, v);
 }
-static void input4(const struct onr_conv_shape *s, const float *x, const struct onr_winograd_tile *tiles, int64_t nt,
-                   int64_t nr_pad, int64_t ld, float *v)
+static void input4(const struct onr_conv_shape *s, const float *x,
+                   const struct onr_winograd_tile *tiles, int64_t nt, int64_t nr_pad, int64_t ld,
+                   float *v)
 {
     input_m(s, 4, bt6, x, tiles, nt, nr_pad, ld, v);
 }
-static void output2(const struct onr_conv_shape *s, const float *m, const struct onr_winograd_tile *tiles, int64_t nt,
-                    int64_t ld, const float *b, const float *r, const struct onr_activation *act,
-                    float *y)
+static void output2(const struct onr_conv_shape *s, const float *m,
+                    const struct onr_winograd_tile *tiles, int64_t nt, int64_t ld, const float *b,
+                    const float *r, const struct onr_activation *act, float *y)
 {
     output_m(s, 2, at4, m, tiles, nt, ld, b, r, act, y);
 }
-static void output4(const struct onr_conv_shape *s, const float *m, const struct onr_winograd_tile *tiles, int64_t nt,
-                    int64_t ld, const float *b, const float *r, const struct onr_activation *act,
-                    float *y)
+static void output4(const struct onr_conv_shape *s, const float *m,
+                    const struct onr_winograd_tile *tiles, int64_t nt, int64_t ld, const float *b,
+                    const float *r, const struct onr_activation *act, float *y)
 {
     output_m(s, 4, at6, m, tiles, nt, ld, b, r, act, y);
 }
@@ -148,16 +150,16 @@ static const struct onr_winograd_blocks blocks4 = {4, NR, input4, gemm_block, ou
 
 void onr_conv2d_f32_winograd2x2__scalar(const struct onr_conv_shape *s, const float *x,
                                         const float *u, const float *b, const float *r,
-                                        const struct onr_activation *act, float *y,
-                                        void *workspace, int threads)
+                                        const struct onr_activation *act, float *y, void *workspace,
+                                        int threads)
 {
     onr_winograd_f32_run(&blocks2, s, x, u, b, r, act, y, workspace, threads);
 }
 
 void onr_conv2d_f32_winograd4x4__scalar(const struct onr_conv_shape *s, const float *x,
                                         const float *u, const float *b, const float *r,
-                                        const struct onr_activation *act, float *y,
-                                        void *workspace, int threads)
+                                        const struct onr_activation *act, float *y, void *workspace,
+                                        int threads)
 {
     onr_winograd_f32_run(&blocks4, s, x, u, b, r, act, y, workspace, threads);
 }

@@ -113,7 +113,8 @@ static double scaled_error(const char *what, const float *y, const double *y64,
     return worst;
 }
 
-static void check(onr_winograd_f32_fn fn, int m, struct onr_conv_shape s, bool bias, bool res, int act)
+static void check(onr_winograd_f32_fn fn, int m, struct onr_conv_shape s, bool bias, bool res,
+                  int act)
 {
     s.KH = s.KW = 3;
     s.stride_h = s.stride_w = s.dil_h = s.dil_w = s.group = 1;

@@ -50,13 +50,17 @@ static inline void at4(const __m256 z[4], __m256 o[2])
 /* The 1-D transforms of tile size m: q = m+2 inputs to q (B^T) or m (A^T). */
 static inline void bt_m(int m, const __m256 *z, __m256 *o)
 {
-    if (m == 2) bt4(z, o);
-    else bt6(z, o);
+    if (m == 2)
+        bt4(z, o);
+    else
+        bt6(z, o);
 }
 static inline void at_m(int m, const __m256 *z, __m256 *o)
 {
-    if (m == 2) at4(z, o);
-    else at6(z, o);
+    if (m == 2)
+        at4(z, o);
+    else
+        at6(z, o);
 }
 
 /* One output row of 8 tiles: w[k] holds column k of each tile; row[h]
@@ -80,8 +84,8 @@ static inline void store_run(int m, const __m256 *w, __m256 *row)
 }
 
 static inline __attribute__((always_inline)) void
-input_m(int m, const struct onr_conv_shape *s, const float *x, const struct onr_winograd_tile *tiles, int64_t nt,
-        int64_t nr_pad, int64_t ld, float *v)
+input_m(int m, const struct onr_conv_shape *s, const float *x,
+        const struct onr_winograd_tile *tiles, int64_t nt, int64_t nr_pad, int64_t ld, float *v)
 {
     const int q = m + 2;
     _Alignas(32) float d[36 * LANES];
@@ -95,10 +99,14 @@ input_m(int m, const struct onr_conv_shape *s, const float *x, const struct onr_
                                   a->ow - s->pad_left;
                 for (int i = 0; i < 4; i++, xr += s->W)
                     for (int h = 0; h < 2; h++) {
-                        const __m256 lo = _mm256_loadu_ps(xr + 2 * h), hi = _mm256_loadu_ps(xr + 2 * h + 8);
-                        const __m256 ev = _mm256_shuffle_ps(lo, hi, 0x88), od = _mm256_shuffle_ps(lo, hi, 0xDD);
-                        dz[i * 4 + 2 * h] = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(ev), 0xD8));
-                        dz[i * 4 + 2 * h + 1] = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(od), 0xD8));
+                        const __m256 lo = _mm256_loadu_ps(xr + 2 * h),
+                                     hi = _mm256_loadu_ps(xr + 2 * h + 8);
+                        const __m256 ev = _mm256_shuffle_ps(lo, hi, 0x88),
+                                     od = _mm256_shuffle_ps(lo, hi, 0xDD);
+                        dz[i * 4 + 2 * h] =
+                            _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(ev), 0xD8));
+                        dz[i * 4 + 2 * h + 1] =
+                            _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(od), 0xD8));
                     }
             } else {
                 onr_winograd_gather(s, m, x, c, tiles + j, nt - j, LANES, d);
@@ -121,8 +129,9 @@ input_m(int m, const struct onr_conv_shape *s, const float *x, const struct onr_
 }
 
 static inline __attribute__((always_inline)) void
-output_m(int m, const struct onr_conv_shape *s, const float *mm, const struct onr_winograd_tile *tiles, int64_t nt,
-         int64_t ld, const float *b, const float *r, const struct onr_activation *act, float *y)
+output_m(int m, const struct onr_conv_shape *s, const float *mm,
+         const struct onr_winograd_tile *tiles, int64_t nt, int64_t ld, const float *b,
+         const float *r, const struct onr_activation *act, float *y)
 {
     const int q = m + 2;
     const int64_t OCp = onr_winograd_oc_padded(s->OC);
@@ -165,25 +174,27 @@ output_m(int m, const struct onr_conv_shape *s, const float *mm, const struct on
     }
 }
 
-static void input2(const struct onr_conv_shape *s, const float *x, const struct onr_winograd_tile *tiles, int64_t nt,
-                   int64_t nr_pad, int64_t ld, float *v)
+static void input2(const struct onr_conv_shape *s, const float *x,
+                   const struct onr_winograd_tile *tiles, int64_t nt, int64_t nr_pad, int64_t ld,
+                   float *v)
 {
     input_m(2, s, x, tiles, nt, nr_pad, ld, v);
 }
-static void input4(const struct onr_conv_shape *s, const float *x, const struct onr_winograd_tile *tiles, int64_t nt,
-                   int64_t nr_pad, int64_t ld, float *v)
+static void input4(const struct onr_conv_shape *s, const float *x,
+                   const struct onr_winograd_tile *tiles, int64_t nt, int64_t nr_pad, int64_t ld,
+                   float *v)
 {
     input_m(4, s, x, tiles, nt, nr_pad, ld, v);
 }
-static void output2(const struct onr_conv_shape *s, const float *m, const struct onr_winograd_tile *tiles, int64_t nt,
-                    int64_t ld, const float *b, const float *r, const struct onr_activation *act,
-                    float *y)
+static void output2(const struct onr_conv_shape *s, const float *m,
+                    const struct onr_winograd_tile *tiles, int64_t nt, int64_t ld, const float *b,
+                    const float *r, const struct onr_activation *act, float *y)
 {
     output_m(2, s, m, tiles, nt, ld, b, r, act, y);
 }
-static void output4(const struct onr_conv_shape *s, const float *m, const struct onr_winograd_tile *tiles, int64_t nt,
-                    int64_t ld, const float *b, const float *r, const struct onr_activation *act,
-                    float *y)
+static void output4(const struct onr_conv_shape *s, const float *m,
+                    const struct onr_winograd_tile *tiles, int64_t nt, int64_t ld, const float *b,
+                    const float *r, const struct onr_activation *act, float *y)
 {
     output_m(4, s, m, tiles, nt, ld, b, r, act, y);
 }
@@ -199,7 +210,8 @@ static void gemm_block(int points, int64_t OCp, int64_t C, int64_t nr_pad, int64
                        a21 = a00, a30 = a00, a31 = a00, a40 = a00, a41 = a00, a50 = a00, a51 = a00;
                 const float *vj = v + xi * C * ld + j;
                 for (int64_t c = 0; c < C; c++) {
-                    const __m256 v0 = _mm256_loadu_ps(vj + c * ld), v1 = _mm256_loadu_ps(vj + c * ld + 8);
+                    const __m256 v0 = _mm256_loadu_ps(vj + c * ld),
+                                 v1 = _mm256_loadu_ps(vj + c * ld + 8);
                     const float *uc = up + c * ONR_WINOGRAD_MR;
                     __m256 w = _mm256_broadcast_ss(uc + 0);
                     a00 = _mm256_fmadd_ps(w, v0, a00);
@@ -242,16 +254,16 @@ static const struct onr_winograd_blocks blocks4 = {4, NR, input4, gemm_block, ou
 
 void onr_conv2d_f32_winograd2x2__avx2(const struct onr_conv_shape *s, const float *x,
                                       const float *u, const float *b, const float *r,
-                                      const struct onr_activation *act, float *y,
-                                      void *workspace, int threads)
+                                      const struct onr_activation *act, float *y, void *workspace,
+                                      int threads)
 {
     onr_winograd_f32_run(&blocks2, s, x, u, b, r, act, y, workspace, threads);
 }
 
 void onr_conv2d_f32_winograd4x4__avx2(const struct onr_conv_shape *s, const float *x,
                                       const float *u, const float *b, const float *r,
-                                      const struct onr_activation *act, float *y,
-                                      void *workspace, int threads)
+                                      const struct onr_activation *act, float *y, void *workspace,
+                                      int threads)
 {
     onr_winograd_f32_run(&blocks4, s, x, u, b, r, act, y, workspace, threads);
 }
