@@ -1,6 +1,8 @@
 /* Winograd F(2x2, 3x3) and F(4x4, 3x3), portable C block functions
  * (winograd.h): the transforms on groups of LANES tiles (loops the
  * compiler may vectorise), the products as a 6 x 16 register tile. */
+#include <string.h>
+
 #include "winograd.h"
 
 #define LANES 8
@@ -85,14 +87,16 @@ static void gemm_block(int points, int64_t OCp, int64_t C, int64_t nr_pad, int64
         for (int64_t p = 0; p < OCp; p += ONR_WINOGRAD_MR) {
             const float *up = u + (xi * OCp + p) * C;
             for (int64_t j = 0; j < nr_pad; j += NR) {
-                float acc[ONR_WINOGRAD_MR][NR] = {{0}};
                 const float *vj = v + xi * C * ld + j;
-                for (int64_t c = 0; c < C; c++)
-                    for (int r = 0; r < ONR_WINOGRAD_MR; r++)
-                        for (int l = 0; l < NR; l++)
-                            acc[r][l] += up[c * ONR_WINOGRAD_MR + r] * vj[c * ld + l];
-                for (int r = 0; r < ONR_WINOGRAD_MR; r++)
-                    for (int l = 0; l < NR; l++) m[(xi * OCp + p + r) * ld + j + l] = acc[r][l];
+                for (int r = 0; r < ONR_WINOGRAD_MR; r++) {   /* a row at a time: NR sums */
+                    float row[NR] = {0};
+                    for (int64_t c = 0; c < C; c++) {
+                        const float w = up[c * ONR_WINOGRAD_MR + r];
+#pragma GCC unroll 16
+                        for (int l = 0; l < NR; l++) row[l] += w * vj[c * ld + l];
+                    }
+                    memcpy(m + (xi * OCp + p + r) * ld + j, row, sizeof row);
+                }
             }
         }
 }
