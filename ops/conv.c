@@ -17,9 +17,10 @@
  * depthwise, im2col + GEMM, the reference).
  *
  * prepare picks the 1-D/2-D kernel: the oracle onr_conv2d_f32__ref when
- * ctx->reference is set, Winograd F(4x4, 3x3) (conv_winograd.c) for the
- * group-1 3x3 stride-1 shapes its table takes, the im2col + GEMM path (conv_gemm.c) for group 1
- * with constant W, else the first entry of the kernel table
+ * ctx->reference is set, Winograd F(2x2, 3x3) (conv_winograd.c) for the
+ * group-1 3x3 stride-1 shapes with constant W its table takes, the
+ * im2col + GEMM path (conv_gemm.c) for other group-1 Convs with constant
+ * W, else the first entry of the kernel table
  * (kernels/conv.h: onr_conv2d_kernels) that the session's ISA level allows
  * and that fits. The attribute code here and the shape code of conv_shape.c
  * are shared with the fused and blocked Conv operators (conv_impl.h),
