@@ -17,8 +17,10 @@
  * depthwise, im2col + GEMM, the reference).
  *
  * prepare picks the 1-D/2-D kernel: the oracle onr_conv2d_f32__ref when
- * ctx->reference is set, the im2col + GEMM path (conv_gemm.c) for group 1
- * with constant W, else the first entry of the kernel table
+ * ctx->reference is set, Winograd F(2x2, 3x3) (conv_winograd.c) for the
+ * group-1 3x3 stride-1 shapes with constant W its table takes, the
+ * im2col + GEMM path (conv_gemm.c) for other group-1 Convs with constant
+ * W, else the first entry of the kernel table
  * (kernels/conv.h: onr_conv2d_kernels) that the session's ISA level allows
  * and that fits. The attribute code here and the shape code of conv_shape.c
  * are shared with the fused and blocked Conv operators (conv_impl.h),
@@ -140,9 +142,11 @@ static enum onr_status conv_infer(struct onr_op_ctx *ctx, struct onr_error *err)
 void onr_conv_params_clear(struct conv_params *p)
 {
     onr_aligned_free(p->gemm.packed_w);
+    onr_aligned_free(p->wino.u);
     onr_aligned_free(p->blk.w);
     onr_aligned_free(p->blk.b);
     memset(&p->gemm, 0, sizeof p->gemm);
+    memset(&p->wino, 0, sizeof p->wino);
     memset(&p->blk, 0, sizeof p->blk);
     p->kernel_fn = NULL;
     p->kernel_name = NULL;
@@ -170,6 +174,7 @@ enum onr_status onr_conv_prepare_plain(struct onr_op_ctx *ctx, struct conv_param
         p->kernel_name = "conv2d__ref";
         return ONR_STATUS_OK;
     }
+    if (onr_conv_winograd_takes(ctx, p)) return onr_conv_winograd_prepare(ctx, p, err);
     if (p->shape.group == 1 && ctx->x[1]->data != NULL &&
         !onr_conv2d_direct_beats_gemm(&p->shape, ctx->isa))
         return onr_conv_gemm_prepare(ctx, p, err);
@@ -194,6 +199,10 @@ void onr_conv_run_plain(const struct onr_op_ctx *ctx, const struct conv_params *
     }
     if (p->gemm.fn != NULL) {
         onr_conv_gemm_run(ctx, p, r);
+        return;
+    }
+    if (p->wino.fn != NULL) {
+        onr_conv_winograd_run(ctx, p, r);
         return;
     }
     const struct onr_tensor *b = ctx->n_x > 2 ? ctx->x[2] : NULL;

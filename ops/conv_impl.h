@@ -15,6 +15,7 @@
 #include "kernels/conv3d.h"
 #include "kernels/gemm.h"
 #include "kernels/nchwc.h"
+#include "kernels/winograd.h"
 #include "op.h"
 
 /* The im2col + GEMM path (conv_gemm.c): group 1, constant W:
@@ -26,6 +27,15 @@ struct conv_gemm {
     bool im2col;
     int64_t im2col_cols;                /* output positions per im2col block */
     size_t im2col_bytes;                /* at the start of the workspace */
+    char name[40];                      /* the kernel, for --info */
+};
+
+/* The Winograd path (conv_winograd.c): group-1 3x3 stride-1 Convs with
+ * constant W that kernels/winograd.h's table takes. */
+struct conv_winograd {
+    onr_winograd_f32_fn fn;
+    int m;                              /* tile size: F(m x m, 3x3) */
+    float *u;                           /* W transformed and packed */
     char name[40];                      /* the kernel, for --info */
 };
 
@@ -69,6 +79,7 @@ struct conv_params {
     onr_conv2d_f32_fn kernel_fn;        /* set by prepare: plain layout */
     const char *kernel_name;
     struct conv_gemm gemm;
+    struct conv_winograd wino;
     struct conv_blocked blk;
 };
 
@@ -110,6 +121,15 @@ void onr_conv3d_run(const struct onr_op_ctx *ctx, const struct conv_params *p, c
 enum onr_status onr_conv_gemm_prepare(struct onr_op_ctx *ctx, struct conv_params *p,
                                       struct onr_error *err);
 void onr_conv_gemm_run(const struct onr_op_ctx *ctx, const struct conv_params *p, const float *r);
+
+/* conv_winograd.c. Whether the Winograd path takes this Conv at `isa`
+ * (W constant, a table fits, ONR_WINOGRAD not "off"); prepare
+ * transforms W and sizes the workspace; run computes y (r when residual). */
+bool onr_conv_winograd_takes(const struct onr_op_ctx *ctx, const struct conv_params *p);
+enum onr_status onr_conv_winograd_prepare(struct onr_op_ctx *ctx, struct conv_params *p,
+                                          struct onr_error *err);
+void onr_conv_winograd_run(const struct onr_op_ctx *ctx, const struct conv_params *p,
+                           const float *r);
 
 /* conv_nchwc.c */
 enum conv_blocked_kind onr_conv_blocked_kind(const struct onr_conv_shape *s);

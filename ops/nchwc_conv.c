@@ -38,6 +38,8 @@ enum onr_nchwc_conv_fit onr_nchwc_conv_fits(const struct onr_op_def *def,
     case CONV_BLOCKED_DW: return p->residual ? ONR_NCHWC_CONV_NO : ONR_NCHWC_CONV_IN_OUT;
     case CONV_BLOCKED_PW: return ONR_NCHWC_CONV_IN_OUT;
     case CONV_BLOCKED_DENSE:
+        /* Winograd F(2x2) needs 4/9 of the direct kernel's multiplies. */
+        if (onr_conv_winograd_takes(ctx, p)) return ONR_NCHWC_CONV_NO;
         return p->shape.C <= BLOCKED_DENSE_MAX_C && !p->residual ? ONR_NCHWC_CONV_OUT
                                                                  : ONR_NCHWC_CONV_NO;
     default: return ONR_NCHWC_CONV_NO;

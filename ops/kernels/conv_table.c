@@ -6,6 +6,7 @@
 #include "conv.h"
 #include "dwconv.h"
 #include "dwconv_taps.h"
+#include "winograd.h"
 
 static bool fits_depthwise(const struct onr_conv_shape *s)
 {
@@ -83,3 +84,25 @@ bool onr_conv2d_direct_beats_gemm(const struct onr_conv_shape *s, enum onr_isa l
     return false;
 #endif
 }
+
+/* Winograd (winograd.h): packed weights, so tables of their own, one per
+ * tile size; Conv's prepare asks them before the im2col + GEMM path. */
+const struct onr_winograd_kernel onr_winograd2_kernels[] = {
+#if defined(ONR_HAVE_X86)
+    {"conv2d_winograd2x2__avx512", ONR_ISA_AVX512, onr_winograd2_fits, onr_conv2d_f32_winograd2x2__avx512},
+    {"conv2d_winograd2x2__avx2", ONR_ISA_AVX2, onr_winograd2_fits, onr_conv2d_f32_winograd2x2__avx2},
+#endif
+    {"conv2d_winograd2x2__scalar", ONR_ISA_PORTABLE, onr_winograd2_fits, onr_conv2d_f32_winograd2x2__scalar},
+};
+const int onr_winograd2_kernels_count =
+    (int)(sizeof onr_winograd2_kernels / sizeof onr_winograd2_kernels[0]);
+
+const struct onr_winograd_kernel onr_winograd4_kernels[] = {
+#if defined(ONR_HAVE_X86)
+    {"conv2d_winograd4x4__avx512", ONR_ISA_AVX512, onr_winograd4_fits, onr_conv2d_f32_winograd4x4__avx512},
+    {"conv2d_winograd4x4__avx2", ONR_ISA_AVX2, onr_winograd4_fits, onr_conv2d_f32_winograd4x4__avx2},
+#endif
+    {"conv2d_winograd4x4__scalar", ONR_ISA_PORTABLE, onr_winograd4_fits, onr_conv2d_f32_winograd4x4__scalar},
+};
+const int onr_winograd4_kernels_count =
+    (int)(sizeof onr_winograd4_kernels / sizeof onr_winograd4_kernels[0]);
