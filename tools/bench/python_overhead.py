@@ -5,6 +5,9 @@ C library running the same model, in the same sitting.
 For each model and thread count, R rounds, each of them in turn:
   - python: K calls of sess.run(None, feed), each timed with
     time.perf_counter_ns (a new output array each call, as a user gets);
+  - raw:    K calls of onr_session_run on the same session from Python,
+    through ctypes with the inputs bound once (what is left of a run
+    without the package's Python code: the process is the same);
   - c:      K calls of onr_session_run in a small C program (compiled here
     against the library the package loads, include/onnxrun.h), on a session
     made with the same options, each timed with CLOCK_MONOTONIC, as
@@ -13,7 +16,11 @@ For each model and thread count, R rounds, each of them in turn:
     and min, one pair per round).
 The C program waits on a pipe while Python runs and the reverse, so the
 two see the same machine. Reported: the median and the min of all K x R
-times of each; "binding adds" is python minus c (medians, and mins); for
+times of each; "run - C" is python minus c (medians, and mins): what
+a user sees; "run - raw" is python minus raw, the package's own Python
+code. raw minus c is one ctypes call plus whatever the process changes:
+on a large model the same C code can run slower or faster in the Python
+process than in its own, by more than the binding costs; for
 the CLI, the median of its per-round medians and the min of its mins.
 The load average before and after is printed: on a shared machine, rerun
 when it is low.
@@ -41,6 +48,7 @@ import time
 import numpy as np
 import onnxrun as ort
 from onnxrun import _capi
+from onnxrun import _run as raw_run  # onr_session_run, as InferenceSession.run calls it without outputs bound
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -168,7 +176,7 @@ def measure(path, threads, runs, rounds, timer, cli, work):
     c = subprocess.Popen([timer, path, bin_path, "x".join(map(str, shape)), str(threads)],
                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     run, clock = sess.run, time.perf_counter_ns
-    t_py, t_c, cli_med, cli_min = [], [], [], []
+    t_py, t_raw, t_c, cli_med, cli_min = [], [], [], [], []
     for _ in range(3):  # warm-up: first runs, caches, the C program's start
         run(None, feed)
     c.stdin.write("3\n")
@@ -179,6 +187,15 @@ def measure(path, threads, runs, rounds, timer, cli, work):
             t0 = clock()
             run(None, feed)
             t_py.append(clock() - t0)
+        keep = sess._bind_inputs(feed)  # noqa: F841 (the arrays stay alive while raw runs)
+        args = (sess._session, sess._refs, sess._n_inputs, sess._err_ref)
+        for _ in range(runs):
+            t0 = clock()
+            st = raw_run(*args)
+            t_raw.append(clock() - t0)
+            if st != 0:
+                raise RuntimeError("onr_session_run failed: %d" % st)
+        del keep
         c.stdin.write("%d\n" % runs)
         c.stdin.flush()
         t_c.extend(int(v) for v in c.stdout.readline().split())
@@ -189,7 +206,8 @@ def measure(path, threads, runs, rounds, timer, cli, work):
     c.stdin.close()
     if c.wait() != 0:
         raise RuntimeError("the C timer failed")
-    row = {"python": (statistics.median(t_py), min(t_py)), "c": (statistics.median(t_c), min(t_c))}
+    row = {"python": (statistics.median(t_py), min(t_py)),
+           "raw": (statistics.median(t_raw), min(t_raw)), "c": (statistics.median(t_c), min(t_c))}
     if cli:
         row["cli"] = (statistics.median(cli_med), min(cli_min))
     return row
@@ -197,6 +215,10 @@ def measure(path, threads, runs, rounds, timer, cli, work):
 
 def fmt(ns):
     return "%.2f us" % (ns / 1e3) if abs(ns) < 1e5 else "%.3f ms" % (ns / 1e6)
+
+
+def pair(median, least):
+    return "%s / %s" % (fmt(median), fmt(least))
 
 
 def main():
@@ -226,18 +248,20 @@ def main():
                                                    np.__version__, sys.version.split()[0]))
     print("CPU: %s, %d cores; load average before: %.2f %.2f %.2f"
           % ((cpu, os.cpu_count()) + os.getloadavg()))
-    print("%d rounds, python / c%s interleaved; median and min of each\n"
+    print("%d rounds, python / raw / c%s interleaved; median and min of each\n"
           % (a.rounds, " / cli" if a.cli else ""))
-    head = "%-14s %3s %5s  %-22s %-22s %-22s" % ("model", "thr", "runs", "InferenceSession.run",
-                                                 "C onr_session_run", "binding adds")
+    head = "%-14s %3s %5s  %-22s %-22s %-22s %-22s %-22s" % (
+        "model", "thr", "runs", "InferenceSession.run", "raw call from Python", "C process",
+        "run - C", "run - raw")
     print(head + ("  onnxrun --bench" if a.cli else ""))
     for name, path, runs in models:
         for threads in [int(t) for t in a.threads.split(",")]:
             r = measure(path, threads, runs, a.rounds, timer, a.cli, work)
-            (pm, pn), (cm, cn) = r["python"], r["c"]
-            line = "%-14s %3d %5d  %-22s %-22s %-22s" % (
-                name, threads, runs * a.rounds, "%s / %s" % (fmt(pm), fmt(pn)),
-                "%s / %s" % (fmt(cm), fmt(cn)), "%s / %s" % (fmt(pm - cm), fmt(pn - cn)))
+            (pm, pn), (rm, rn), (cm, cn) = r["python"], r["raw"], r["c"]
+        
+            line = "%-14s %3d %5d  %-22s %-22s %-22s %-22s %-22s" % (
+                name, threads, runs * a.rounds, pair(pm, pn), pair(rm, rn), pair(cm, cn),
+                pair(pm - cm, pn - cn), pair(pm - rm, pn - rn))
             if "cli" in r:
                 line += "  %s / %s" % (fmt(r["cli"][0]), fmt(r["cli"][1]))
             print(line, flush=True)
