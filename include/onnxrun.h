@@ -212,6 +212,19 @@ struct onr_session_options {
      * gives what it has. The environment variables ONR_DISABLE_AVX512=1 and
      * ONR_DISABLE_AVX2=1 lower the CPU's level for the whole process. */
     int max_isa;
+    /* Winograd for dense 3x3 stride-1 Convs with constant weights (enum
+     * onr_winograd_tile). */
+    int winograd;
+};
+
+/* Values of onr_session_options.winograd. */
+enum onr_winograd_option {
+    ONR_WINOGRAD_TILE_DEFAULT = 0, /* F(2x2,3x3) where its kernel table takes the Conv */
+    ONR_WINOGRAD_TILE_OFF = 1,     /* direct kernels only (to compare them) */
+    ONR_WINOGRAD_TILE_2X2 = 2,     /* F(2x2,3x3): error a few times the direct kernel's */
+    /* F(4x4,3x3): 1.8x fewer multiplies than F(2x2) but about 50x the
+     * direct kernel's error, more than deep models' tolerances allow. */
+    ONR_WINOGRAD_TILE_4X4 = 3,
 };
 
 /* Values of onr_session_options.max_isa, widening. */

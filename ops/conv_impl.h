@@ -123,7 +123,7 @@ enum onr_status onr_conv_gemm_prepare(struct onr_op_ctx *ctx, struct conv_params
 void onr_conv_gemm_run(const struct onr_op_ctx *ctx, const struct conv_params *p, const float *r);
 
 /* conv_winograd.c. Whether the Winograd path takes this Conv at `isa`
- * (W constant, a table fits, ONR_WINOGRAD not "off"); prepare
+ * (W constant, a table fits, the session's winograd option not off); prepare
  * transforms W and sizes the workspace; run computes y (r when residual). */
 bool onr_conv_winograd_takes(const struct onr_op_ctx *ctx, const struct conv_params *p);
 enum onr_status onr_conv_winograd_prepare(struct onr_op_ctx *ctx, struct conv_params *p,

@@ -8,23 +8,11 @@
  * 1.8x fewer multiplies again but its error is about 50x the direct
  * conv's (tests/kernels/test_winograd.c prints both; tools/bench/README.md
  * has the figures), more than the model tests' 1e-5 + 1e-4*|ref| allows
- * on ClassicCNN, so it is taken only where asked. The environment variable
- * ONR_WINOGRAD chooses: "off" (the path disabled, for A/B measurements),
- * "4x4", or unset / "2x2". */
+ * on ClassicCNN, so it is taken only where asked: the session's
+ * `winograd` option (ctx->winograd_tile) picks the tile or none. */
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "conv_impl.h"
-
-/* The tile size ONR_WINOGRAD asks for, 0 for none. */
-static int winograd_tile(void)
-{
-    const char *v = getenv("ONR_WINOGRAD");
-    if (v == NULL || strcmp(v, "2x2") == 0) return 2;
-    if (strcmp(v, "4x4") == 0) return 4;
-    return 0;
-}
 
 static const struct onr_winograd_kernel *pick(const struct onr_op_ctx *ctx,
                                               const struct conv_params *p, int m)
@@ -41,14 +29,14 @@ static const struct onr_winograd_kernel *pick(const struct onr_op_ctx *ctx,
 bool onr_conv_winograd_takes(const struct onr_op_ctx *ctx, const struct conv_params *p)
 {
     if (ctx->reference || p->spatial != 2 || ctx->x[1]->data == NULL) return false;
-    return pick(ctx, p, winograd_tile()) != NULL;
+    return pick(ctx, p, ctx->winograd_tile) != NULL;
 }
 
 enum onr_status onr_conv_winograd_prepare(struct onr_op_ctx *ctx, struct conv_params *p,
                                           struct onr_error *err)
 {
     const struct onr_conv_shape *s = &p->shape;
-    const int m = winograd_tile();
+    const int m = ctx->winograd_tile;
     const struct onr_winograd_kernel *k = pick(ctx, p, m);
     if (k == NULL)
         return onr_error_set(err, ONR_STATUS_INTERNAL, "Conv '%s': no Winograd kernel fits",

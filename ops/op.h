@@ -39,6 +39,7 @@ struct onr_op_ctx {
     int threads;                   /* OpenMP threads for this run, >= 1 */
     bool reference;                /* use the scalar reference kernels only */
     enum onr_isa isa;              /* widest kernels prepare may pick from the tables */
+    int winograd_tile;             /* Winograd output tile a 3x3 Conv may use: 2, 4, 0 (none) */
 };
 
 typedef enum onr_status (*onr_op_hook)(struct onr_op_ctx *ctx, struct onr_error *err);

@@ -39,6 +39,7 @@ void cli_session_options(const struct cli_config *cfg,
     options->threads = cfg->threads;
     options->passes = cfg->passes;
     options->reference_kernels = cfg->reference_kernels;
+    options->winograd = cfg->winograd;
     options->max_memory = cfg->max_memory;
 }
 

@@ -17,6 +17,7 @@ struct cli_config {
     int threads;                 /* 0: all cores */
     unsigned passes;             /* ONR_PASS_DEFAULT, 0 with --no-opt */
     int reference_kernels;       /* --reference */
+    int winograd;                /* --winograd: enum onr_winograd_option */
     double atol, rtol;           /* --atol / --rtol for --test */
     int n_shapes;                /* --shape name=AxBxC */
     struct onr_tensor_ref shapes[CLI_MAX_SHAPES];

@@ -33,6 +33,7 @@ static const char usage_text[] =
     "                           or T suffix, powers of 1024; 0: no cap). Default: 80% of\n"
     "                           physical memory\n"
     "  --reference              scalar reference kernels only\n"
+    "  --winograd off|2x2|4x4   Winograd tile for dense 3x3 stride-1 Convs (default 2x2)\n"
     "  --no-opt                 no graph optimisation passes\n"
     "  --skip-pass NAME         leave one pass out: fold_batchnorm, fuse_activation,\n"
     "                           eliminate_identity, fuse_residual, nchwc_layout,\n"
@@ -150,6 +151,16 @@ static int is_option(const char *arg, const char *name)
     return strncmp(arg, name, n) == 0 && (arg[n] == '\0' || arg[n] == '=');
 }
 
+/* --winograd's value as an enum onr_winograd_option. */
+static int parse_winograd(const char *text)
+{
+    if (strcmp(text, "off") == 0) return ONR_WINOGRAD_TILE_OFF;
+    if (strcmp(text, "2x2") == 0) return ONR_WINOGRAD_TILE_2X2;
+    if (strcmp(text, "4x4") == 0) return ONR_WINOGRAD_TILE_4X4;
+    usage_error("--winograd '%s': expected off, 2x2 or 4x4", text);
+    return ONR_WINOGRAD_TILE_DEFAULT;
+}
+
 /* The enum onr_pass bit called name; a usage error when there is none. */
 static unsigned pass_bit(const char *name)
 {
@@ -219,6 +230,8 @@ static void parse_args(int argc, char **argv, struct args *a)
             a->cfg.atol = parse_tolerance("--atol", option_value(argc, argv, &i, "--atol"));
         } else if (is_option(arg, "--rtol")) {
             a->cfg.rtol = parse_tolerance("--rtol", option_value(argc, argv, &i, "--rtol"));
+        } else if (is_option(arg, "--winograd")) {
+            a->cfg.winograd = parse_winograd(option_value(argc, argv, &i, "--winograd"));
         } else if (strcmp(arg, "--reference") == 0) {
             a->cfg.reference_kernels = 1;
         } else if (strcmp(arg, "--no-opt") == 0) {

@@ -122,6 +122,7 @@ static enum onr_status bind_nodes(struct onr_session *s, struct onr_error *err)
         xn->ctx.threads = s->threads;
         xn->ctx.reference = s->options.reference_kernels != 0;
         xn->ctx.isa = s->isa;
+        xn->ctx.winograd_tile = s->winograd_tile;
         xn->ctx.n_x = xn->n_in;
         xn->ctx.n_y = xn->n_out;
         xn->ctx.x = xn->x;

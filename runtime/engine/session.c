@@ -67,6 +67,10 @@ static enum onr_status copy_options(const struct onr_session_options *given,
         return onr_error_set(err, ONR_STATUS_INVALID_ARGUMENT,
                              "session options: max_isa %d, expected 0 (default) to %d (avx512)",
                              opt->max_isa, ONR_ISA_LEVEL_AVX512);
+    if (opt->winograd < ONR_WINOGRAD_TILE_DEFAULT || opt->winograd > ONR_WINOGRAD_TILE_4X4)
+        return onr_error_set(err, ONR_STATUS_INVALID_ARGUMENT,
+                             "session options: winograd %d, expected 0 (default) to %d (4x4)",
+                             opt->winograd, ONR_WINOGRAD_TILE_4X4);
     return ONR_STATUS_OK;
 }
 
@@ -153,6 +157,9 @@ enum onr_status onr_session_create(const struct onr_model *model,
     s->isa = onr_cpu_isa();
     if (s->options.max_isa != ONR_ISA_LEVEL_DEFAULT && (int)s->isa > s->options.max_isa - 1)
         s->isa = (enum onr_isa)(s->options.max_isa - 1);
+    static const int tiles[] = {[ONR_WINOGRAD_TILE_DEFAULT] = 2, [ONR_WINOGRAD_TILE_OFF] = 0,
+                                [ONR_WINOGRAD_TILE_2X2] = 2, [ONR_WINOGRAD_TILE_4X4] = 4};
+    s->winograd_tile = tiles[s->options.winograd];
     int n_in = model->graph.n_inputs;
     s->prepared_inputs = calloc((size_t)n_in + 1, sizeof *s->prepared_inputs);
     if (s->prepared_inputs == NULL) {

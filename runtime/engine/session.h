@@ -55,6 +55,7 @@ struct onr_session {
     struct onr_shape *input_shapes; /* options' copy */
     int threads;
     enum onr_isa isa;               /* the kernels' ISA level: the CPU's, capped by max_isa */
+    int winograd_tile;              /* from options.winograd: 2, 4 or 0 (none) */
     int n_values, cap_values;
     struct onr_svalue *values;
     int n_xnodes;
