@@ -27,10 +27,11 @@
  * rows are split across threads, so any thread count gives the same bits. Other dtypes,
  * modes and attribute values are UNSUPPORTED / INVALID_MODEL, named.
  *
- * Linear mode over the last two dims with the outer dims unchanged (the
- * bilinear upsampling of segmentation heads) runs the separable kernel of
- * kernels/resize2d.h instead, from the same taps in float: about 25x
- * faster on LR-ASPP's 21x28x28 -> 224x224 head. The double-accumulating
+ * Linear and nearest modes over the last two dims with the outer dims
+ * unchanged (bilinear upsampling in segmentation heads, nn.Upsample) run
+ * the separable kernel of kernels/resize2d.h instead, from the same taps
+ * in float (nearest copies exactly): about 25x faster on LR-ASPP's
+ * 21x28x28 -> 224x224 head. The double-accumulating
  * loop stays the reference (--reference) and serves every other case. */
 #include <math.h>
 #include <stdlib.h>
@@ -339,16 +340,16 @@ static bool dim_is_identity(const struct resize_params *p, int d)
     return true;
 }
 
-/* Takes the separable kernel when the node is linear in its last two dims
- * (one or two taps per output index, none outside the input) and leaves
- * the outer dims as they are. Returns false (no error) where it does not
+/* Takes the separable kernel when the node is linear or nearest in its
+ * last two dims (one or two taps per output index, none outside the
+ * input) and leaves the outer dims as they are. Returns false (no error) where it does not
  * apply or its tables cannot be allocated: the general loop runs then. */
 static bool separable_prepare(const struct onr_op_ctx *ctx, struct resize_params *p)
 {
     free(p->sep_taps);
     p->sep_taps = NULL;
     p->sep = NULL;
-    if (ctx->reference || p->mode != RESIZE_LINEAR || p->rank < 2) return false;
+    if (ctx->reference || p->mode == RESIZE_CUBIC || p->rank < 2) return false;
     const int H = p->rank - 2, W = p->rank - 1;
     int64_t planes = 1;
     for (int d = 0; d < H; d++) {
@@ -377,7 +378,9 @@ static bool separable_prepare(const struct onr_op_ctx *ctx, struct resize_params
             i0[o] = (int32_t)t[0].index, w0[o] = (float)t[0].weight;
             i1[o] = (int32_t)t[two].index, w1[o] = two ? (float)t[1].weight : 0.0f;
         }
-        *ax = (struct onr_resize2d_axis){i0, i1, w0, w1};
+        bool single = true;
+        for (size_t o = 0; o < m; o++) single &= w1[o] == 0.0f;
+        *ax = (struct onr_resize2d_axis){i0, i1, w0, w1, single};
         idx += 2 * m, wt += 2 * m;
     }
     p->sep_shape = (struct onr_resize2d_shape){planes, p->in[H], p->in[W], p->out[H], p->out[W]};

@@ -16,7 +16,8 @@ void onr_resize2d_f32__ref(const struct onr_resize2d_shape *s, const struct onr_
                 double acc = 0.0;
                 for (int a = 0; a < 2; a++)
                     for (int b = 0; b < 2; b++)
-                        if (hw[a] != 0.0 && ww[b] != 0.0)
+                        if (hw[a] != 0.0 && ww[b] != 0.0 && (a == 0 || !h->single) &&
+                            (b == 0 || !w->single))
                             acc += hw[a] * ww[b] * (double)xp[(int64_t)hi[a] * s->IW + wi[b]];
                 y[(p * s->OH + oh) * s->OW + ow] = (float)acc;
             }

@@ -1,6 +1,6 @@
 /* Separable 2-D resize of the last two dims, for Resize/Upsample in linear
- * mode whose outer dims are unchanged (the bilinear upsampling of
- * segmentation heads):
+ * or nearest mode whose outer dims are unchanged (the bilinear upsampling
+ * of segmentation heads, nn.Upsample's nearest):
  *
  *   x: (P, IH, IW)  y: (P, OH, OW)   P = the product of the outer dims
  *   y[p][oh][ow] = wh0 * H(h0)[ow] + wh1 * H(h1)[ow]
@@ -9,6 +9,9 @@
  * with (h0, h1, wh0, wh1) the taps of output row oh and (w0, w1, ww0, ww1)
  * those of output column ow, as the Resize op computes them for its
  * coordinate mode (a dropped tap has weight 0 and the other tap's index).
+ * An axis whose second taps all have weight 0 (`single`: nearest, or
+ * linear at integer positions) reads only the first tap, so nearest copies
+ * x exactly, infinities and NaNs included.
  * Each horizontal row H(h) is computed once per run of output rows that
  * read it, in a per-thread buffer; an output element does not depend on
  * which thread computed it, so y is the same for any thread count. The
@@ -17,6 +20,7 @@
 #ifndef ONR_KERNELS_RESIZE2D_H
 #define ONR_KERNELS_RESIZE2D_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,6 +30,7 @@
 struct onr_resize2d_axis {
     const int32_t *i0, *i1;
     const float *w0, *w1;
+    bool single; /* every w1 is 0: only i0, w0 are read */
 };
 
 struct onr_resize2d_shape {

@@ -11,7 +11,10 @@ static inline void resize2d_hrow(const float *restrict row, const struct onr_res
 {
     const int32_t *restrict i0 = w->i0, *restrict i1 = w->i1;
     const float *restrict w0 = w->w0, *restrict w1 = w->w1;
-    for (int64_t o = 0; o < OW; o++) out[o] = w0[o] * row[i0[o]] + w1[o] * row[i1[o]];
+    if (w->single)
+        for (int64_t o = 0; o < OW; o++) out[o] = w0[o] * row[i0[o]];
+    else
+        for (int64_t o = 0; o < OW; o++) out[o] = w0[o] * row[i0[o]] + w1[o] * row[i1[o]];
 }
 
 /* Output rows [r0, r1) of plane p, with the two-row cache in ws. */
@@ -24,7 +27,8 @@ static inline void resize2d_rows(const struct onr_resize2d_shape *s,
     float *buf[2] = {ws, ws + OW};
     int64_t have[2] = {-1, -1};
     for (int64_t oh = r0; oh < r1; oh++) {
-        const int32_t need[2] = {h->i0[oh], h->i1[oh]};
+        /* A tap of weight 0 is not read: it asks for the first tap's row. */
+        const int32_t need[2] = {h->i0[oh], h->w1[oh] == 0.0f ? h->i0[oh] : h->i1[oh]};
         const float *rows[2];
         for (int t = 0; t < 2; t++) {
             int slot = have[0] == need[t] ? 0 : (have[1] == need[t] ? 1 : -1);

@@ -3,7 +3,9 @@
  * onr_resize2d_f32__ref: bilinear tap tables as Resize builds them
  * (half_pixel and align_corners, up- and downsampling, with the edge taps
  * clamped onto one index), tables whose second tap was dropped (weight 0),
- * and random tables (any indices, any weights, zeros among them); widths
+ * nearest tables (`single`: one tap, weight 1; with infinities and NaNs in
+ * x, which must be copied bit for bit), and random tables (any indices,
+ * any weights, zeros among them); widths
  * across vector edges (1..40, 63..65), odd heights, 1..5 planes;
  * bitwise equality across 1, 2 and 3 threads.
  *
@@ -25,6 +27,7 @@ static int cases_run;
 struct axis_table {
     int32_t *i0, *i1;
     float *w0, *w1;
+    bool single;
 };
 
 static uint64_t rng = 88172645463325252ull;
@@ -35,7 +38,7 @@ static uint64_t next(void)
 }
 static int64_t pick(int64_t lo, int64_t hi) { return lo + (int64_t)(next() % (uint64_t)(hi - lo + 1)); }
 
-enum table_kind { HALF_PIXEL, ALIGN_CORNERS, DROPPED, RANDOM };
+enum table_kind { HALF_PIXEL, ALIGN_CORNERS, DROPPED, RANDOM, NEAREST };
 
 /* The taps of n_out coordinates over n_in, as Resize's linear mode makes
  * them (clamped to the edges), or drawn at random. */
@@ -44,7 +47,14 @@ static void make_axis(struct axis_table *t, int64_t n_in, int64_t n_out, enum ta
     const size_t n = (size_t)(n_out > 0 ? n_out : 1);
     t->i0 = malloc(n * sizeof *t->i0), t->i1 = malloc(n * sizeof *t->i1);
     t->w0 = malloc(n * sizeof *t->w0), t->w1 = malloc(n * sizeof *t->w1);
+    t->single = kind == NEAREST;
     for (int64_t o = 0; o < n_out; o++) {
+        if (kind == NEAREST) {
+            int64_t i = (int64_t)floor(((double)o + 0.5) * (double)n_in / (double)n_out);
+            t->i0[o] = t->i1[o] = (int32_t)(i < n_in ? i : n_in - 1);
+            t->w0[o] = 1.0f, t->w1[o] = 0.0f;
+            continue;
+        }
         if (kind == RANDOM) {
             t->i0[o] = (int32_t)pick(0, n_in - 1), t->i1[o] = (int32_t)pick(0, n_in - 1);
             t->w0[o] = (float)pick(-1000, 1000) / 500.0f;
@@ -73,13 +83,16 @@ static void check_case(const struct onr_resize2d_kernel *k, const struct onr_res
     struct axis_table ht, wt;
     make_axis(&ht, s->IH, s->OH, hk);
     make_axis(&wt, s->IW, s->OW, wk);
-    const struct onr_resize2d_axis h = {ht.i0, ht.i1, ht.w0, ht.w1};
-    const struct onr_resize2d_axis w = {wt.i0, wt.i1, wt.w0, wt.w1};
+    const struct onr_resize2d_axis h = {ht.i0, ht.i1, ht.w0, ht.w1, ht.single};
+    const struct onr_resize2d_axis w = {wt.i0, wt.i1, wt.w0, wt.w1, wt.single};
     const size_t nx = (size_t)(s->P * s->IH * s->IW), ny = (size_t)(s->P * s->OH * s->OW);
     float *x = malloc((nx ? nx : 1) * sizeof *x), *ref = malloc((ny ? ny : 1) * sizeof *ref);
     float *got[3], *ws = malloc(onr_resize2d_workspace_floats(s, 3) * sizeof *ws);
     for (int t = 0; t < 3; t++) got[t] = malloc((ny ? ny : 1) * sizeof *got[t]);
     onr_test_fill(x, nx, seed, -2.0f, 2.0f);
+    const bool nearest = hk == NEAREST && wk == NEAREST;
+    if (nearest)
+        for (size_t i = 0; i < nx; i += 5) x[i] = i % 3 == 0 ? INFINITY : (i % 3 == 1 ? -INFINITY : NAN);
     onr_resize2d_f32__ref(s, &h, &w, x, ref);
     char what[200];
     snprintf(what, sizeof what, "%s P=%lld %lldx%lld -> %lldx%lld tables %d/%d", k->name,
@@ -89,6 +102,15 @@ static void check_case(const struct onr_resize2d_kernel *k, const struct onr_res
         memset(got[t], 0xff, ny * sizeof *got[t]); /* NaN: an element not written fails */
         k->fn(s, &h, &w, x, got[t], ws, t + 1);
     }
+    if (nearest) {
+        /* A copy: every output element is its input element's bits. */
+        for (int64_t p = 0; p < s->P; p++)
+            for (int64_t oh = 0; oh < s->OH; oh++)
+                for (int64_t ow = 0; ow < s->OW; ow++)
+                    ref[(p * s->OH + oh) * s->OW + ow] =
+                        x[(p * s->IH + h.i0[oh]) * s->IW + w.i0[ow]];
+        CHECK(onr_test_bitwise(what, got[0], ref, ny));
+    } else
     for (int64_t p = 0; p < s->P; p++)
         for (int64_t oh = 0; oh < s->OH; oh++)
             for (int64_t ow = 0; ow < s->OW; ow++) {
@@ -130,6 +152,12 @@ static void run_kernel(const struct onr_resize2d_kernel *k)
             const struct onr_resize2d_shape s = {1 + ow % 3, 5, iw, 7 + ow % 5, ow};
             check_case(k, &s, (enum table_kind)kind, (enum table_kind)kind, seed++);
         }
+    for (int64_t ow = 1; ow <= 40; ow++) {
+        const struct onr_resize2d_shape s = {2, 4 + ow % 3, ow / 2 + 1, 9, ow};
+        check_case(k, &s, NEAREST, NEAREST, seed++);
+        check_case(k, &s, NEAREST, HALF_PIXEL, seed++);
+        check_case(k, &s, HALF_PIXEL, NEAREST, seed++);
+    }
     for (int64_t ow = 63; ow <= 65; ow++) {
         const struct onr_resize2d_shape s = {2, 9, 8, 72, ow};
         check_case(k, &s, HALF_PIXEL, HALF_PIXEL, seed++);
@@ -143,7 +171,7 @@ static void run_kernel(const struct onr_resize2d_kernel *k)
     for (int i = 0; i < 200; i++) {
         const struct onr_resize2d_shape s = {pick(1, 5), pick(1, 20), pick(1, 40), pick(1, 40),
                                              pick(1, 70)};
-        check_case(k, &s, (enum table_kind)pick(0, 3), (enum table_kind)pick(0, 3), seed++);
+        check_case(k, &s, (enum table_kind)pick(0, 4), (enum table_kind)pick(0, 4), seed++);
     }
     /* Empty planes and outputs: nothing is written, nothing read. */
     const struct onr_resize2d_shape empty[] = {{0, 4, 4, 8, 8}, {2, 4, 4, 0, 8}, {2, 4, 4, 8, 0}};
