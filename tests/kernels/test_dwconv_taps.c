@@ -5,7 +5,9 @@
  * 29, dilations, pads (also wider than the kernel's reach) and stride_w 1
  * and 2; then 2-D shapes drawn from a fixed seed (KH x KW to 7x7, strides,
  * dilations, uneven pads, channel multiplier 1 or 2), every activation,
- * bias or not, batch 1 and 2; 120 drawn 3-D shapes likewise; bitwise
+ * bias or not, batch 1 and 2; 120 drawn 3-D shapes likewise, and the
+ * phase-plane 3-D kernels (dwconv3d_phase.h) on 150 drawn shapes they
+ * take and X3D's; bitwise
  * equality across 1, 2 and (on a sample) 3 threads. The tolerance
  * is the kernels' default (testutil.h): float32 sums of at most 50
  * products in the oracle's order, contracted to FMA in the ISA builds. */
@@ -15,6 +17,7 @@
 
 #include "kernel_isa.h"
 #include "ops/kernels/conv.h"
+#include "ops/kernels/dwconv3d_phase.h"
 #include "ops/kernels/dwconv_taps.h"
 #include "testutil.h"
 
@@ -194,6 +197,58 @@ static void test_3d(const char *name, onr_dwconv3d_fn fn)
     }
 }
 
+/* The phase-plane 3-D kernels (dwconv3d_phase.h) on the shapes they take:
+ * dilation 1, H/W strides 1-2, kernels to 7x7 in H and W with pads to the
+ * kernel size, D strides 1-3, outputs up to their row limit; X3D's
+ * 3x3x3 stride (1,2,2) on 28x28 and 14x14 planes; fits() must refuse
+ * dilation 2, stride 3 in W and rows past the limit. */
+static int test_3d_phase(const char *name, onr_dwconv3d_fn fn, bool (*fits)(const struct onr_conv3d_shape *))
+{
+    uint64_t st = 4242;
+    int taken = 0;
+    for (int i = 0; i < 400 && taken < 150; i++) {
+        struct onr_conv3d_shape s = {.N = draw(&st, 1, 2), .C = draw(&st, 1, 4)};
+        s.group = s.C;
+        s.OC = s.C * draw(&st, 1, 2);
+        bool empty = false;
+        for (int a = 0; a < 3; a++) {
+            s.in[a] = draw(&st, 1, a == 0 ? 6 : 30);
+            s.k[a] = draw(&st, 1, a == 0 ? 3 : 7);
+            s.stride[a] = draw(&st, 1, a == 0 ? 3 : 2);
+            s.dil[a] = 1;
+            s.pad_begin[a] = draw(&st, 0, s.k[a]);
+            s.pad_end[a] = draw(&st, 0, s.k[a]);
+            s.out[a] = out_size(s.in[a], s.k[a], s.stride[a], 1, s.pad_begin[a], s.pad_end[a]);
+            empty |= s.out[a] < 1;
+        }
+        if (empty || !fits(&s)) continue;
+        check_case_3d(name, fn, &s, i % 3 != 0, i % N_ACTS, 9000 + (uint64_t)i);
+        taken++;
+    }
+    static const int64_t x3d[][3] = {{8, 28, 28}, {8, 14, 14}, {4, 7, 7}};
+    for (int i = 0; i < 3; i++) {
+        struct onr_conv3d_shape s = {.N = 1, .C = 24, .OC = 24, .group = 24};
+        for (int a = 0; a < 3; a++) {
+            s.in[a] = x3d[i][a], s.k[a] = 3, s.stride[a] = a == 0 ? 1 : 2, s.dil[a] = 1;
+            s.pad_begin[a] = s.pad_end[a] = 1;
+            s.out[a] = out_size(s.in[a], 3, s.stride[a], 1, 1, 1);
+        }
+        CHECK(fits(&s));
+        check_case_3d(name, fn, &s, true, 1, 9900 + (uint64_t)i);
+        s.dil[2] = 2;
+        CHECK(!fits(&s));
+        s.dil[2] = 1, s.stride[2] = 3;
+        CHECK(!fits(&s));
+        taken++;
+    }
+    struct onr_conv3d_shape wide = {.N = 1, .C = 2, .OC = 2, .group = 2,
+                                    .in = {2, 4, 56}, .k = {1, 3, 3}, .stride = {1, 1, 1},
+                                    .dil = {1, 1, 1}, .pad_begin = {0, 1, 1}, .pad_end = {0, 1, 1},
+                                    .out = {2, 4, 56}};
+    CHECK(!fits(&wide));
+    return taken;
+}
+
 int main(int argc, char **argv)
 {
     const int rc = kt_init(argc, argv, "test_dwconv_taps");
@@ -210,12 +265,17 @@ int main(int argc, char **argv)
         test_2d(k->name, k->fn);
         variants++;
     }
-    const char *prefix3 = "dwconv3d_taps__";
+    const char *prefix3 = "dwconv3d_taps__", *phase3 = "dwconv3d_phase__";
     for (int i = 0; i < onr_dwconv3d_kernels_count; i++) {
         const struct onr_dwconv3d_kernel *k = &onr_dwconv3d_kernels[i];
-        if (strncmp(k->name, prefix3, strlen(prefix3)) != 0 || !kt_runs(k->isa)) continue;
-        test_3d(k->name, k->fn);
-        variants++;
+        if (!kt_runs(k->isa)) continue;
+        if (strncmp(k->name, prefix3, strlen(prefix3)) == 0) {
+            test_3d(k->name, k->fn);
+            variants++;
+        } else if (strncmp(k->name, phase3, strlen(phase3)) == 0) {
+            CHECK(test_3d_phase(k->name, k->fn, k->fits) >= 100);
+            variants++;
+        }
     }
     CHECK(variants > 0);
     printf("test_dwconv_taps: %d variants, %d cases, %d failures\n", variants, cases_run,
