@@ -79,6 +79,6 @@ static enum onr_status cos_run(struct onr_op_ctx *ctx, struct onr_error *err)
 const struct onr_op_def onr_op_constantofshape = {
     .name = "ConstantOfShape", .domain = "", .min_opset = 9, .max_opset = 17,
     .min_inputs = 1, .max_inputs = 1, .min_outputs = 1, .max_outputs = 1,
-    .flags = ONR_OP_FLAG_NONE, .init = cos_init, .infer = cos_infer,
+    .flags = ONR_OP_FLAG_NONE, .value_inputs = 1u << 0, .init = cos_init, .infer = cos_infer,
     .prepare = NULL, .run = cos_run, .release = NULL, .describe = NULL,
 };

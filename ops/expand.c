@@ -54,6 +54,6 @@ static enum onr_status expand_run(struct onr_op_ctx *ctx, struct onr_error *err)
 const struct onr_op_def onr_op_expand = {
     .name = "Expand", .domain = "", .min_opset = 8, .max_opset = 17,
     .min_inputs = 2, .max_inputs = 2, .min_outputs = 1, .max_outputs = 1,
-    .flags = ONR_OP_FLAG_NONE, .init = expand_init, .infer = expand_infer,
+    .flags = ONR_OP_FLAG_NONE, .value_inputs = 1u << 1, .init = expand_init, .infer = expand_infer,
     .prepare = NULL, .run = expand_run, .release = NULL, .describe = NULL,
 };

@@ -65,6 +65,11 @@ struct onr_op_def {
     int min_inputs, max_inputs;
     int min_outputs, max_outputs;
     unsigned flags;                /* enum onr_op_flags */
+    /* Bit k set: infer or prepare reads input k's data (a shape, axes,
+     * pads, scales, K), so the output shapes depend on it. The session
+     * folds a small graph input feeding such a slot like an initializer
+     * and re-prepares when its value changes. 0 (omitted): none. */
+    unsigned value_inputs;
     onr_op_hook init;              /* may be NULL: no attributes */
     onr_op_hook infer;             /* required */
     onr_op_hook prepare;           /* may be NULL */

@@ -182,7 +182,7 @@ static enum onr_status pad_run(struct onr_op_ctx *ctx, struct onr_error *err)
 const struct onr_op_def onr_op_pad = {
     .name = "Pad", .domain = "", .min_opset = 2, .max_opset = 17,
     .min_inputs = 1, .max_inputs = 3, .min_outputs = 1, .max_outputs = 1,
-    .flags = ONR_OP_FLAG_NONE,
+    .flags = ONR_OP_FLAG_NONE, .value_inputs = 1u << 1,
     .init = pad_init, .infer = pad_infer, .prepare = NULL, .run = pad_run,
     .release = NULL, .describe = NULL,
 };

@@ -2,7 +2,8 @@
  * delta), 0), on float32, float64, int16, int32 and int64 (all three inputs
  * scalars of one dtype). The output length depends on the values, so the
  * three inputs must be known when the session is prepared (initializers,
- * folded arithmetic or small integer graph inputs); otherwise UNSUPPORTED.
+ * folded arithmetic, or graph inputs: value_inputs declares all three);
+ * otherwise, computed from data at run time, UNSUPPORTED.
  * delta 0 is INVALID_ARGUMENT. The count is computed in double for floats
  * and exactly for integers. */
 #include <math.h>
@@ -129,6 +130,7 @@ static enum onr_status range_run(struct onr_op_ctx *ctx, struct onr_error *err)
 const struct onr_op_def onr_op_range = {
     .name = "Range", .domain = "", .min_opset = 11, .max_opset = 17,
     .min_inputs = 3, .max_inputs = 3, .min_outputs = 1, .max_outputs = 1,
-    .flags = ONR_OP_FLAG_NONE, .init = range_init, .infer = range_infer,
+    .flags = ONR_OP_FLAG_NONE, .value_inputs = 0x7u /* start, limit, delta */,
+    .init = range_init, .infer = range_infer,
     .prepare = NULL, .run = range_run, .release = NULL, .describe = NULL,
 };

@@ -314,7 +314,8 @@ static enum onr_status reduce_run(struct onr_op_ctx *ctx, struct onr_error *err)
     const struct onr_op_def onr_op_##sym = {                                         \
         .name = op_name, .domain = "", .min_opset = 1, .max_opset = 17,              \
         .min_inputs = 1, .max_inputs = inputs, .min_outputs = 1, .max_outputs = 1,  \
-        .flags = ONR_OP_FLAG_NONE, .init = reduce_init, .infer = reduce_infer,       \
+        .flags = ONR_OP_FLAG_NONE, .value_inputs = 1u << 1 /* axes (13+) */,       \
+        .init = reduce_init, .infer = reduce_infer,                                  \
         .prepare = reduce_prepare, .run = reduce_run, .release = NULL,              \
         .describe = NULL,                                                            \
     }

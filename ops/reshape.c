@@ -276,7 +276,7 @@ static enum onr_status view_run(struct onr_op_ctx *ctx, struct onr_error *err)
 const struct onr_op_def onr_op_reshape = {
     .name = "Reshape", .domain = "", .min_opset = 1, .max_opset = 17,
     .min_inputs = 1, .max_inputs = 2, .min_outputs = 1, .max_outputs = 1,
-    .flags = ONR_OP_FLAG_VIEW,
+    .flags = ONR_OP_FLAG_VIEW, .value_inputs = 1u << 1,
     .init = reshape_init, .infer = reshape_infer, .prepare = NULL, .run = view_run,
     .release = NULL, .describe = NULL,
 };
@@ -292,7 +292,7 @@ const struct onr_op_def onr_op_flatten = {
 const struct onr_op_def onr_op_squeeze = {
     .name = "Squeeze", .domain = "", .min_opset = 1, .max_opset = 17,
     .min_inputs = 1, .max_inputs = 2, .min_outputs = 1, .max_outputs = 1,
-    .flags = ONR_OP_FLAG_VIEW,
+    .flags = ONR_OP_FLAG_VIEW, .value_inputs = 1u << 1,
     .init = axes_init, .infer = squeeze_infer, .prepare = NULL, .run = view_run,
     .release = NULL, .describe = NULL,
 };
@@ -300,7 +300,7 @@ const struct onr_op_def onr_op_squeeze = {
 const struct onr_op_def onr_op_unsqueeze = {
     .name = "Unsqueeze", .domain = "", .min_opset = 1, .max_opset = 17,
     .min_inputs = 1, .max_inputs = 2, .min_outputs = 1, .max_outputs = 1,
-    .flags = ONR_OP_FLAG_VIEW,
+    .flags = ONR_OP_FLAG_VIEW, .value_inputs = 1u << 1,
     .init = axes_init, .infer = unsqueeze_infer, .prepare = NULL, .run = view_run,
     .release = NULL, .describe = NULL,
 };

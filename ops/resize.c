@@ -5,7 +5,7 @@
  * attribute, Upsample 9 (X, scales). scales and sizes (and roi for
  * tf_crop_and_resize) must be known when the session is prepared: the
  * output shape comes from them (sizes computed by Shape arithmetic are
- * folded by then).
+ * folded by then, and graph inputs are folded as value_inputs declares).
  *
  * Output dims: sizes, or floor(in * scale). Each output coordinate is mapped
  * to the input by coordinate_transformation_mode (11+; half_pixel default):
@@ -515,16 +515,18 @@ static enum onr_status resize_run(struct onr_op_ctx *ctx, struct onr_error *err)
     return ONR_STATUS_OK;
 }
 
-#define RESIZE_DEF(sym, op_name, lo, hi, nin_lo, nin_hi)                             \
+#define RESIZE_DEF(sym, op_name, lo, hi, nin_lo, nin_hi, values)                     \
     const struct onr_op_def onr_op_##sym = {                                         \
         .name = op_name, .domain = "", .min_opset = lo, .max_opset = hi,             \
         .min_inputs = nin_lo, .max_inputs = nin_hi, .min_outputs = 1,                \
-        .max_outputs = 1, .flags = ONR_OP_FLAG_NONE, .init = resize_init,            \
-        .infer = resize_infer, .prepare = resize_prepare, .run = resize_run,         \
-        .release = resize_release, .describe = NULL,                                 \
+        .max_outputs = 1, .flags = ONR_OP_FLAG_NONE, .value_inputs = values,         \
+        .init = resize_init, .infer = resize_infer, .prepare = resize_prepare,       \
+        .run = resize_run, .release = resize_release, .describe = NULL,              \
     }
 
-RESIZE_DEF(resize10, "Resize", 10, 10, 2, 2);
-RESIZE_DEF(resize, "Resize", 11, 17, 1, 4);
-RESIZE_DEF(upsample7, "Upsample", 7, 8, 1, 1);
-RESIZE_DEF(upsample, "Upsample", 9, 9, 2, 2);
+/* The inputs infer reads: Resize 10 and Upsample 9 scales (1); Resize 11+
+ * roi (1), scales (2) and sizes (3). */
+RESIZE_DEF(resize10, "Resize", 10, 10, 2, 2, 1u << 1);
+RESIZE_DEF(resize, "Resize", 11, 17, 1, 4, (1u << 1) | (1u << 2) | (1u << 3));
+RESIZE_DEF(upsample7, "Upsample", 7, 8, 1, 1, 0);
+RESIZE_DEF(upsample, "Upsample", 9, 9, 2, 2, 1u << 1);

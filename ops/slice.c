@@ -192,7 +192,7 @@ static enum onr_status slice_run(struct onr_op_ctx *ctx, struct onr_error *err)
 const struct onr_op_def onr_op_slice = {
     .name = "Slice", .domain = "", .min_opset = 1, .max_opset = 17,
     .min_inputs = 1, .max_inputs = 5, .min_outputs = 1, .max_outputs = 1,
-    .flags = ONR_OP_FLAG_NONE,
+    .flags = ONR_OP_FLAG_NONE, .value_inputs = 0x1eu /* starts, ends, axes, steps */,
     .init = slice_init, .infer = slice_infer, .prepare = NULL, .run = slice_run,
     .release = NULL, .describe = NULL,
 };

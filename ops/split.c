@@ -136,7 +136,7 @@ static enum onr_status split_run(struct onr_op_ctx *ctx, struct onr_error *err)
 const struct onr_op_def onr_op_split = {
     .name = "Split", .domain = "", .min_opset = 1, .max_opset = 17,
     .min_inputs = 1, .max_inputs = 2, .min_outputs = 1, .max_outputs = SPLIT_MAX_OUTPUTS,
-    .flags = ONR_OP_FLAG_NONE,
+    .flags = ONR_OP_FLAG_NONE, .value_inputs = 1u << 1,
     .init = split_init, .infer = split_infer, .prepare = NULL, .run = split_run,
     .release = NULL, .describe = NULL,
 };

@@ -95,6 +95,6 @@ static enum onr_status tile_run(struct onr_op_ctx *ctx, struct onr_error *err)
 const struct onr_op_def onr_op_tile = {
     .name = "Tile", .domain = "", .min_opset = 6, .max_opset = 17,
     .min_inputs = 2, .max_inputs = 2, .min_outputs = 1, .max_outputs = 1,
-    .flags = ONR_OP_FLAG_NONE, .init = tile_init, .infer = tile_infer,
+    .flags = ONR_OP_FLAG_NONE, .value_inputs = 1u << 1, .init = tile_init, .infer = tile_infer,
     .prepare = NULL, .run = tile_run, .release = NULL, .describe = NULL,
 };

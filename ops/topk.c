@@ -209,6 +209,6 @@ const struct onr_op_def onr_op_topk_attr = {
 const struct onr_op_def onr_op_topk = {
     .name = "TopK", .domain = "", .min_opset = 10, .max_opset = 17,
     .min_inputs = 2, .max_inputs = 2, .min_outputs = 1, .max_outputs = 2,
-    .flags = ONR_OP_FLAG_NONE, .init = topk_init, .infer = topk_infer,
+    .flags = ONR_OP_FLAG_NONE, .value_inputs = 1u << 1, .init = topk_init, .infer = topk_infer,
     .prepare = topk_prepare, .run = topk_run, .release = NULL, .describe = NULL,
 };

@@ -11,8 +11,8 @@ Pure Python over libonnxrun.so (ctypes), numpy arrays in and out.
 C-contiguous inputs of the model's dtype are read in place, not copied;
 outputs are new arrays, allocated before the run from the shapes the
 session is prepared for and written by the library itself (no copy; a
-model with integer inputs, whose values may decide shapes, has its
-outputs copied out after the run). Errors raise an exception (a subclass of
+model with inputs whose values decide shapes, such as a Reshape's shape,
+has its outputs copied out after the run). Errors raise an exception (a subclass of
 OnnxRunError, named as onnxruntime's) whose text is the library's message.
 What onnxruntime has and onnxrun does not: execution providers other than
 CPUExecutionProvider (asked for, they are ignored with a warning),
@@ -278,12 +278,14 @@ class InferenceSession:
         # run()'s output lists: all outputs, and those named, by the tuple of names.
         self._all_outputs = self._output_plan(range(len(self._outputs)))
         self._plans = {}
+        n_out = self._n_outputs = len(self._outputs)
         # Outputs are written by the library into arrays allocated before
         # the run, from their shapes, which the plan knows. Not so where an
-        # integer input may carry values that decide shapes (Reshape's
-        # shape): the library re-plans for new values inside the run.
-        self._preallocate = not any(d in (6, 7) for d in self._input_dtypes)
-        n_out = self._n_outputs = len(self._outputs)
+        # input carries values that decide shapes (Reshape's shape, Resize's
+        # scales): the library re-plans for new values inside the run, and
+        # defers the session's first prepare to the first run.
+        self._preallocate = n_out == 0 or _lib.onr_session_output(
+            self._session, 0, ctypes.byref(self._out)) == 0
         self._n_inputs = len(self._inputs)
         # onr_session_run_into's arrays: the buffer of each output for the
         # next run (NULL where not asked for), and their sizes.

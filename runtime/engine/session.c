@@ -119,16 +119,46 @@ static enum onr_status input_shape(struct onr_session *s, const struct onr_sessi
     return ONR_STATUS_OK;
 }
 
-/* Integer inputs this small are shape-like (a Reshape's shape, Slice's
- * starts, Pad's pads): their values are folded like initializers. */
+/* A graph input that an operator reads at prepare (value_readers) is folded
+ * like an initializer up to this size: shapes, axes, pads, scales and
+ * Range's scalars all fit, and a larger input is data, whose every new
+ * value would re-plan the session. */
 #define ONR_VALUE_INPUT_MAX_ELEMENTS 64
 
-static bool is_value_input(const struct onr_value *v, const struct onr_shape *shape)
+/* *is: graph input i, at this shape, is a value input of the session.
+ * An input an operator reads at prepare but too large to fold is refused,
+ * naming the operator: without its value the operator could not prepare. */
+static enum onr_status value_input(const struct onr_session *s, int i, const struct onr_shape *shape,
+                                   bool *is, struct onr_error *err)
 {
-    if (v->dtype != ONR_DTYPE_INT64 && v->dtype != ONR_DTYPE_INT32) return false;
+    const struct onr_graph *g = &s->model->graph;
+    const struct onr_value *v = &g->values[g->inputs[i]];
+    const struct onr_value_reader *r = &s->value_readers[i];
     size_t nbytes;
-    return onr_shape_check(shape, v->dtype, &nbytes, NULL) == ONR_STATUS_OK &&
-           onr_shape_numel(shape) <= ONR_VALUE_INPUT_MAX_ELEMENTS;
+    *is = false;
+    /* An invalid shape is refused where it is checked, with its own message. */
+    if (r->node < 0 || onr_shape_check(shape, v->dtype, &nbytes, NULL) != ONR_STATUS_OK)
+        return ONR_STATUS_OK;
+    const int64_t n = onr_shape_numel(shape);
+    if (n > ONR_VALUE_INPUT_MAX_ELEMENTS) {
+        const struct onr_node *node = &g->nodes[r->node];
+        const bool direct = node->inputs[r->slot] == g->inputs[i];
+        return onr_error_set(err, ONR_STATUS_UNSUPPORTED,
+                             "input '%s' (%lld elements) %s input %d of %s '%s', whose value "
+                             "onnxrun needs when preparing the session; it folds graph inputs "
+                             "of at most %d elements there", v->name, (long long)n,
+                             direct ? "is" : "decides", r->slot, node->op_type, node->name,
+                             ONR_VALUE_INPUT_MAX_ELEMENTS);
+    }
+    *is = true;
+    return ONR_STATUS_OK;
+}
+
+/* Every prepare of the session goes through here (tests count them). */
+static enum onr_status prepare_session(struct onr_session *s, struct onr_error *err)
+{
+    s->prepares++;
+    return onr_session_prepare(s, err);
 }
 
 enum onr_status onr_session_create(const struct onr_model *model,
@@ -168,9 +198,15 @@ enum onr_status onr_session_create(const struct onr_model *model,
     }
     s->input_values = calloc((size_t)n_in + 1, sizeof *s->input_values);
     s->value_input = calloc((size_t)n_in + 1, sizeof *s->value_input);
-    if (s->input_values == NULL || s->value_input == NULL) {
+    s->value_readers = calloc((size_t)n_in + 1, sizeof *s->value_readers);
+    if (s->input_values == NULL || s->value_input == NULL || s->value_readers == NULL) {
         onr_session_free(s);
         return onr_error_set(err, ONR_STATUS_OUT_OF_MEMORY, "out of memory");
+    }
+    st = onr_graph_value_readers(&model->graph, s->value_readers, err);
+    if (st != ONR_STATUS_OK) {
+        onr_session_free(s);
+        return st;
     }
     for (int k = 0; k < options->n_input_shapes; k++) {
         const char *name = options->input_shapes[k].name;
@@ -187,14 +223,13 @@ enum onr_status onr_session_create(const struct onr_model *model,
     bool deferred = false;
     for (int i = 0; i < n_in && st == ONR_STATUS_OK; i++) {
         st = input_shape(s, options, i, &s->prepared_inputs[i], err);
-        s->value_input[i] = is_value_input(&model->graph.values[model->graph.inputs[i]],
-                                           &s->prepared_inputs[i]);
+        if (st == ONR_STATUS_OK) st = value_input(s, i, &s->prepared_inputs[i], &s->value_input[i], err);
         deferred |= s->value_input[i];
     }
     s->options.input_shapes = NULL; /* only read here, not kept */
     s->options.n_input_shapes = 0;
     /* With value inputs, shapes may depend on data: prepare at the first run. */
-    if (st == ONR_STATUS_OK && !deferred) st = onr_session_prepare(s, err);
+    if (st == ONR_STATUS_OK && !deferred) st = prepare_session(s, err);
     if (st != ONR_STATUS_OK) {
         onr_session_free(s);
         return st;
@@ -211,6 +246,7 @@ void onr_session_free(struct onr_session *session)
         onr_tensor_free(&session->input_values[i]);
     free(session->input_values);
     free(session->value_input);
+    free(session->value_readers);
     free(session->prepared_inputs);
     free(session->bindings);
     free(session);
@@ -402,6 +438,10 @@ static enum onr_status run_session(struct onr_session *s, const struct onr_tenso
                 break;
             }
         }
+        /* Refused here before anything is recorded for this input. */
+        bool folded;
+        st = value_input(s, i, &shape, &folded, err);
+        if (st != ONR_STATUS_OK) break;
         if (!onr_shape_equal(&shape, &s->prepared_inputs[i])) {
             if (s->options.fixed_shapes) {
                 char want[128], got[128];
@@ -415,7 +455,7 @@ static enum onr_status run_session(struct onr_session *s, const struct onr_tenso
             s->prepared_inputs[i] = shape;
             reshape = true;
         }
-        s->value_input[i] = is_value_input(v, &shape);
+        s->value_input[i] = folded;
         struct onr_tensor *known = &s->input_values[i];
         if (s->value_input[i] && (known->data == NULL || !onr_shape_equal(&known->shape, &shape) ||
                                   (nbytes > 0 && memcmp(known->data, r->data, nbytes) != 0))) {
@@ -432,7 +472,7 @@ static enum onr_status run_session(struct onr_session *s, const struct onr_tenso
     if (st != ONR_STATUS_OK && reshape) s->ready = false;
     if (st == ONR_STATUS_OK && (reshape || !s->ready)) {
         onr_session_unprepare(s);
-        st = onr_session_prepare(s, err);
+        st = prepare_session(s, err);
     }
     if (st == ONR_STATUS_OK) {
         /* An empty input may come without a buffer; kernels get a valid
@@ -448,6 +488,21 @@ static enum onr_status run_session(struct onr_session *s, const struct onr_tenso
     }
     if (by_input != bound) free(by_input);
     return st;
+}
+
+/* value_input for every input at its prepared shape; *deferred: one of
+ * them has no known value of that shape yet. */
+static enum onr_status set_value_inputs(struct onr_session *s, bool *deferred, struct onr_error *err)
+{
+    *deferred = false;
+    for (int i = 0; i < s->model->graph.n_inputs; i++) {
+        enum onr_status st = value_input(s, i, &s->prepared_inputs[i], &s->value_input[i], err);
+        if (st != ONR_STATUS_OK) return st;
+        const struct onr_tensor *known = &s->input_values[i];
+        *deferred |= s->value_input[i] &&
+                     (known->data == NULL || !onr_shape_equal(&known->shape, &s->prepared_inputs[i]));
+    }
+    return ONR_STATUS_OK;
 }
 
 enum onr_status onr_session_reshape(struct onr_session *s, const struct onr_tensor_ref *shapes,
@@ -473,25 +528,20 @@ enum onr_status onr_session_reshape(struct onr_session *s, const struct onr_tens
             st = onr_shape_check(&s->prepared_inputs[i], g->values[g->inputs[i]].dtype, &nbytes, err);
     }
     bool deferred = false;
-    for (int i = 0; i < g->n_inputs && st == ONR_STATUS_OK; i++)
-        deferred |= is_value_input(&g->values[g->inputs[i]], &s->prepared_inputs[i]) &&
-                    (s->input_values[i].data == NULL ||
-                     !onr_shape_equal(&s->input_values[i].shape, &s->prepared_inputs[i]));
+    if (st == ONR_STATUS_OK) st = set_value_inputs(s, &deferred, err);
     if (st != ONR_STATUS_OK) {
         /* Refused before anything changed: the old plan stays. */
         memcpy(s->prepared_inputs, old, (size_t)g->n_inputs * sizeof *old);
+        set_value_inputs(s, &deferred, NULL); /* accepted for these shapes before */
         free(old);
         return st;
     }
-    for (int i = 0; i < g->n_inputs; i++)
-        s->value_input[i] = is_value_input(&g->values[g->inputs[i]], &s->prepared_inputs[i]);
     onr_session_unprepare(s);
     /* Values that decide shapes are not known yet: prepare at the next run. */
-    if (!deferred) st = onr_session_prepare(s, err);
+    if (!deferred) st = prepare_session(s, err);
     if (st != ONR_STATUS_OK) {
         memcpy(s->prepared_inputs, old, (size_t)g->n_inputs * sizeof *old);
-        for (int i = 0; i < g->n_inputs; i++)
-            s->value_input[i] = is_value_input(&g->values[g->inputs[i]], &s->prepared_inputs[i]);
+        set_value_inputs(s, &deferred, NULL);
         /* The old plan is gone: the next run prepares it again. */
         onr_session_unprepare(s);
     }

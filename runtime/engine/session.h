@@ -41,6 +41,12 @@ struct onr_xnode {
     double seconds;               /* last run, when profiling */
 };
 
+/* Which input of which node needs a graph input's value at prepare. */
+struct onr_value_reader {
+    int node;                     /* graph node index, or -1: none */
+    int slot;                     /* the node's input that depends on it */
+};
+
 /* A caller's buffer for a graph output (onr_session_bind_output). */
 struct onr_output_binding {
     void *data;          /* NULL: not bound */
@@ -65,11 +71,14 @@ struct onr_session {
     int n_pass_nodes, cap_pass_nodes;
     struct onr_node **pass_nodes;
     struct onr_shape *prepared_inputs; /* one per graph input */
-    /* Small integer inputs (shapes, axes, pads fed as inputs) are constants
-     * of the prepared session: their values may decide shapes. Owned copies;
-     * data is NULL until the first run supplies them. */
+    /* Value inputs: small graph inputs that an operator reads at prepare
+     * (a shape, axes, pads, scales fed as inputs: onr_graph_value_readers)
+     * are constants of the prepared session, as their values may decide
+     * shapes. Owned copies; data is NULL until the first run supplies them. */
     struct onr_tensor *input_values;
     bool *value_input;                 /* input i is such an input */
+    struct onr_value_reader *value_readers; /* per input: who reads it at prepare */
+    unsigned prepares;                 /* times prepared (tests read it) */
     bool defaulted_dims;
     void *arena;
     size_t arena_bytes;
@@ -94,6 +103,14 @@ void onr_xnode_release(struct onr_xnode *xn);
 /* Readers and writer of every value (n_consumers, producer), after a
  * change of the wiring. */
 void onr_session_count_readers(struct onr_session *s);
+
+/* value_inputs.c: readers[i] (one per graph input) is the node and input
+ * slot whose operator reads, at infer or prepare, a value computed from
+ * graph input i (its def's value_inputs, through producer nodes); node -1
+ * for inputs only read at run time. */
+enum onr_status onr_graph_value_readers(const struct onr_graph *g,
+                                        struct onr_value_reader *readers,
+                                        struct onr_error *err);
 
 /* executor.c: runs the prepared nodes. */
 enum onr_status onr_session_execute(struct onr_session *s, struct onr_error *err);

@@ -7,8 +7,8 @@ library (through _config.py), and __version__ is the library's. Outputs:
 the library writes each run's results into new arrays (a big one 64-byte
 aligned, so its node writes it in place), which no later run touches,
 whatever outputs it asks for; a name asked twice gives two arrays; a model
-with an integer input (whose values may decide shapes) takes the copying
-path and follows its shapes. Built with onnx.helper where onnx is there.
+with an input whose values decide shapes (a Reshape's int64 shape, a
+Resize's float scales) takes the copying path and follows its shapes. Built with onnx.helper where onnx is there.
 
 Usage: test_binding.py CASE_DIR PREFIX
 """
@@ -79,6 +79,17 @@ def reshape_by_input():
     return helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]).SerializeToString()
 
 
+def resize_by_input():
+    """x (batch, 1, 2, 2) resized (nearest) by the float input scales."""
+    from onnx import TensorProto, helper
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 1, 2, 2])
+    scales = helper.make_tensor_value_info("scales", TensorProto.FLOAT, [4])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, None)
+    nodes = [helper.make_node("Resize", ["x", "", "scales"], ["y"])]
+    g = helper.make_graph(nodes, "resize", [x, scales], [y])
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]).SerializeToString()
+
+
 try:
     import onnx  # noqa: F401
 except ImportError:
@@ -120,4 +131,14 @@ if onnx is not None:
     check(np.array_equal(ya, np.maximum(x, 0).reshape(2, 3)) and
           np.array_equal(yb, np.maximum(x, 0).reshape(3, 2)),
           "an int64 input deciding the output's shape: (2, 3) then (3, 2)")
+
+    resized = onnxrun.InferenceSession(resize_by_input())
+    # A new batch re-plans for the scales known; new scales re-plan again.
+    for batch, scale in ((1, 2.0), (3, 2.0), (3, 1.0), (2, 3.0)):
+        xr = rng.random((batch, 1, 2, 2), dtype=np.float32)
+        sc = np.array([1, 1, scale, scale], np.float32)
+        yr = resized.run(None, {"x": xr, "scales": sc})[0]
+        k = int(scale)
+        check(np.array_equal(yr, xr.repeat(k, axis=2).repeat(k, axis=3)),
+              "a float scales input deciding the output's shape: batch %d, x%d" % (batch, k))
 sys.exit(1 if failures else 0)
