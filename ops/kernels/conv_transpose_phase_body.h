@@ -8,7 +8,8 @@
  * weight per column and then scatter taps * W products back. Each output
  * row is summed into a row of phase-major partial sums (the group's input
  * channels in order, and for each the taps in the order (td, th), then tw
- * within a phase), then interleaved into y; an output row is one thread's
+ * within a phase), then the activation applied to it in place (still in
+ * L1) and interleaved into y; an output row is one thread's
  * task, so y does not depend on the thread count. */
 #ifndef ONR_KERNELS_CONV_TRANSPOSE_PHASE_BODY_H
 #define ONR_KERNELS_CONV_TRANSPOSE_PHASE_BODY_H
@@ -93,8 +94,9 @@ static inline void convt_add_channel(const struct onr_convt_shape *s, const floa
 }
 
 static inline void convt_phase_body(const struct onr_convt_shape *s, const float *x,
-                                    const float *w, const float *b, float *y, float *workspace,
-                                    int threads)
+                                    const float *w, const float *b,
+                                    const struct onr_activation *act, float *y,
+                                    float *workspace, int threads)
 {
     const int64_t C = s->C, M = s->M, cg = C / s->group, mg = M / s->group;
     const int64_t in_vol = s->in[0] * s->in[1] * s->in[2];
@@ -128,6 +130,9 @@ static inline void convt_phase_body(const struct onr_convt_shape *s, const float
             convt_add_channel(s, x + (n * C + c) * in_vol, w + (c * mg + mm) * taps, od, oh,
                               acc, per_phase);
         }
+        if (act != NULL && act->kind != ONR_ACT_NONE)
+            for (int64_t r = 0; r < sw && r < OW; r++)
+                onr_convt_act_row(acc + r * per_phase, (OW - r + sw - 1) / sw, act);
         float *yrow = y + plane * out_vol + r_in_plane * OW;
         if (sw == 2) {
             convt_interleave2(yrow, acc, acc + per_phase, OW);

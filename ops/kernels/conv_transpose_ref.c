@@ -81,8 +81,9 @@ static void valid_range(int64_t o0, int64_t stride, int64_t out, int64_t n, int6
     *hi = z < n ? z : n;
 }
 
-void onr_convt_col2im_f32(const struct onr_convt_shape *s, const float *cols, int64_t p0,
-                          int64_t nb, float *y, int threads)
+void onr_convt_col2im_f32__scalar(const struct onr_convt_shape *s, const float *cols,
+                                  int64_t p0, int64_t nb, float *y,
+                                  const struct onr_activation *act, int threads)
 {
     const int64_t mg = s->M / s->group;
     const int64_t out_vol = s->out[0] * s->out[1] * s->out[2];
@@ -117,5 +118,7 @@ void onr_convt_col2im_f32(const struct onr_convt_shape *s, const float *cols, in
                 p += run;
             }
         }
+        if (act != NULL && act->kind != ONR_ACT_NONE)
+            for (int64_t o = 0; o < out_vol; o++) yp[o] = onr_activation_apply(act, yp[o]);
     }
 }
