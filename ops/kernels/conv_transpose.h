@@ -100,8 +100,9 @@ void onr_convt_fill_bias_f32(const struct onr_convt_shape *s, const float *b, fl
  * channels in order, for each its input rows in (td, th) order and the
  * row's taps tw in order; workspace holds
  * onr_convt_phase_workspace_floats(s) floats per thread. An output row is
- * one thread's task: y does not depend on threads. Multiply-adds are
- * contracted to FMA where the ISA has it. act (NULL: none) is applied to
+ * one thread's task: y does not depend on threads. Each product and sum
+ * is rounded on its own (the C11 build does not contract them to FMA), so
+ * every ISA's kernel gives the same values. act (NULL: none) is applied to
  * each output row's sums as they are stored (onr_activation_apply). */
 static inline size_t onr_convt_phase_workspace_floats(const struct onr_convt_shape *s)
 {
