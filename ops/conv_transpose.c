@@ -432,7 +432,6 @@ static void run_gemm(const struct onr_op_ctx *ctx, const struct convt_params *p)
         for (int64_t g = 0; g < s->group; g++) {
             const float *x = (const float *)ctx->x[0]->data + (n * s->C + g * cg) * in_vol;
             float *y = (float *)ctx->y[0]->data + (n * s->M + g * mg) * out_vol;
-            onr_convt_fill_bias_f32(s, b != NULL ? b + g * mg : NULL, y, ctx->threads);
             for (int64_t p0 = 0; p0 < in_vol; p0 += p->block) {
                 const int64_t nb = in_vol - p0 < p->block ? in_vol - p0 : p->block;
                 const struct onr_gemm_shape shape = {.M = mg * taps, .N = nb, .K = cg,
@@ -440,8 +439,8 @@ static void run_gemm(const struct onr_op_ctx *ctx, const struct convt_params *p)
                                                      .bias_mode = ONR_GEMM_BIAS_NONE};
                 p->gemm(&shape, p->packed_w + g * p->packed_group_floats, x + p0, NULL, NULL,
                         &none, cols, gemm_ws, ctx->threads);
-                p->col2im(s, cols, p0, nb, y, act && p0 + nb == in_vol ? &p->act : NULL,
-                          ctx->threads);
+                p->col2im(s, cols, p0, nb, b != NULL ? b + g * mg : NULL, y,
+                          act && p0 + nb == in_vol ? &p->act : NULL, ctx->threads);
             }
         }
 }

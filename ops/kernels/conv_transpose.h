@@ -62,7 +62,9 @@ void onr_convt_f32__ref(const struct onr_convt_shape *s, const float *x, const f
  * the input positions p0 .. p0+nb-1 (flattened D, H, W of x). Adds each
  * row into the plane y + m * out_vol at the positions the tap maps them
  * to: m by m (OpenMP), taps in order, positions in order, so with blocks
- * added in increasing p0 each y element's sum has a fixed order. act is
+ * added in increasing p0 each y element's sum has a fixed order. The
+ * first block (p0 == 0) first sets each plane to its bias b[m] (b: the
+ * group's M/group biases, NULL: 0), in the same thread. act is
  * NULL except on the group's last block: then the thread that finished
  * plane m applies it to the plane at once (onr_activation_apply), while
  * the plane is still in its cache, so the values are the same as an
@@ -73,16 +75,16 @@ void onr_convt_f32__ref(const struct onr_convt_shape *s, const float *x, const f
  * two land on alternate output columns, so an element still receives its
  * taps in order): bitwise __scalar's results. */
 typedef void (*onr_convt_col2im_fn)(const struct onr_convt_shape *s, const float *cols,
-                                    int64_t p0, int64_t nb, float *y,
+                                    int64_t p0, int64_t nb, const float *b, float *y,
                                     const struct onr_activation *act, int threads);
 void onr_convt_col2im_f32__scalar(const struct onr_convt_shape *s, const float *cols,
-                                  int64_t p0, int64_t nb, float *y,
+                                  int64_t p0, int64_t nb, const float *b, float *y,
                                   const struct onr_activation *act, int threads);
 void onr_convt_col2im_f32__avx2(const struct onr_convt_shape *s, const float *cols,
-                                int64_t p0, int64_t nb, float *y,
+                                int64_t p0, int64_t nb, const float *b, float *y,
                                 const struct onr_activation *act, int threads);
 void onr_convt_col2im_f32__avx512(const struct onr_convt_shape *s, const float *cols,
-                                  int64_t p0, int64_t nb, float *y,
+                                  int64_t p0, int64_t nb, const float *b, float *y,
                                   const struct onr_activation *act, int threads);
 
 /* Its table (conv_transpose_table.c), best first; every entry takes every
@@ -90,10 +92,6 @@ void onr_convt_col2im_f32__avx512(const struct onr_convt_shape *s, const float *
 ONR_KERNEL_TABLE(onr_convt_col2im, struct onr_convt_shape, onr_convt_col2im_fn)
 extern const struct onr_convt_col2im_kernel onr_convt_col2im_kernels[];
 extern const int onr_convt_col2im_kernels_count;
-
-/* Sets the group's M/group planes of y (out_vol each) to b[m] (0 for NULL b). */
-void onr_convt_fill_bias_f32(const struct onr_convt_shape *s, const float *b, float *y,
-                             int threads);
 
 /* The phase-gather path (conv_transpose_phase_body.h, one file per ISA):
  * any group. y = b (or 0) plus, for each output row, the group's input

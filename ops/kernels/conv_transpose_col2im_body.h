@@ -98,7 +98,7 @@ static inline void convt_col2im_kernel_row(const struct onr_convt_shape *s, cons
 }
 
 static inline void convt_col2im_body(const struct onr_convt_shape *s, const float *cols,
-                                     int64_t p0, int64_t nb, float *y,
+                                     int64_t p0, int64_t nb, const float *b, float *y,
                                      const struct onr_activation *act, int threads)
 {
     const int64_t mg = s->M / s->group;
@@ -108,6 +108,10 @@ static inline void convt_col2im_body(const struct onr_convt_shape *s, const floa
 #pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1 && mg > 1)
     for (int64_t m = 0; m < mg; m++) {
         float *yp = y + m * out_vol;
+        if (p0 == 0) {
+            const float v = b != NULL ? b[m] : 0.0f;
+            for (int64_t o = 0; o < out_vol; o++) yp[o] = v;
+        }
         for (int64_t td = 0; td < s->k[0]; td++)
             for (int64_t th = 0; th < s->k[1]; th++) {
                 const int64_t t = (td * s->k[1] + th) * s->k[2];

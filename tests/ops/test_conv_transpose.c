@@ -147,10 +147,10 @@ static void kernel_shape(const struct case_t *c, const int64_t *out, const int64
 }
 
 /* The GEMM path's scatter done with each col2im kernel of the CPU: per
- * image and group, y = bias, then columns (m, t) x positions made here in
+ * image and group, columns (m, t) x positions made here in
  * float (products summed over the group's channels in order) added block
- * by block, blocks of `block` positions (splitting input rows), act on
- * the last. __scalar's result must be within tolerance of the
+ * by block onto the bias (which the first block writes), blocks of
+ * `block` positions (splitting input rows), act on the last. __scalar's result must be within tolerance of the
  * double-precision scatter, every other kernel's bitwise __scalar's, at 1
  * and 2 threads. */
 static void check_col2im_kernels(const struct case_t *c, const int64_t *out, const int64_t *p0,
@@ -179,7 +179,6 @@ static void check_col2im_kernels(const struct case_t *c, const int64_t *out, con
             for (int64_t n = 0; n < s.N; n++)
                 for (int64_t g = 0; g < s.group; g++) {
                     float *yg = y + (n * s.M + g * mg) * out_vol;
-                    onr_convt_fill_bias_f32(&s, b != NULL ? b + g * mg : NULL, yg, t);
                     for (int64_t q0 = 0; q0 < in_vol; q0 += block) {
                         const int64_t nb = in_vol - q0 < block ? in_vol - q0 : block;
                         for (int64_t r = 0; r < mg * taps; r++)
@@ -192,7 +191,8 @@ static void check_col2im_kernels(const struct case_t *c, const int64_t *out, con
                                 }
                                 cols[r * nb + j] = acc;
                             }
-                        k->fn(&s, cols, q0, nb, yg, q0 + nb == in_vol ? act : NULL, t);
+                        k->fn(&s, cols, q0, nb, b != NULL ? b + g * mg : NULL, yg,
+                              q0 + nb == in_vol ? act : NULL, t);
                     }
                 }
             char what[200];

@@ -26,8 +26,8 @@ static inline void convt_add_pairs(float *restrict y, const float *restrict c0,
 #include "../conv_transpose_col2im_body.h"
 
 void onr_convt_col2im_f32__avx2(const struct onr_convt_shape *s, const float *cols,
-                                int64_t p0, int64_t nb, float *y,
+                                int64_t p0, int64_t nb, const float *b, float *y,
                                 const struct onr_activation *act, int threads)
 {
-    convt_col2im_body(s, cols, p0, nb, y, act, threads);
+    convt_col2im_body(s, cols, p0, nb, b, y, act, threads);
 }
