@@ -247,7 +247,7 @@ static int64_t folding_channels(const struct onr_session *s, const struct onr_xn
         !const_float(s, xn->in[1]) || (xn->n_in > 2 && xn->in[2] >= 0 && !const_float(s, xn->in[2])))
         return -1;
     const struct onr_shape *ws = &s->values[xn->in[1]].t.shape;
-    if (ws->rank < 3) return -1;
+    if (ws->rank < 3 || ws->dims[0] < 1 || ws->dims[1] < 1) return -1; /* scale_weights divides */
     *group = 1;
     if (!*transposed) return ws->dims[0];
     /* the op checks group at init; here only a value that lays W out */
