@@ -23,13 +23,24 @@
  * group, a GEMM (the shared kernels of kernels/gemm.h, W^T packed once)
  * makes the products of every output channel and tap for a block of input
  * positions, and col2im adds them into Y; otherwise, and in --reference
- * mode, the gather loop onr_convt_f32__ref. */
+ * mode, the gather loop onr_convt_f32__ref.
+ *
+ * onnxrun.fused:ConvTranspose (internal, opset 1) is the same operator
+ * with the activation that followed it applied by the kernels as they
+ * store Y: Y = act(ConvTranspose(X, W, B)). Inputs X, W, B (optional);
+ * attributes ConvTranspose's and those of fused_conv.h ("activation",
+ * "activation_params"). Built by the fuse_activation pass
+ * (runtime/passes/optimize.c), after fold_batchnorm has folded a
+ * BatchNormalization into W and B. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../runtime/cpu.h"
 #include "auto_pad.h"
+#include "conv_impl.h"
+#include "fused_conv.h"
+#include "fused_conv_transpose.h"
 #include "kernels/conv_transpose.h"
 #include "kernels/gemm.h"
 #include "op.h"
@@ -46,6 +57,7 @@ struct convt_params {
     bool has_kernel;
     int64_t output_shape[5];
     size_t n_output_shape;                  /* 0: absent */
+    struct onr_activation act;              /* the fused node's; none for ConvTranspose */
     /* set by infer */
     bool shaped;
     int spatial;
@@ -57,6 +69,7 @@ struct convt_params {
     float *packed_w;                        /* one packed W^T per group */
     size_t packed_group_floats;
     onr_gemm_f32_fn gemm;
+    onr_convt_col2im_fn col2im;
     const char *kernel_name;
     int64_t block;                          /* input positions per GEMM block */
     size_t cols_bytes;                      /* workspace: products, then the GEMM's */
@@ -317,6 +330,7 @@ static void convt_clear(struct convt_params *p)
     onr_aligned_free(p->packed_w);
     p->packed_w = NULL;
     p->gemm = NULL;
+    p->col2im = NULL;
     p->phase = NULL;
     p->kernel_name = NULL;
 }
@@ -393,6 +407,8 @@ static enum onr_status convt_prepare(struct onr_op_ctx *ctx, struct onr_error *e
         onr_gemm_pick(onr_gemm_kernels, onr_gemm_kernels_count, ctx->isa, &shape);
     p->gemm = k->fn;
     p->kernel_name = k->name;
+    p->col2im = onr_convt_col2im_pick(onr_convt_col2im_kernels, onr_convt_col2im_kernels_count,
+                                      ctx->isa, s)->fn;
     p->block = block;
     p->cols_bytes = align64(cols);
     ctx->workspace_bytes = p->cols_bytes + gemm_ws;
@@ -409,13 +425,13 @@ static void run_gemm(const struct onr_op_ctx *ctx, const struct convt_params *p)
     const struct onr_tensor *bt = ctx->n_x > 2 ? ctx->x[2] : NULL;
     const float *b = bt != NULL ? bt->data : NULL;
     const struct onr_activation none = {ONR_ACT_NONE, 0.0f, 0.0f};
+    const bool act = p->act.kind != ONR_ACT_NONE;
     float *cols = ctx->workspace;
     void *gemm_ws = (char *)ctx->workspace + p->cols_bytes;
     for (int64_t n = 0; n < s->N; n++)
         for (int64_t g = 0; g < s->group; g++) {
             const float *x = (const float *)ctx->x[0]->data + (n * s->C + g * cg) * in_vol;
             float *y = (float *)ctx->y[0]->data + (n * s->M + g * mg) * out_vol;
-            onr_convt_fill_bias_f32(s, b != NULL ? b + g * mg : NULL, y, ctx->threads);
             for (int64_t p0 = 0; p0 < in_vol; p0 += p->block) {
                 const int64_t nb = in_vol - p0 < p->block ? in_vol - p0 : p->block;
                 const struct onr_gemm_shape shape = {.M = mg * taps, .N = nb, .K = cg,
@@ -423,7 +439,8 @@ static void run_gemm(const struct onr_op_ctx *ctx, const struct convt_params *p)
                                                      .bias_mode = ONR_GEMM_BIAS_NONE};
                 p->gemm(&shape, p->packed_w + g * p->packed_group_floats, x + p0, NULL, NULL,
                         &none, cols, gemm_ws, ctx->threads);
-                onr_convt_col2im_f32(s, cols, p0, nb, y, ctx->threads);
+                p->col2im(s, cols, p0, nb, b != NULL ? b + g * mg : NULL, y,
+                          act && p0 + nb == in_vol ? &p->act : NULL, ctx->threads);
             }
         }
 }
@@ -439,11 +456,17 @@ static enum onr_status convt_run(struct onr_op_ctx *ctx, struct onr_error *err)
     const struct onr_tensor *b = ctx->n_x > 2 ? ctx->x[2] : NULL;
     if (p->phase != NULL) {
         p->phase(&p->shape, ctx->x[0]->data, ctx->x[1]->data, b != NULL ? b->data : NULL,
-                 ctx->y[0]->data, ctx->workspace, ctx->threads);
+                 &p->act, ctx->y[0]->data, ctx->workspace, ctx->threads);
         return ONR_STATUS_OK;
     }
+    const int64_t planes = p->shape.N * p->shape.M;
+    const int64_t out_vol = p->shape.out[0] * p->shape.out[1] * p->shape.out[2];
+    float *y = ctx->y[0]->data;
     onr_convt_f32__ref(&p->shape, ctx->x[0]->data, ctx->x[1]->data, b != NULL ? b->data : NULL,
-                       ctx->y[0]->data, ctx->reference ? 1 : ctx->threads);
+                       y, ctx->reference ? 1 : ctx->threads);
+    /* The oracle stays the definition; the fused activation follows it. */
+    for (int64_t i = 0; p->act.kind != ONR_ACT_NONE && i < planes * out_vol; i++)
+        y[i] = onr_activation_apply(&p->act, y[i]);
     return ONR_STATUS_OK;
 }
 
@@ -478,8 +501,8 @@ static void convt_describe(const struct onr_op_ctx *ctx, char *buf, size_t size,
     for (int j = first; j < 3 && len < size; j++)
         len += (size_t)snprintf(buf + len, size - len, ",%lld", (long long)p->pad_end[j]);
     if (len < size)
-        snprintf(buf + len, size - len, " g=%lld %s", (long long)s->group,
-                 p->kernel_name != NULL ? p->kernel_name : "");
+        snprintf(buf + len, size - len, " g=%lld%s %s", (long long)s->group,
+                 onr_conv_act_suffix(p->act.kind), p->kernel_name != NULL ? p->kernel_name : "");
     if (macs != NULL) {
         /* every input element meets every weight of its group's channels */
         int64_t m = s->N;
@@ -496,5 +519,21 @@ const struct onr_op_def onr_op_convtranspose = {
     .min_inputs = 2, .max_inputs = 3, .min_outputs = 1, .max_outputs = 1,
     .flags = ONR_OP_FLAG_NONE,
     .init = convt_init, .infer = convt_infer, .prepare = convt_prepare, .run = convt_run,
+    .release = convt_release, .describe = convt_describe,
+};
+
+static enum onr_status fused_convt_init(struct onr_op_ctx *ctx, struct onr_error *err)
+{
+    enum onr_status st = convt_init(ctx, err);
+    if (st != ONR_STATUS_OK) return st;
+    struct convt_params *p = ctx->params;
+    return onr_activation_read_attrs(ctx->node, "", &p->act, err);
+}
+
+const struct onr_op_def onr_op_fused_convtranspose = {
+    .name = "ConvTranspose", .domain = ONR_DOMAIN_FUSED, .min_opset = 1, .max_opset = 1,
+    .min_inputs = 2, .max_inputs = 3, .min_outputs = 1, .max_outputs = 1,
+    .flags = ONR_OP_FLAG_INTERNAL,
+    .init = fused_convt_init, .infer = convt_infer, .prepare = convt_prepare, .run = convt_run,
     .release = convt_release, .describe = convt_describe,
 };

@@ -58,19 +58,6 @@ void onr_convt_f32__ref(const struct onr_convt_shape *s, const float *x, const f
     }
 }
 
-void onr_convt_fill_bias_f32(const struct onr_convt_shape *s, const float *b, float *y,
-                             int threads)
-{
-    const int64_t mg = s->M / s->group;
-    const int64_t out_vol = s->out[0] * s->out[1] * s->out[2];
-#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1 && mg > 1)
-    for (int64_t m = 0; m < mg; m++) {
-        const float v = b != NULL ? b[m] : 0.0f;
-        float *yp = y + m * out_vol;
-        for (int64_t o = 0; o < out_vol; o++) yp[o] = v;
-    }
-}
-
 /* First and one-past-last q with 0 <= o0 + q * stride < out, q in [0, n). */
 static void valid_range(int64_t o0, int64_t stride, int64_t out, int64_t n, int64_t *lo,
                         int64_t *hi)
@@ -81,8 +68,9 @@ static void valid_range(int64_t o0, int64_t stride, int64_t out, int64_t n, int6
     *hi = z < n ? z : n;
 }
 
-void onr_convt_col2im_f32(const struct onr_convt_shape *s, const float *cols, int64_t p0,
-                          int64_t nb, float *y, int threads)
+void onr_convt_col2im_f32__scalar(const struct onr_convt_shape *s, const float *cols,
+                                  int64_t p0, int64_t nb, const float *b, float *y,
+                                  const struct onr_activation *act, int threads)
 {
     const int64_t mg = s->M / s->group;
     const int64_t out_vol = s->out[0] * s->out[1] * s->out[2];
@@ -91,6 +79,8 @@ void onr_convt_col2im_f32(const struct onr_convt_shape *s, const float *cols, in
 #pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1 && mg > 1)
     for (int64_t m = 0; m < mg; m++) {
         float *yp = y + m * out_vol;
+        if (p0 == 0)
+            for (int64_t o = 0; o < out_vol; o++) yp[o] = b != NULL ? b[m] : 0.0f;
         for (int64_t t = 0; t < taps; t++) {
             const int64_t td = t / (s->k[1] * s->k[2]), th = t / s->k[2] % s->k[1],
                           tw = t % s->k[2];
@@ -117,5 +107,7 @@ void onr_convt_col2im_f32(const struct onr_convt_shape *s, const float *cols, in
                 p += run;
             }
         }
+        if (act != NULL && act->kind != ONR_ACT_NONE)
+            for (int64_t o = 0; o < out_vol; o++) yp[o] = onr_activation_apply(act, yp[o]);
     }
 }

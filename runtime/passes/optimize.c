@@ -5,12 +5,14 @@
  * off with the session options (enum onr_pass).
  *
  *   eliminate_identity  Identity and inference Dropout: readers use the input
- *   fold_batchnorm      Conv -> BatchNormalization: scale W and shift B
+ *   fold_batchnorm      Conv or ConvTranspose -> BatchNormalization: scale
+ *                       W and shift B
  *   fuse_activation     Conv -> Relu / Clip / HardSigmoid / HardSwish: the
  *                       Conv applies it before its store; also Conv -> x *
  *                       HardSigmoid(x) (alpha 1/6, beta 1/2: how PyTorch
  *                       exports hardswish before opset 14) as HardSwish, and
- *                       x * Sigmoid(x) as SiLU (EfficientNet)
+ *                       x * Sigmoid(x) as SiLU (EfficientNet); the same
+ *                       after a ConvTranspose (onnxrun.fused:ConvTranspose)
  *   fuse_residual       (shapes known) Conv -> Add(., r) with r of the
  *                       same shape: the Conv adds r before its activation;
  *                       an activation after the Add then fuses too
@@ -23,6 +25,7 @@
 #include "../../ops/conv.h"
 #include "../../ops/kernels/batchnorm.h"
 #include "../../ops/fused_conv.h"
+#include "../../ops/fused_conv_transpose.h"
 #include "../error.h"
 #include "passes.h"
 
@@ -118,21 +121,29 @@ static bool conv_has_residual(const struct onr_xnode *xn)
     return xn->n_in > 3 && xn->in[3] >= 0;
 }
 
-/* Makes Conv node i an onnxrun.fused:Conv with the node's attributes and
- * act (the node applies none yet), reading in (X, W, B, R) and writing out. */
-static enum onr_status make_fused_conv(struct onr_session *s, int i, const struct onr_activation *act,
-                                       const int *in, int n_in, int out, bool shaped,
-                                       struct onr_error *err)
+/* Makes node i a `def` node (onnxrun.fused:Conv or :ConvTranspose) with
+ * the node's attributes and act (the node applies none yet), reading in
+ * (X, W, B, R) and writing out. */
+static enum onr_status make_fused(struct onr_session *s, int i, const struct onr_op_def *def,
+                                  const struct onr_activation *act, const int *in, int n_in,
+                                  int out, bool shaped, struct onr_error *err)
 {
     const struct onr_node *old = s->xnodes[i].node;
     struct onr_node *node;
-    enum onr_status st = onr_node_new(old->name, onr_op_fused_conv.name, ONR_DOMAIN_FUSED, &node, err);
+    enum onr_status st = onr_node_new(old->name, def->name, ONR_DOMAIN_FUSED, &node, err);
     if (st != ONR_STATUS_OK) return st;
     if ((st = onr_session_own_node(s, node, err)) != ONR_STATUS_OK) return st;
     if ((st = onr_node_copy_attrs(node, old, "", err)) != ONR_STATUS_OK ||
         (st = onr_activation_write_attrs(node, "", act, err)) != ONR_STATUS_OK)
         return st;
-    return onr_session_replace_node(s, i, node, &onr_op_fused_conv, in, n_in, &out, 1, shaped, err);
+    return onr_session_replace_node(s, i, node, def, in, n_in, &out, 1, shaped, err);
+}
+
+static enum onr_status make_fused_conv(struct onr_session *s, int i, const struct onr_activation *act,
+                                       const int *in, int n_in, int out, bool shaped,
+                                       struct onr_error *err)
+{
+    return make_fused(s, i, &onr_op_fused_conv, act, in, n_in, out, shaped, err);
 }
 
 bool onr_xnode_is(const struct onr_xnode *xn, const char *op_type)
@@ -208,15 +219,55 @@ enum onr_status onr_pass_eliminate_identity(struct onr_session *s, struct onr_er
     return ONR_STATUS_OK;
 }
 
-/* Conv -> BatchNormalization becomes one Conv with W' = W*k, B' = (B-mean)*k + beta,
- * k = scale / sqrt(var + epsilon), computed in double. */
+/* w2 = w scaled per output channel by the BatchNormalization factor, in
+ * double, each weight rounded once. Conv's W is (OC, C/group, k...): the
+ * channel is the outermost index. ConvTranspose's is (C, M/group, k...):
+ * input channel c of group c / cg feeds output channels g * mg + mm. */
+static void scale_weights(const float *w, int64_t numel, bool transposed, int64_t dim0,
+                          int64_t dim1, int64_t group, const float *scale, const float *var,
+                          float eps, float *w2)
+{
+    const int64_t per0 = numel / dim0, inner = per0 / dim1, cg = dim0 / group;
+    for (int64_t i0 = 0; i0 < dim0; i0++)
+        for (int64_t i1 = 0; i1 < dim1; i1++) {
+            const int64_t oc = transposed ? i0 / cg * dim1 + i1 : i0;
+            const double k = onr_batchnorm_factor(scale[oc], var[oc], eps);
+            const int64_t base = i0 * per0 + i1 * inner;
+            for (int64_t j = 0; j < inner; j++) w2[base + j] = (float)((double)w[base + j] * k);
+        }
+}
+
+/* The output channels of Conv or ConvTranspose node xn with constant W,
+ * or -1; *transposed and *group say how W is laid out. */
+static int64_t folding_channels(const struct onr_session *s, const struct onr_xnode *xn,
+                                bool *transposed, int64_t *group)
+{
+    *transposed = onr_xnode_is(xn, "ConvTranspose");
+    if (!(*transposed || onr_xnode_is(xn, "Conv")) || xn->n_out != 1 || xn->n_in < 2 ||
+        !const_float(s, xn->in[1]) || (xn->n_in > 2 && xn->in[2] >= 0 && !const_float(s, xn->in[2])))
+        return -1;
+    const struct onr_shape *ws = &s->values[xn->in[1]].t.shape;
+    if (ws->rank < 3 || ws->dims[0] < 1 || ws->dims[1] < 1) return -1; /* scale_weights divides */
+    *group = 1;
+    if (!*transposed) return ws->dims[0];
+    /* the op checks group at init; here only a value that lays W out */
+    if (onr_node_attr_int(xn->node, "group", 1, group, NULL) != ONR_STATUS_OK || *group < 1 ||
+        ws->dims[0] % *group != 0 || ws->dims[1] > INT64_MAX / *group)
+        return -1;
+    return ws->dims[1] * *group;
+}
+
+/* Conv or ConvTranspose -> BatchNormalization becomes one node with
+ * W' = W*k, B' = (B-mean)*k + beta, k = scale / sqrt(var + epsilon),
+ * computed in double. */
 enum onr_status onr_pass_fold_batchnorm(struct onr_session *s, struct onr_error *err)
 {
     for (int i = 0; i < s->n_xnodes; i++) {
         struct onr_xnode *conv = &s->xnodes[i];
-        if (!onr_xnode_is(conv, "Conv") || conv->n_out != 1 || !const_float(s, conv->in[1]) ||
-            (conv->n_in > 2 && conv->in[2] >= 0 && !const_float(s, conv->in[2])))
-            continue;
+        bool transposed;
+        int64_t group;
+        const int64_t OC = folding_channels(s, conv, &transposed, &group);
+        if (OC <= 0) continue;
         struct onr_xnode *bn = sole_reader(s, conv->out[0]);
         if (bn == NULL || !onr_xnode_is(bn, "BatchNormalization") || bn->n_in != 5 || bn->n_out != 1 ||
             bn->in[0] != conv->out[0])
@@ -224,10 +275,9 @@ enum onr_status onr_pass_fold_batchnorm(struct onr_session *s, struct onr_error 
         bool params_const = true;
         for (int k = 1; k < 5; k++) params_const &= const_float(s, bn->in[k]);
         const struct onr_tensor *w = &s->values[conv->in[1]].t;
-        int64_t OC = w->shape.rank >= 3 ? w->shape.dims[0] : -1;
         for (int k = 1; k < 5 && params_const; k++)
             params_const = onr_shape_numel(&s->values[bn->in[k]].t.shape) == OC;
-        if (!params_const || OC <= 0) continue;
+        if (!params_const) continue;
         float eps;
         if (onr_node_attr_float(bn->node, "epsilon", 1e-5f, &eps, NULL) != ONR_STATUS_OK) continue;
 
@@ -240,14 +290,10 @@ enum onr_status onr_pass_fold_batchnorm(struct onr_session *s, struct onr_error 
         if (st == ONR_STATUS_OK) st = add_const(s, s->values[bn->in[2]].name, &bshape, &bi, err);
         if (st != ONR_STATUS_OK) return st;
         w = &s->values[conv->in[1]].t;
-        float *w2 = s->values[wi].t.data, *b2 = s->values[bi].t.data;
-        const int64_t per_oc = onr_shape_numel(&w->shape) / OC;
-        for (int64_t oc = 0; oc < OC; oc++) {
-            const double k = onr_batchnorm_factor(scale[oc], var[oc], eps);
-            for (int64_t j = 0; j < per_oc; j++)
-                w2[oc * per_oc + j] = (float)((double)((const float *)w->data)[oc * per_oc + j] * k);
-        }
-        onr_batchnorm_f32_fold(OC, scale, beta, mean, var, eps, b, NULL, b2);
+        scale_weights(w->data, onr_shape_numel(&w->shape), transposed, w->shape.dims[0],
+                      w->shape.dims[1], group, scale, var, eps, s->values[wi].t.data);
+        onr_batchnorm_f32_fold(OC, scale, beta, mean, var, eps, b, NULL, s->values[bi].t.data);
+        /* the node's arrays have room for every input its def declares */
         conv->in[1] = wi;
         conv->in[2] = bi;
         conv->n_in = conv->ctx.n_x = 3;
@@ -341,7 +387,9 @@ enum onr_status onr_pass_fuse_activation(struct onr_session *s, struct onr_error
 {
     for (int i = 0; i < s->n_xnodes; i++) {
         struct onr_xnode *conv = &s->xnodes[i];
-        if (!is_conv(conv) || conv->def != &onr_op_conv || conv->n_out != 1) continue;
+        const bool transposed = !conv->removed && conv->def == &onr_op_convtranspose;
+        if (!(transposed || (is_conv(conv) && conv->def == &onr_op_conv)) || conv->n_out != 1)
+            continue;
         struct onr_activation act;
         struct onr_xnode *hs = NULL, *mul = gated_pair(s, conv->out[0], &hs, &act), *a = NULL;
         if (mul == NULL) {
@@ -350,8 +398,9 @@ enum onr_status onr_pass_fuse_activation(struct onr_session *s, struct onr_error
                 continue;
             if (act.kind == ONR_ACT_CLIP && !(act.a <= act.b)) continue; /* left to Clip's own checks */
         }
-        enum onr_status st = make_fused_conv(s, i, &act, conv->in, conv->n_in,
-                                             mul != NULL ? mul->out[0] : a->out[0], false, err);
+        enum onr_status st = make_fused(s, i, transposed ? &onr_op_fused_convtranspose : &onr_op_fused_conv,
+                                        &act, conv->in, conv->n_in,
+                                        mul != NULL ? mul->out[0] : a->out[0], false, err);
         if (st != ONR_STATUS_OK) return st;
         if (mul != NULL) hs->removed = mul->removed = true;
         else a->removed = true;

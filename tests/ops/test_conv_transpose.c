@@ -7,8 +7,13 @@
  * constant or not (the reference loop, or the depthwise path); every
  * phase-gather kernel of the CPU called directly on every case; inputs long enough for several GEMM blocks; reference
  * and fast modes; 1, 2 and 3 threads bitwise; the attribute and shape
- * errors. The tolerance is the kernels' default (testutil.h): float32 sums
- * of at most a few hundred products in a different order. */
+ * errors. Every col2im kernel of the CPU is called directly on columns
+ * made here, in blocks that split input rows, and must equal __scalar
+ * bitwise (it claims the same sums in the same order); the phase-gather
+ * and col2im kernels also run with a fused activation (Clip and Relu),
+ * which must equal the activation applied to their plain output bitwise.
+ * The tolerance is the kernels' default (testutil.h): float32 sums of at
+ * most a few hundred products in a different order. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -117,6 +122,93 @@ static void add_attrs(struct oh_node *n, const struct case_t *c)
     if (c->group != 1) oh_attr_int(n, "group", c->group);
 }
 
+static int skipped_kernels; /* kernel calls the CPU cannot run */
+
+static const struct onr_activation clip_act = {ONR_ACT_CLIP, -0.3f, 0.4f};
+
+static void apply_act(const struct onr_activation *act, const float *v, float *out, size_t n)
+{
+    for (size_t i = 0; i < n; i++) out[i] = onr_activation_apply(act, v[i]);
+}
+
+static void kernel_shape(const struct case_t *c, const int64_t *out, const int64_t *p0,
+                         struct onr_convt_shape *s)
+{
+    *s = (struct onr_convt_shape){.N = c->N, .C = c->C, .M = c->M, .group = c->group};
+    for (int j = 0; j < 3; j++) {
+        s->in[j] = s->k[j] = s->out[j] = s->stride[j] = s->dil[j] = 1;
+        s->pad_begin[j] = 0;
+    }
+    for (int a = 0; a < c->axes; a++) {
+        const int j = 3 - c->axes + a;
+        s->in[j] = c->in[a], s->k[j] = c->k[a], s->out[j] = out[a];
+        s->stride[j] = c->stride[a], s->dil[j] = c->dil[a], s->pad_begin[j] = p0[a];
+    }
+}
+
+/* The GEMM path's scatter done with each col2im kernel of the CPU: per
+ * image and group, columns (m, t) x positions made here in
+ * float (products summed over the group's channels in order) added block
+ * by block onto the bias (which the first block writes), blocks of
+ * `block` positions (splitting input rows), act on the last. __scalar's result must be within tolerance of the
+ * double-precision scatter, every other kernel's bitwise __scalar's, at 1
+ * and 2 threads. */
+static void check_col2im_kernels(const struct case_t *c, const int64_t *out, const int64_t *p0,
+                                 const float *x, const float *w, const float *b,
+                                 const float *want, size_t ny, int64_t block,
+                                 const struct onr_activation *act)
+{
+    struct onr_convt_shape s;
+    kernel_shape(c, out, p0, &s);
+    const int64_t cg = s.C / s.group, mg = s.M / s.group;
+    const int64_t taps = s.k[0] * s.k[1] * s.k[2], in_vol = s.in[0] * s.in[1] * s.in[2];
+    const int64_t out_vol = s.out[0] * s.out[1] * s.out[2];
+    float *cols = malloc((size_t)(mg * taps * block) * sizeof *cols);
+    float *ref = malloc(ny * sizeof *ref), *got = malloc(ny * sizeof *got);
+    float *want_act = malloc(ny * sizeof *want_act);
+    if (act != NULL) apply_act(act, want, want_act, ny);
+    else memcpy(want_act, want, ny * sizeof *want_act);
+    for (int i = onr_convt_col2im_kernels_count - 1; i >= 0; i--) {
+        const struct onr_convt_col2im_kernel *k = &onr_convt_col2im_kernels[i];
+        if (k->isa > onr_cpu_isa()) {
+            skipped_kernels++;
+            continue;
+        }
+        for (int t = 1; t <= 2; t++) {
+            float *y = i == onr_convt_col2im_kernels_count - 1 && t == 1 ? ref : got;
+            for (int64_t n = 0; n < s.N; n++)
+                for (int64_t g = 0; g < s.group; g++) {
+                    float *yg = y + (n * s.M + g * mg) * out_vol;
+                    for (int64_t q0 = 0; q0 < in_vol; q0 += block) {
+                        const int64_t nb = in_vol - q0 < block ? in_vol - q0 : block;
+                        for (int64_t r = 0; r < mg * taps; r++)
+                            for (int64_t j = 0; j < nb; j++) {
+                                float acc = 0.0f;
+                                for (int64_t ci = 0; ci < cg; ci++) {
+                                    const int64_t ch = g * cg + ci;
+                                    acc += x[(n * s.C + ch) * in_vol + q0 + j] *
+                                           w[ch * mg * taps + r];
+                                }
+                                cols[r * nb + j] = acc;
+                            }
+                        k->fn(&s, cols, q0, nb, b != NULL ? b + g * mg : NULL, yg,
+                              q0 + nb == in_vol ? act : NULL, t);
+                    }
+                }
+            char what[200];
+            snprintf(what, sizeof what, "%s: %s block %lld%s threads %d", c->what, k->name,
+                     (long long)block, act != NULL ? " +clip" : "", t);
+            if (y == ref) {
+                if (!onr_test_close(what, ref, want_act, ny, ONR_TEST_ATOL, ONR_TEST_RTOL))
+                    onr_test_failures++;
+            } else if (!onr_test_bitwise(what, got, ref, ny)) {
+                onr_test_failures++;
+            }
+        }
+    }
+    free(cols), free(ref), free(got), free(want_act);
+}
+
 /* Every phase-gather kernel the CPU runs, called directly on the case
  * (any group: the op takes this path for depthwise nodes only), at 1 and
  * 2 threads, against the double-precision scatter. */
@@ -124,30 +216,30 @@ static void check_phase_kernels(const struct case_t *c, const int64_t *out, cons
                                 const float *x, const float *w, const float *b,
                                 const float *want, size_t ny)
 {
-    struct onr_convt_shape s = {.N = c->N, .C = c->C, .M = c->M, .group = c->group};
-    for (int j = 0; j < 3; j++) {
-        s.in[j] = s.k[j] = s.out[j] = s.stride[j] = s.dil[j] = 1;
-        s.pad_begin[j] = 0;
-    }
-    for (int a = 0; a < c->axes; a++) {
-        const int j = 3 - c->axes + a;
-        s.in[j] = c->in[a], s.k[j] = c->k[a], s.out[j] = out[a];
-        s.stride[j] = c->stride[a], s.dil[j] = c->dil[a], s.pad_begin[j] = p0[a];
-    }
+    struct onr_convt_shape s;
+    kernel_shape(c, out, p0, &s);
     const size_t ws = onr_convt_phase_workspace_floats(&s);
     float *work = malloc(2 * ws * sizeof *work), *got[2];
     for (int t = 0; t < 2; t++) got[t] = malloc(ny * sizeof *got[t]);
+    float *fused = malloc(ny * sizeof *fused), *unfused = malloc(ny * sizeof *unfused);
     for (int i = 0; i < onr_convt_phase_kernels_count; i++) {
         const struct onr_convt_phase_kernel *k = &onr_convt_phase_kernels[i];
         if (k->isa > onr_cpu_isa()) continue;
         char what[160];
         snprintf(what, sizeof what, "%s: %s", c->what, k->name);
-        for (int t = 0; t < 2; t++) k->fn(&s, x, w, b, got[t], work, t + 1);
+        for (int t = 0; t < 2; t++) k->fn(&s, x, w, b, NULL, got[t], work, t + 1);
         if (!onr_test_close(what, got[0], want, ny, ONR_TEST_ATOL, ONR_TEST_RTOL) ||
             !onr_test_bitwise(what, got[0], got[1], ny))
             onr_test_failures++;
+        /* the activation in the store: the same values as after it */
+        snprintf(what, sizeof what, "%s: %s +clip", c->what, k->name);
+        apply_act(&clip_act, got[0], unfused, ny);
+        for (int t = 0; t < 2; t++) {
+            k->fn(&s, x, w, b, &clip_act, fused, work, t + 1);
+            if (!onr_test_bitwise(what, fused, unfused, ny)) onr_test_failures++;
+        }
     }
-    free(work), free(got[0]), free(got[1]);
+    free(work), free(got[0]), free(got[1]), free(fused), free(unfused);
 }
 
 static void run_case(const struct case_t *c)
@@ -176,6 +268,13 @@ static void run_case(const struct case_t *c)
     float *want = malloc(ny * sizeof *want);
     naive(c, x.data, w.data, c->bias ? b.data : NULL, out, p0, want);
     check_phase_kernels(c, out, p0, x.data, w.data, c->bias ? b.data : NULL, want, ny);
+    int64_t in_vol = 1;
+    for (int a = 0; a < c->axes; a++) in_vol *= c->in[a];
+    const int64_t blocks[3] = {in_vol, 7, 32};
+    for (int i = 0; i < 3; i++)
+        check_col2im_kernels(c, out, p0, x.data, w.data, c->bias ? b.data : NULL, want, ny,
+                             blocks[i] < in_vol ? blocks[i] : in_vol,
+                             i == 1 ? &clip_act : NULL);
 
     struct onr_tensor *in[3] = {&x, &w, c->bias ? &b : NULL};
     const int n_in = c->bias ? 3 : 2;
@@ -359,7 +458,8 @@ int main(void)
 {
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) run_case(&cases[i]);
     test_errors();
-    printf("test_conv_transpose: %zu cases, %d failures\n", sizeof cases / sizeof cases[0],
-           onr_test_failures);
+    printf("test_conv_transpose: %zu cases, %d failures; %d col2im kernel checks skipped (the "
+           "CPU lacks their ISA)\n", sizeof cases / sizeof cases[0], onr_test_failures,
+           skipped_kernels);
     return onr_test_failures != 0;
 }

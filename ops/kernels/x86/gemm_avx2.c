@@ -57,9 +57,11 @@ ONR_INLINE void act_n(const int n, __m256 *v, const struct epi ep)
         break;
     }
     case ONR_ACT_SIGMOID:
+#pragma GCC unroll 12
         for (int i = 0; i < n; i++) v[i] = onr_sigmoid_avx2(v[i]);
         break;
     case ONR_ACT_SILU:
+#pragma GCC unroll 12
         for (int i = 0; i < n; i++) v[i] = onr_silu_avx2(v[i]);
         break;
     }
