@@ -1,10 +1,13 @@
 /* BatchNormalization folding and activation fusion into ConvTranspose
  * (runtime/passes/optimize.c, onnxrun.fused:ConvTranspose in
  * ops/conv_transpose.c), through the public session API. Each case is a
- * model x -> ConvTranspose -> BatchNormalization -> activation (Relu, Clip
- * or none) run with every pass but the NCHW16c layout, and with none:
+ * model x -> ConvTranspose -> BatchNormalization -> activation (Relu, Clip,
+ * Sigmoid, SiLU as u * Sigmoid(u), HardSwish as u * HardSigmoid(u) with
+ * alpha 1/6 and beta 1/2 as PyTorch exports it before opset 14, or none)
+ * run with every pass but the NCHW16c layout, and with none:
  *   - the passes must fire: one node left, "ConvTranspose" with the
- *     activation's "+relu" / "+clip" in its params;
+ *     activation's tag ("+relu", "+clip", "+sigmoid", "+silu",
+ *     "+hardswish") in its params;
  *   - the fused output must agree with the unfused one within
  *     1e-5 + 1e-4*|ref| (testutil.h's default): folding scales W by
  *     k = scale / sqrt(var + eps) before the sums instead of the sums
@@ -27,7 +30,11 @@
 
 #define PASSES_ALL (ONR_PASS_ALL & ~ONR_PASS_NCHWC_LAYOUT)
 
-enum act { ACT_NONE, ACT_RELU, ACT_CLIP };
+enum act { ACT_NONE, ACT_RELU, ACT_CLIP, ACT_SIGMOID, ACT_SILU, ACT_HARDSWISH };
+
+/* Nodes after the BatchNormalization, and the tag --info shows when fused. */
+static const int act_nodes[] = {0, 1, 1, 1, 2, 2};
+static const char *const act_tags[] = {NULL, "+relu", "+clip", "+sigmoid", "+silu", "+hardswish"};
 
 struct fcase {
     const char *what;
@@ -114,6 +121,16 @@ static bool build(const struct fcase *c, bool w_input, bool tap, struct built *b
         mb_init_f32(m, "lo", 0, one, &lo);
         mb_init_f32(m, "hi", 0, one, &hi);
         mb_node(m, "Clip", "clip", "u,lo,hi", "y");
+    } else if (c->act == ACT_SIGMOID) {
+        mb_node(m, "Sigmoid", "sigmoid", "u", "y");
+    } else if (c->act == ACT_SILU) {
+        mb_node(m, "Sigmoid", "sigmoid", "u", "g");
+        mb_node(m, "Mul", "mul", "u,g", "y");
+    } else if (c->act == ACT_HARDSWISH) {
+        Onnx__NodeProto *hs = mb_node(m, "HardSigmoid", "hardsigmoid", "u", "g");
+        mb_attr_float(m, hs, "alpha", 1.0f / 6.0f);
+        mb_attr_float(m, hs, "beta", 0.5f);
+        mb_node(m, "Mul", "mul", "u,g", "y");
     }
     mb_output(m, "y", ONR_DTYPE_FLOAT, rank, b->yd);
     if (tap) mb_output(m, "t", ONR_DTYPE_FLOAT, rank, b->yd);
@@ -207,7 +224,7 @@ static void run_case(const struct fcase *c)
             if (t > 0 && fused[0].y != NULL && !onr_test_bitwise(what, fused[t].y, fused[0].y, b.ny))
                 onr_test_failures++;
         }
-        const char *tag = c->act == ACT_RELU ? "+relu" : c->act == ACT_CLIP ? "+clip" : NULL;
+        const char *tag = act_tags[c->act];
         if (fused[0].y != NULL &&
             (fused[0].nodes != 1 || strcmp(fused[0].first_op, "ConvTranspose") != 0 ||
              (tag != NULL && strstr(fused[0].first_params, tag) == NULL))) {
@@ -216,7 +233,7 @@ static void run_case(const struct fcase *c)
                     fused[0].first_params, tag != NULL ? tag : "");
             onr_test_failures++;
         }
-        if (plain.nodes != (c->act == ACT_NONE ? 2 : 3)) {
+        if (plain.nodes != 2 + act_nodes[c->act]) {
             fprintf(stderr, "%s: unfused graph has %d nodes\n", c->what, plain.nodes);
             onr_test_failures++;
         }
@@ -253,7 +270,7 @@ static void run_negative(const struct fcase *c)
         const float *wd = kind == 0 ? w : NULL;
         if (run(c, &b, 0, 1, false, wd, &plain) && run(c, &b, PASSES_ALL, 1, false, wd, &all)) {
             /* nothing folds, so the activation follows the BatchNormalization */
-            const int want_all = c->act == ACT_NONE ? 2 : 3;
+            const int want_all = 2 + act_nodes[c->act];
             if (all.nodes != want_all) {
                 fprintf(stderr, "%s (%s): %d nodes with the passes, expected %d\n", c->what,
                         kind == 0 ? "W at run time" : "output read twice", all.nodes,
@@ -295,6 +312,16 @@ static const struct fcase cases[] = {
     {"1d groups 2", 1, 2, 4, 6, 2, {11}, {5}, {3}, {2}, {2, 1}, {2}, true, ACT_RELU},
     {"3d", 3, 1, 3, 4, 1, {3, 4, 5}, {2, 3, 3}, {2, 2, 2}, {1, 1, 1}, {0, 1, 1, 1, 0, 1},
      {1, 1, 0}, true, ACT_CLIP},
+    /* the other activations, on the GEMM + col2im path and the phase-gather one */
+    {"dense sigmoid", 2, 1, 5, 6, 1, {5, 6}, {3, 3}, {2, 2}, {1, 1}, {1, 1, 1, 1}, {1, 1}, true,
+     ACT_SIGMOID},
+    {"dense silu", 2, 1, 6, 5, 1, {6, 5}, {2, 2}, {2, 2}, {1, 1}, {0}, {0}, false, ACT_SILU},
+    {"depthwise silu", 2, 1, 6, 6, 6, {7, 9}, {3, 3}, {2, 2}, {1, 1}, {1, 1, 1, 1}, {1, 1}, true,
+     ACT_SILU},
+    {"grouped hardswish", 2, 1, 8, 8, 2, {5, 7}, {4, 4}, {2, 2}, {1, 1}, {1, 1, 1, 1}, {0}, true,
+     ACT_HARDSWISH},
+    {"depthwise hardswish", 2, 2, 4, 4, 4, {6, 5}, {3, 3}, {1, 1}, {1, 1}, {1, 1, 1, 1}, {0}, false,
+     ACT_HARDSWISH},
 };
 
 int main(void)
@@ -302,6 +329,7 @@ int main(void)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) run_case(&cases[i]);
     run_negative(&cases[0]);
     run_negative(&cases[2]);
+    run_negative(&cases[13]); /* silu: the gate pair stays when nothing folds */
     printf("test_convt_fuse: %zu cases, largest fused-vs-unfused error %.3g of max|y|, %d "
            "failures\n", sizeof cases / sizeof cases[0], worst_rel, onr_test_failures);
     return onr_test_failures != 0;
