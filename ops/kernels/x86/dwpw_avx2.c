@@ -275,31 +275,9 @@ pad_band(const struct onr_conv_shape *d, int64_t K, int64_t S, const float *buf,
     }
 }
 
-/* The block functions of onr_dwpw_dw_walk: pad_band and dw_row with
- * their kernel size and stride as constants. */
-#define PAD_BAND(K, S)                                                                      \
-    static void pad_band_##K##s##S(const struct onr_conv_shape *d, const float *buf,       \
-                                   int64_t ld, const float *w, float bias, const void *av,  \
-                                   int64_t oh0, int64_t oh1, float *t)                      \
-    {                                                                                       \
-        pad_band(d, K, S, buf, ld, w, bias, av, oh0, oh1, t);                               \
-    }
-PAD_BAND(3, 1)
-PAD_BAND(3, 2)
-PAD_BAND(5, 1)
-PAD_BAND(5, 2)
-#define DW_ROW(S)                                                                           \
-    static void dw_row_s##S(const struct onr_conv_shape *d, const float *xc, const float *w, \
-                            float bias, const struct onr_activation *act, const void *av,   \
-                            int64_t lo, int64_t hi, int64_t oh, float *y)                   \
-    {                                                                                       \
-        dw_row(d, 0, S, xc, w, bias, act, av, lo, hi, oh, y);                               \
-    }
-DW_ROW(0)
-DW_ROW(1)
-DW_ROW(2)
-static const struct onr_dwpw_dw_isa dw_isa = {
-    8, {pad_band_3s1, pad_band_3s2, pad_band_5s1, pad_band_5s2}, {dw_row_s1, dw_row_s2, dw_row_s0}};
+/* The block functions of onr_dwpw_dw_walk and their table. */
+#define DWPW_GLUE_LANES 8
+#include "dwpw_walk_glue.h"
 
 /* x: (C, H, W)  t: (C, (oh1-oh0)*OW) */
 static void dw_avx2(const struct onr_conv_shape *d, const float *x, const float *wd,
