@@ -10,9 +10,13 @@
  * Build: gcc -O2 tools/bench/ort_capi_bench.c -ldl -o build-bench/ort_capi_bench
  * Usage: ort_capi_bench LIBONNXRUNTIME MODEL INPUT.bin DIMS THREADS OUT.bin
  *            [--warmup S] [--warmup-runs N] [--seconds S] [--min-runs N] [--rounds R]
+ *            [--profile PREFIX]
  *   INPUT.bin  raw little-endian float32 data of the model's only input
  *   DIMS       its shape, e.g. 1x3x224x224
  *   OUT.bin    receives the first output as raw float32 (from the last run)
+ *   --profile  ORT's own per-node trace (PREFIX_<date>.json, written when the
+ *              session is released), for tools/bench/ort_profile_split.py;
+ *              its timing lines then include the profiler's cost
  * Prints "version", "output NAME DIMS", "warmup" and one "round" line per
  * round (bench_loop.h). Exit status 1 on any failure, with ORT's message.
  */
@@ -66,7 +70,8 @@ struct OrtApiPrefix {
     OrtStatus *(*CreateSessionOptions)(OrtSessionOptions **options);           /* 10 */
     void *slots_11_12[2]; /* SetOptimizedModelFilePath, CloneSessionOptions */
     OrtStatus *(*SetSessionExecutionMode)(OrtSessionOptions *options, int mode); /* 13 */
-    void *slots_14_22[9]; /* profiling, mem pattern, CPU arena, log settings */
+    OrtStatus *(*EnableProfiling)(OrtSessionOptions *options, const char *prefix); /* 14 */
+    void *slots_15_22[8]; /* DisableProfiling, mem pattern, CPU arena, log settings */
     OrtStatus *(*SetSessionGraphOptimizationLevel)(OrtSessionOptions *options,
                                                    int level);                  /* 23 */
     OrtStatus *(*SetIntraOpNumThreads)(OrtSessionOptions *options, int n);     /* 24 */
@@ -114,7 +119,8 @@ struct OrtApiPrefix {
 
 /* The slot numbers above, checked by the compiler against the layout. */
 #define SLOT(f) (offsetof(struct OrtApiPrefix, f) / sizeof(void *))
-_Static_assert(SLOT(CreateSession) == 7 && SLOT(Run) == 9, "OrtApi slots");
+_Static_assert(SLOT(CreateSession) == 7 && SLOT(Run) == 9 && SLOT(EnableProfiling) == 14,
+               "OrtApi slots");
 _Static_assert(SLOT(SetSessionGraphOptimizationLevel) == 23 && SLOT(SessionGetInputName) == 36,
                "OrtApi slots");
 _Static_assert(SLOT(CreateTensorWithDataAsOrtValue) == 49 && SLOT(GetDimensions) == 62,
@@ -172,9 +178,13 @@ int main(int argc, char **argv)
 {
     struct bench_params bp;
     bench_params_init(&bp);
-    const char *pos[6];
+    const char *pos[6], *profile = NULL;
     int npos = 0;
     for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--profile") == 0 && i + 1 < argc) {
+            profile = argv[++i];
+            continue;
+        }
         int r = bench_parse_option(argc, argv, &i, &bp);
         if (r < 0 || (r == 0 && (strncmp(argv[i], "--", 2) == 0 || npos == 6))) {
             npos = -1;
@@ -186,7 +196,7 @@ int main(int argc, char **argv)
     if (npos != 6) {
         fprintf(stderr, "usage: ort_capi_bench LIBONNXRUNTIME MODEL INPUT.bin DIMS THREADS OUT.bin "
                         "[--warmup S] [--warmup-runs N] [--seconds S] [--min-runs N] "
-                        "[--rounds R]\n");
+                        "[--rounds R] [--profile PREFIX]\n");
         return 2;
     }
     const char *lib = pos[0], *model = pos[1], *in_path = pos[2], *out_path = pos[5];
@@ -241,6 +251,7 @@ int main(int argc, char **argv)
         failed(ort->SetIntraOpNumThreads(so, threads), "SetIntraOpNumThreads") ||
         failed(ort->SetInterOpNumThreads(so, 1), "SetInterOpNumThreads") ||
         failed(ort->SetSessionExecutionMode(so, ORT_SEQUENTIAL), "SetSessionExecutionMode") ||
+        (profile != NULL && failed(ort->EnableProfiling(so, profile), "EnableProfiling")) ||
         failed(ort->CreateSession(env, model, so, &c.session), "CreateSession") ||
         failed(ort->SessionGetInputCount(c.session, &n_in), "SessionGetInputCount") ||
         failed(ort->SessionGetOutputCount(c.session, &n_out), "SessionGetOutputCount"))
