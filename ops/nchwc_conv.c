@@ -101,6 +101,9 @@ static enum onr_status nconv_prepare(struct onr_op_ctx *ctx, struct onr_error *e
     ctx->workspace_bytes = 0;
     enum onr_status st = onr_conv_blocked_pack(ctx->node, ctx->isa, p, ctx->x[1], input(ctx, 2), err);
     if (st != ONR_STATUS_OK || input(ctx, 4) == NULL) return st;
+    /* room for the weights scaled by one image's gate (nchwc.h) */
+    ctx->workspace_bytes =
+        (size_t)onr_nchwc_pw_gated_scratch_floats(p->shape.OC, p->shape.C) * sizeof(float);
     /* nchwc_pwconv__<isa> -> nchwc_pwconv_gated__<isa> */
     char isa[16] = "";   /* the "__<isa>" suffix, copied: snprintf's output overlaps it */
     const char *at = strstr(p->blk.name, "__");
@@ -128,7 +131,7 @@ static enum onr_status nconv_run(struct onr_op_ctx *ctx, struct onr_error *err)
     if (g != NULL) {
         const int64_t g_stride = g->shape.dims[0] == 1 ? 0 : onr_nchwc_floats(1, s->C, 1);
         p->blk.gated(s->N, s->C, s->OC, s->H * s->W, x, g->data, g_stride, p->blk.w, p->blk.b, r,
-                     &p->act, y, ctx->threads);
+                     &p->act, y, ctx->workspace, ctx->threads);
         return ONR_STATUS_OK;
     }
     p->blk.pw(s->N, s->C, s->OC, s->H * s->W, x, p->blk.w, p->blk.b, r, &p->act, y, ctx->threads);

@@ -141,25 +141,35 @@ void onr_nchwc_pw_rows_f32__avx2(int64_t C, int64_t OC, int64_t P, const float *
  * is g[n * g_stride + c] (g blocked (N or 1, C, 1): g_stride CB * 16, or 0
  * for one gate shared by all images; its padding lanes are never read).
  * Per output: the c-sum of (g * w) * x in ascending order, then + bias,
- * + r, act. */
+ * + r, act.
+ * scratch: NULL, or onr_nchwc_pw_gated_scratch_floats(OC, C) floats the
+ * ISA kernels may use for the weights scaled by one image's gate, so their
+ * tiles multiply by g once per weight instead of once per weight and tile
+ * (the same products, so the same bits either way). */
+static inline int64_t onr_nchwc_pw_gated_scratch_floats(int64_t OC, int64_t C)
+{
+    return onr_nchwc_pw_weight_floats(OC, C);
+}
 typedef void (*onr_nchwc_pw_gated_fn)(int64_t N, int64_t C, int64_t OC, int64_t HW,
                                       const float *x, const float *g, int64_t g_stride,
                                       const float *wp, const float *bp, const float *r,
-                                      const struct onr_activation *act, float *y, int threads);
+                                      const struct onr_activation *act, float *y,
+                                      float *scratch, int threads);
 void onr_nchwc_pwconv_gated_f32__scalar(int64_t N, int64_t C, int64_t OC, int64_t HW,
                                         const float *x, const float *g, int64_t g_stride,
                                         const float *wp, const float *bp, const float *r,
                                         const struct onr_activation *act, float *y,
-                                        int threads);
+                                        float *scratch, int threads);
 void onr_nchwc_pwconv_gated_f32__avx512(int64_t N, int64_t C, int64_t OC, int64_t HW,
                                         const float *x, const float *g, int64_t g_stride,
                                         const float *wp, const float *bp, const float *r,
                                         const struct onr_activation *act, float *y,
-                                        int threads);
+                                        float *scratch, int threads);
 void onr_nchwc_pwconv_gated_f32__avx2(int64_t N, int64_t C, int64_t OC, int64_t HW,
                                       const float *x, const float *g, int64_t g_stride,
                                       const float *wp, const float *bp, const float *r,
-                                      const struct onr_activation *act, float *y, int threads);
+                                      const struct onr_activation *act, float *y,
+                                      float *scratch, int threads);
 
 /* Matrix-vector product with pointwise-packed weights (the batch-1 Gemm or
  * MatMul of a classifier): y = act(W x + bias) with x PLAIN (C floats) and

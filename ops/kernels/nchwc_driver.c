@@ -128,16 +128,59 @@ void onr_nchwc_conv_rows_drive(const struct onr_conv_shape *s, const void *plan,
 
 /* x: (N, CB, HW, 16)  g: (N or 1, CB * 16) or NULL  wp: (OCB, C, 16)
  * bp: (OCB * 16)  r, y: (N, OCB, HW, 16) */
+/* ws = wp with every channel c's weights times g[c] (the product a gated
+ * tile forms), over the threads when there are enough. */
+static void scale_pw_weights(int64_t C, int64_t OCB, const float *g, const float *wp, float *ws,
+                             int threads)
+{
+    const bool par = threads > 1 && OCB > 1 && OCB * C * L >= (1 << 15);
+    (void)par;
+#pragma omp parallel for schedule(static) num_threads(threads) if (par)
+    for (int64_t ob = 0; ob < OCB; ob++)
+        for (int64_t c = 0; c < C; c++) {
+            const float gv = g[c];
+            const float *w = wp + (ob * C + c) * L;
+            float *s = ws + (ob * C + c) * L;
+            for (int l = 0; l < L; l++) s[l] = gv * w[l];
+        }
+}
+
+/* Gated tiles multiply their weights by g once per tile; scaled weights
+ * cost one multiply per weight, plus writing and reading them: cheaper
+ * once a map holds a few tiles. */
+#define GATE_SCALE_MIN_HW 16
+/* Output blocks are scaled and run a slice at a time, a slice's scaled
+ * weights at most this many floats (128 KiB, a quarter of a Zen L2), so
+ * they are still in L2 when the tiles read them. */
+#define GATE_SCALE_SLICE_FLOATS (32 * 1024)
+
 void onr_nchwc_pw_drive(const struct onr_nchwc_pw_isa *isa, int64_t N, int64_t C, int64_t OC,
                         int64_t HW, const float *x, const float *g, int64_t g_stride,
                         const float *wp, const float *bp, const float *r, const void *av,
-                        float *y, int threads)
+                        float *y, float *scratch, int threads)
 {
     if (N < 1 || C < 1 || OC < 1 || HW < 1) return;
     const int64_t CB = onr_nchwc_blocks(C), OCB = onr_nchwc_blocks(OC);
     if (HW == 1) {
         onr_nchwc_matvec_drive(N, C, OC, x, CB * L, g, g_stride, wp, bp, r, av, y, OCB * L, L,
                                threads, isa->vecs);
+        return;
+    }
+    if (g != NULL && scratch != NULL && HW >= GATE_SCALE_MIN_HW) {
+        /* image by image (y's blocks of one image are contiguous), slice by
+         * slice of output blocks */
+        int64_t slice = GATE_SCALE_SLICE_FLOATS / (C * L);
+        if (slice < 1) slice = 1;
+        for (int64_t n = 0; n < N; n++)
+            for (int64_t ob0 = 0; ob0 < OCB; ob0 += slice) {
+                const int64_t nb = OCB - ob0 < slice ? OCB - ob0 : slice;
+                const int64_t oc = ob0 + nb < OCB ? nb * L : OC - ob0 * L;
+                float *ws = scratch + ob0 * C * L;
+                scale_pw_weights(C, nb, g + n * g_stride, wp + ob0 * C * L, ws, threads);
+                const int64_t yo = (n * OCB + ob0) * HW * L;
+                onr_nchwc_pw_drive(isa, 1, C, oc, HW, x + n * CB * HW * L, NULL, 0, ws,
+                                   bp + ob0 * L, r ? r + yo : NULL, av, y + yo, NULL, threads);
+            }
         return;
     }
     /* ng groups of gbase or gbase + 1 <= ob_max output blocks */

@@ -137,11 +137,14 @@ struct onr_nchwc_pw_isa {
 /* The pointwise Conv of nchwc.h (plain, or gated with g != NULL) on items
  * of (image, pixel chunk, range of output-block groups); HW == 1 through
  * onr_nchwc_matvec_drive. Every lane's sum runs over c in the same order
- * whatever the split, so results do not depend on the thread count. */
+ * whatever the split, so results do not depend on the thread count.
+ * Gated with a scratch (onr_nchwc_pw_gated_scratch_floats) on a map big
+ * enough, the weights are scaled by each image's gate (once for a shared
+ * gate) and the plain tiles run on them. */
 void onr_nchwc_pw_drive(const struct onr_nchwc_pw_isa *isa, int64_t N, int64_t C, int64_t OC,
                         int64_t HW, const float *x, const float *g, int64_t g_stride,
                         const float *wp, const float *bp, const float *r, const void *av,
-                        float *y, int threads);
+                        float *y, float *scratch, int threads);
 /* P pixels, every output block, on the calling thread (the fused
  * depthwise driver's pw_rows): x at the first pixel, x_bs floats between
  * its blocks; y and r (or NULL) likewise with y_bs. */

@@ -97,8 +97,9 @@ void onr_nchwc_pwconv_gated_f32__scalar(int64_t N, int64_t C, int64_t OC, int64_
                                         const float *x, const float *g, int64_t g_stride,
                                         const float *wp, const float *bp, const float *r,
                                         const struct onr_activation *act, float *y,
-                                        int threads)
+                                        float *scratch, int threads)
 {
+    (void)scratch; /* the reference multiplies by g in its loop */
     pwconv(N, C, OC, HW, x, g, g_stride, wp, bp, r, act, y, threads);
 }
 

@@ -248,6 +248,7 @@ static void check_pw(int64_t N, int64_t C, int64_t OC, int64_t HW, bool bias, bo
     float *b = alloc_f((size_t)OC), *wp = alloc_f((size_t)onr_nchwc_pw_weight_floats(OC, C));
     float *bp = alloc_f((size_t)(OCB * 16)), *r = alloc_f(nr), *rb = alloc_f(nyb);
     float *g = alloc_f((size_t)(gn * C)), *gb = alloc_f((size_t)(gn * CB * 16));
+    float *scratch = alloc_f((size_t)onr_nchwc_pw_gated_scratch_floats(OC, C));
     float *ref = alloc_f(nyb), *got[3];
     for (int t = 0; t < 3; t++) got[t] = alloc_f(nyb);
     onr_test_fill(x, nx, seed, -1.0f, 1.0f);
@@ -263,7 +264,7 @@ static void check_pw(int64_t N, int64_t C, int64_t OC, int64_t HW, bool bias, bo
     fill_nan(ref, nyb);
     if (gate)
         onr_nchwc_pwconv_gated_f32__scalar(N, C, OC, HW, xb, gb, g_stride, wp, bp, rr, &acts[act],
-                                           ref, 1);
+                                           ref, NULL, 1);
     else
         onr_nchwc_pwconv_f32__scalar(N, C, OC, HW, xb, wp, bp, rr, &acts[act], ref, 1);
     char what[300];
@@ -272,16 +273,17 @@ static void check_pw(int64_t N, int64_t C, int64_t OC, int64_t HW, bool bias, bo
              act_names[act], gate);
     for (int t = 0; t < 3; t++) {
         fill_nan(got[t], nyb);
+        /* 1 and 3 threads with the scratch (scaled weights), 2 without */
         if (gate)
-            IK.gated(N, C, OC, HW, xb, gb, g_stride, wp, bp, rr,
-                                             &acts[act], got[t], t + 1);
+            IK.gated(N, C, OC, HW, xb, gb, g_stride, wp, bp, rr, &acts[act], got[t],
+                     t == 1 ? NULL : scratch, t + 1);
         else
             IK.pw(N, C, OC, HW, xb, wp, bp, rr, &acts[act], got[t], t + 1);
     }
     if (!(compare3(what, got, ref, nyb) && pad_finite(what, N, OC, HW, got[0])))
         onr_test_failures++;
     free(x), free(xb), free(w), free(b), free(wp), free(bp), free(r), free(rb), free(g), free(gb);
-    free(ref);
+    free(ref), free(scratch);
     for (int t = 0; t < 3; t++) free(got[t]);
 }
 

@@ -183,16 +183,18 @@ void onr_nchwc_pwconv_f32__avx2(int64_t N, int64_t C, int64_t OC, int64_t HW, co
                                 const struct onr_activation *act, float *y, int threads)
 {
     const struct onr_act256 av = onr_act256_make(act);
-    onr_nchwc_pw_drive(&pw_isa, N, C, OC, HW, x, NULL, 0, wp, bp, r, &av, y, threads);
+    onr_nchwc_pw_drive(&pw_isa, N, C, OC, HW, x, NULL, 0, wp, bp, r, &av, y, NULL, threads);
 }
 
 void onr_nchwc_pwconv_gated_f32__avx2(int64_t N, int64_t C, int64_t OC, int64_t HW,
                                       const float *x, const float *g, int64_t g_stride,
                                       const float *wp, const float *bp, const float *r,
-                                      const struct onr_activation *act, float *y, int threads)
+                                      const struct onr_activation *act, float *y,
+                                      float *scratch, int threads)
 {
     const struct onr_act256 av = onr_act256_make(act);
-    onr_nchwc_pw_drive(&pw_isa, N, C, OC, HW, x, g, g_stride, wp, bp, r, &av, y, threads);
+    onr_nchwc_pw_drive(&pw_isa, N, C, OC, HW, x, g, g_stride, wp, bp, r, &av, y, scratch,
+                       threads);
 }
 
 /* x: (C) plain  wp: (OCB, C, 16)  bp: (OCB * 16)  y: (OC) plain, its last
