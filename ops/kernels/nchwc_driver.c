@@ -221,8 +221,9 @@ void onr_nchwc_pw_drive(const struct onr_nchwc_pw_isa *isa, int64_t N, int64_t C
                 pfn = wp + (ob0 + OB) * C * L;
                 pfl = (gbase + (gi + 1 < gextra)) * C;
             }
+            const int last = ob0 + OB == OCB ? (int)(OC - (OCB - 1) * L) : L;
             isa->range(C, HW * L, HW * L, xn, gn, wp + ob0 * C * L, bp + ob0 * L,
-                       r ? r + yo : NULL, y + yo, av, OB, p0, p1, pfn, pfl);
+                       r ? r + yo : NULL, y + yo, av, OB, last, p0, p1, pfn, pfl);
         }
     }
 }
@@ -238,7 +239,8 @@ void onr_nchwc_pw_rows_drive(const struct onr_nchwc_pw_isa *isa, int64_t C, int6
     for (int64_t gi = 0; gi < ng; gi++) {
         const int OB = (int)(gbase + (gi < gextra));
         const int64_t ob0 = gi * gbase + (gi < gextra ? gi : gextra);
+        const int last = ob0 + OB == OCB ? (int)(OC - (OCB - 1) * L) : L;
         isa->range(C, x_bs, y_bs, x, NULL, wp + ob0 * C * L, bp + ob0 * L,
-                   r ? r + ob0 * y_bs : NULL, y + ob0 * y_bs, av, OB, 0, P, NULL, 0);
+                   r ? r + ob0 * y_bs : NULL, y + ob0 * y_bs, av, OB, last, 0, P, NULL, 0);
     }
 }

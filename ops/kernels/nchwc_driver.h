@@ -108,12 +108,16 @@ void onr_nchwc_matvec_drive(int64_t N, int64_t C, int64_t OC, const float *x, in
  * over the ISA's register tiles: x at (image, block 0, pixel 0), xs floats
  * between its blocks; g the image's gates or NULL; w, b the first block's
  * packed weights and bias; r (or NULL) and y at (image, first block, pixel
- * 0), ys floats between their blocks. pfn (or NULL): pfl lines of the next
- * group's weights to fetch to L2 while the tiles run. */
+ * 0), ys floats between their blocks. last (1..16): the live lanes of the
+ * last block (OC's remainder for the Conv's last block, else 16); its
+ * padding lanes must be stored finite but need not be computed. pfn (or
+ * NULL): pfl lines of the next group's weights to fetch to L2 while the
+ * tiles run. */
 typedef void (*onr_nchwc_pw_range_fn)(int64_t C, int64_t xs, int64_t ys, const float *x,
                                       const float *g, const float *w, const float *b,
                                       const float *r, float *y, const void *av, int OB,
-                                      int64_t p0, int64_t p1, const float *pfn, int64_t pfl);
+                                      int last, int64_t p0, int64_t p1, const float *pfn,
+                                      int64_t pfl);
 
 /* One ISA's pointwise kernel: its block functions and how its tiles want
  * the work cut. */

@@ -5,7 +5,11 @@
  * onr_nchwc_matvec_drive).
  *
  * Register budget: 16 ymm. Tiles of one 16-channel block x up to 6 pixels:
- * 12 accumulators + 2 weights + 1 broadcast.
+ * 12 accumulators + 2 weights + 1 broadcast. A last block with at most 8
+ * live lanes (OC = 24, 40, 72, 120: common in MobileNets) takes half
+ * tiles of 8 lanes x up to 12 pixels instead: a third fewer FMAs for OC
+ * 24. Their padding lanes get what a full tile stores there (zero weights
+ * and bias: act(0 + 0 + r)), so the two give the same bits.
  *
  * Order per lane, the same as the scalar kernels: 0, then one FMA per c
  * ascending, + bias, + r, act, in every tile shape, so the split between
@@ -55,6 +59,63 @@ INLINE void pw_tile(int64_t C, int64_t HW, const float *x, const float *g, const
     store_act(av, a0, y, P);
     store_act(av, a1, y + 8, P);
 }
+
+#define PW_HALF_P 12 /* pixels per half tile: 12 accumulators + 1 weight + 1 broadcast */
+
+/* One half tile: P pixels x lanes 0..7 of one output block (the block's
+ * lanes 8..15 are padding: stored as act((0 + b) + r), a full tile's
+ * value). Arguments as pw_tile's. */
+INLINE void pw_half_tile(int64_t C, int64_t HW, const float *x, const float *w, const float *b,
+                         const float *r, float *y, const struct onr_act256 *av, const int P)
+{
+    __m256 a[PW_HALF_P];
+    UNROLL for (int p = 0; p < P; p++) a[p] = _mm256_setzero_ps();
+    const int64_t bs = HW * L;
+    for (int64_t c0 = 0; c0 < C; c0 += L) {
+        const float *xc = x + c0 / L * bs, *wc = w + c0 * L;
+        const int64_t nl = C - c0 < L ? C - c0 : L;
+        for (int64_t l = 0; l < nl; l++) {
+            const __m256 w0 = _mm256_loadu_ps(wc + l * L);
+            UNROLL for (int p = 0; p < P; p++)
+                a[p] = _mm256_fmadd_ps(w0, _mm256_broadcast_ss(xc + p * L + l), a[p]);
+        }
+    }
+    const __m256 b0 = _mm256_loadu_ps(b);
+    UNROLL for (int p = 0; p < P; p++) {
+        a[p] = _mm256_add_ps(a[p], b0);
+        if (r) a[p] = _mm256_add_ps(a[p], _mm256_loadu_ps(r + p * L));
+    }
+    store_act(av, a, y, P);
+    const __m256 pad = _mm256_add_ps(_mm256_setzero_ps(), _mm256_loadu_ps(b + 8));
+    UNROLL for (int p = 0; p < P; p++) a[p] = r ? _mm256_add_ps(pad, _mm256_loadu_ps(r + p * L + 8)) : pad;
+    store_act(av, a, y + 8, P);
+}
+
+typedef void (*pw_half_tile_fn)(int64_t C, int64_t HW, const float *x, const float *w,
+                                const float *b, const float *r, float *y,
+                                const struct onr_act256 *av);
+#define DEF_PW_HALF_TILE(P)                                                                 \
+    static void pw_half_tile_##P(int64_t C, int64_t HW, const float *x, const float *w,     \
+                                 const float *b, const float *r, float *y,                  \
+                                 const struct onr_act256 *av)                               \
+    {                                                                                       \
+        pw_half_tile(C, HW, x, w, b, r, y, av, P);                                          \
+    }
+DEF_PW_HALF_TILE(1)
+DEF_PW_HALF_TILE(2)
+DEF_PW_HALF_TILE(3)
+DEF_PW_HALF_TILE(4)
+DEF_PW_HALF_TILE(5)
+DEF_PW_HALF_TILE(6)
+DEF_PW_HALF_TILE(7)
+DEF_PW_HALF_TILE(8)
+DEF_PW_HALF_TILE(9)
+DEF_PW_HALF_TILE(10)
+DEF_PW_HALF_TILE(11)
+DEF_PW_HALF_TILE(12)
+static const pw_half_tile_fn pw_half_tiles[PW_HALF_P] = {
+    pw_half_tile_1, pw_half_tile_2, pw_half_tile_3, pw_half_tile_4,  pw_half_tile_5,  pw_half_tile_6,
+    pw_half_tile_7, pw_half_tile_8, pw_half_tile_9, pw_half_tile_10, pw_half_tile_11, pw_half_tile_12};
 
 typedef void (*pw_tile_fn)(int64_t C, int64_t HW, const float *x, const float *g, const float *w,
                            const float *b, const float *r, float *y, const struct onr_act256 *av);
@@ -147,16 +208,27 @@ static const onr_nchwc_vec_fn vecs[2][5] = {{0, vec_1, vec_2, vec_3, vec_4},
                                   {0, gvec_1, gvec_2, gvec_3, gvec_4}};
 
 /* Pixels [p0, p1) of one output block (OB == 1: a tile holds one block;
- * no prefetch), spread evenly over the fewest tiles of at most PW_P; see
- * onr_nchwc_pw_range_fn. */
+ * no prefetch), spread evenly over the fewest tiles of at most PW_P (half
+ * tiles: PW_HALF_P); see onr_nchwc_pw_range_fn. */
 static void pw_range(int64_t C, int64_t xs, int64_t ys, const float *x, const float *g,
                      const float *w, const float *b, const float *r, float *y, const void *av,
-                     int OB, int64_t p0, int64_t p1, const float *pfn, int64_t pfl)
+                     int OB, int last, int64_t p0, int64_t p1, const float *pfn, int64_t pfl)
 {
     (void)ys, (void)OB, (void)pfn, (void)pfl;
-    const pw_tile_fn *tf = pw_tiles[g != NULL];
-    const int64_t len = p1 - p0, nt = (len + PW_P - 1) / PW_P;
+    const int64_t len = p1 - p0;
     int64_t p = p0;
+    if (last <= 8 && g == NULL) {
+        const int64_t nt = (len + PW_HALF_P - 1) / PW_HALF_P;
+        for (int64_t t = 0; t < nt; t++) {
+            const int64_t np = len / nt + (t < len % nt);
+            pw_half_tiles[np - 1](C, xs / L, x + p * L, w, b, r ? r + p * L : NULL, y + p * L,
+                                  av);
+            p += np;
+        }
+        return;
+    }
+    const pw_tile_fn *tf = pw_tiles[g != NULL];
+    const int64_t nt = (len + PW_P - 1) / PW_P;
     for (int64_t t = 0; t < nt; t++) {
         const int64_t np = len / nt + (t < len % nt);
         /* a tile's x block stride is its HW * 16 */

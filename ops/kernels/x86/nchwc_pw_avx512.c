@@ -226,8 +226,10 @@ static const tile_fn tiles[2][5][P_MAX] = {
  * evenly over the fewest tiles of at most tile_p[OB] pixels. */
 static void pixel_range(int64_t C, int64_t xs, int64_t ys, const float *x, const float *g,
                         const float *w, const float *b, const float *r, float *y, const void *av,
-                        int OB, int64_t p0, int64_t p1, const float *pfn, int64_t pfl)
+                        int OB, int last, int64_t p0, int64_t p1, const float *pfn,
+                        int64_t pfl)
 {
+    (void)last; /* a 16-lane block is one zmm: the padding lanes cost nothing extra */
     const int64_t len = p1 - p0, pm = tile_p[OB];
     const int64_t nt = (len + pm - 1) / pm, base = len / nt, extra = len % nt;
     int64_t p = p0;
